@@ -1,0 +1,204 @@
+"""Command line: `erp-tui COMMAND ...` (headless, same services and rules as the UI).
+
+Importing this module stays cheap (argparse only) so `erp-tui --help` and cron runs start fast;
+each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  refused by a configuration rule (the messages say why)
+  2  wrong usage (unknown command or option)
+  3  not found (connection, actor, field, list)
+  4  the connector or the connection test failed
+  5  changed by someone else meanwhile (reopen and apply your change again)
+  6  unexpected internal error (one line on stderr; rerun with ERP_TUI_DEBUG=1 for details)
+"""
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    from erp_tui.cli import commands as c
+
+    parser = argparse.ArgumentParser(
+        prog="erp-tui", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Configure and run CRM <-> ERP synchronisation. Without a command the "
+                    "terminal UI opens.", epilog=EXIT_CODES)
+    parser.add_argument("--db", metavar="URL", help="database URL (default: a SQLite file in "
+                        "the data directory; env ERP_TUI_DATABASE_URL)")
+    parser.add_argument("--data-dir", metavar="DIR", help="data directory (env ERP_TUI_DATA_DIR)")
+    parser.add_argument("--lang", choices=("en", "nl"), help="UI language (env ERP_TUI_LANGUAGE)")
+    parser.set_defaults(handler=c.cmd_ui)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        return p
+
+    p = command("ui", c.cmd_ui, "open the terminal UI")
+    p = command("demo", c.cmd_demo, "create the demo: a CRM and two sample ERP connections")
+    p.add_argument("--no-ui", action="store_true", help="only create the data, do not open the UI")
+    p.add_argument("--size", type=int, default=200, help="customers in the main sample ERP")
+    p.add_argument("--extra-fields", type=int, default=0,
+                   help="extra fields on the Customer actor (screen benchmarks)")
+    p.add_argument("--reset", action="store_true", help="throw the old demo away first")
+
+    command("connectors", c.cmd_connectors, "list the installed connectors").add_argument(
+        "--json", action="store_true")
+
+    p = command("connections", c.cmd_connections, "list, show, add, edit or delete connections")
+    csub = p.add_subparsers(dest="action", metavar="ACTION")
+    q = csub.add_parser("list", help="list connections")
+    q.add_argument("--json", action="store_true")
+    q = csub.add_parser("show", help="show one connection (secrets masked)")
+    q.add_argument("name")
+    q.add_argument("--json", action="store_true")
+    for action in ("add", "edit"):
+        q = csub.add_parser(action, help=f"{action} a connection (its test must pass)")
+        q.add_argument("name")
+        q.add_argument("--connector", required=action == "add", help="connector kind")
+        q.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="a config value (repeat); secrets not given are asked for on a "
+                            "terminal")
+        q.add_argument("--scope", choices=("everyone", "chosen"))
+        q.add_argument("--member", action="append", default=[], metavar="user:NAME|group:NAME")
+        q.add_argument("--conflict-policy", choices=("erp_wins", "crm_wins", "newest_wins"))
+        q.add_argument("--allow-import", choices=("yes", "no"))
+        if action == "edit":
+            q.add_argument("--rename", metavar="NEW_NAME")
+    q = csub.add_parser("delete", help="delete an inactive connection's configuration")
+    q.add_argument("name")
+    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    q = csub.add_parser("refresh", help="refresh ERP metadata (auto-maps new fields)")
+    q.add_argument("name")
+
+    for name, handler, text in (
+            ("test", c.cmd_test, "test a saved connection"),
+            ("activate", c.cmd_activate, "activate a connection (validated first)"),
+            ("deactivate", c.cmd_deactivate, "deactivate a connection so it can be edited"),
+            ("validate", c.cmd_validate, "list every problem that blocks activation")):
+        p = command(name, handler, text)
+        p.add_argument("name")
+        p.add_argument("--json", action="store_true")
+
+    p = command("mappings", c.cmd_mappings, "show the field mapping of a connection")
+    p.add_argument("name")
+    p.add_argument("actor", nargs="?")
+    p.add_argument("--json", action="store_true")
+
+    p = command("actor", c.cmd_actor, "enable or disable syncing an actor type")
+    p.add_argument("name")
+    p.add_argument("actor")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--enable", action="store_true")
+    group.add_argument("--disable", action="store_true")
+
+    p = command("map", c.cmd_map, "set the mapping of one ERP field")
+    p.add_argument("name")
+    p.add_argument("actor")
+    p.add_argument("erp_field")
+    p.add_argument("--crm", metavar="FIELD", help="CRM field ('none' to unmap)")
+    p.add_argument("--direction", metavar="DIR", help="'>' ERP→CRM, '<' CRM→ERP, '<>' both, "
+                   "'none'")
+    p.add_argument("--search", choices=("yes", "no"), help="show in search")
+    p.add_argument("--tab", choices=("yes", "no"), help="show on the ERP tab")
+
+    p = command("list-map", c.cmd_list_map, "show or set the item mapping of a list")
+    p.add_argument("name")
+    p.add_argument("erp_list", nargs="?")
+    p.add_argument("--set", action="append", default=[], metavar="ERP_ITEM=CRM_ITEM",
+                   help="map an item ('ERP_ITEM=' for no selection); repeat")
+    p.add_argument("--json", action="store_true")
+
+    p = command("defaults", c.cmd_defaults, "show, set or remove sync defaults")
+    p.add_argument("name")
+    p.add_argument("actor", nargs="?")
+    p.add_argument("--set", metavar="ERP_FIELD", help="add or change the default of a field")
+    p.add_argument("--value", help="the default value (implies 'set default value')")
+    p.add_argument("--ask", action="store_true", help="ask the user for a value")
+    p.add_argument("--mandatory", action="store_true", help="the user must fill in a value")
+    p.add_argument("--remove", metavar="ERP_FIELD", help="remove the default of a field")
+    p.add_argument("--json", action="store_true")
+
+    p = command("rank", c.cmd_rank, "show or change the order of fields on the ERP tab")
+    p.add_argument("name")
+    p.add_argument("actor")
+    p.add_argument("--move", metavar="ERP_FIELD")
+    p.add_argument("--by", type=int, default=-1, help="places to move (negative = up)")
+    p.add_argument("--order", metavar="F1,F2,...", help="the whole order")
+
+    p = command("priority", c.cmd_priority, "show or set the sync priority of active "
+                "connections")
+    p.add_argument("names", nargs="*", help="every active connection, highest priority first")
+    p.add_argument("--json", action="store_true")
+
+    p = command("export", c.cmd_export, "write a connection's whole configuration as YAML")
+    p.add_argument("name")
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    p.add_argument("--include-secrets", action="store_true",
+                   help="include secrets, encrypted with a passphrase "
+                        "(ERP_TUI_EXPORT_PASSPHRASE or asked)")
+
+    p = command("import", c.cmd_import, "create a connection from an export file")
+    p.add_argument("file")
+    p.add_argument("--replace", action="store_true", help="overwrite an inactive connection "
+                   "of the same name")
+    p.add_argument("--name", help="import under another name")
+    p.add_argument("--without-secrets", action="store_true",
+                   help="ignore encrypted secrets in the file")
+
+    command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `erp-tui` command; returns the exit code."""
+    import os
+
+    from erp_tui.cli import commands
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides = {"database_url": args.db, "data_dir": args.data_dir, "language": args.lang}
+    commands.SETTINGS_OVERRIDES = {k: v for k, v in overrides.items() if v}
+    from erp_tui.errors import ErpTuiError, ValidationFailed
+
+    try:
+        code: int = args.handler(args)
+        return code
+    except ValidationFailed as exc:
+        print(exc.summary, file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem.message}", file=sys.stderr)
+        return exc.exit_code
+    except ErpTuiError as exc:
+        print(f"erp-tui: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("erp-tui: interrupted; nothing half-written was kept.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if os.environ.get("ERP_TUI_DEBUG"):
+            raise
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            reason = " ".join(str(exc.orig).split())
+            print(f"erp-tui: the database cannot be used ({reason}); check --db / "
+                  "ERP_TUI_DATABASE_URL.", file=sys.stderr)
+        else:
+            reason = " ".join(str(exc).split())
+            print(f"erp-tui: unexpected error: {type(exc).__name__}: {reason}", file=sys.stderr)
+        return 6
+
+
+if __name__ == "__main__":
+    sys.exit(main())

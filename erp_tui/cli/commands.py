@@ -1,0 +1,547 @@
+"""The CLI's command handlers: parse arguments, call services, print results."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from erp_tui.cli.output import emit_json, print_table, yes_no
+from erp_tui.errors import ErpTuiError, RefusedError
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
+
+
+# Global options of the current invocation (--db, --data-dir, --lang), set by `main`.
+SETTINGS_OVERRIDES: dict[str, Any] = {}
+
+
+def _ctx() -> AppContext:
+    from erp_tui.context import AppContext
+    from erp_tui.settings import Settings
+
+    return AppContext.open(Settings(**SETTINGS_OVERRIDES))
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """Open the terminal UI (lazily: the UI is imported only here)."""
+    try:
+        from erp_tui.screens.app import run_app
+    except ImportError as exc:
+        raise ErpTuiError(f"The terminal UI is not available in this installation ({exc}); "
+                          "every action is available as a command, see 'erp-tui --help'."
+                          ) from None
+    return run_app(_ctx())
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from erp_tui.demo import build_demo
+
+    ctx = _ctx()
+    summary = build_demo(ctx, size=args.size, extra_fields=args.extra_fields, reset=args.reset,
+                         progress=lambda line: print(line, file=sys.stderr))
+    print(summary.describe())
+    if args.no_ui:
+        return 0
+    return cmd_ui(args)
+
+
+def cmd_connectors(args: argparse.Namespace) -> int:
+    from erp_tui.registry import available_connectors, load_connector_class
+
+    rows = []
+    for info in available_connectors().values():
+        try:
+            label = load_connector_class(info.kind).label
+        except Exception as exc:  # a broken plugin is listed, not fatal
+            label = f"(cannot be loaded: {type(exc).__name__})"
+        rows.append({"kind": info.kind, "label": label, "origin": info.origin})
+    if args.json:
+        emit_json(rows)
+    else:
+        print_table(rows, ["kind", "label", "origin"])
+    return 0
+
+
+# ---- connections -----------------------------------------------------------------------------
+
+def cmd_connections(args: argparse.Namespace) -> int:
+    action = args.action or "list"
+    if action == "list":
+        return _connections_list(args)
+    if action == "show":
+        return _connections_show(args)
+    if action in ("add", "edit"):
+        return _connections_save(args)
+    if action == "delete":
+        return _connections_delete(args)
+    if action == "refresh":
+        from erp_tui.services.metadata import refresh_metadata
+
+        report = refresh_metadata(_ctx(), args.name)
+        print(f"Refreshed: {report.actor_types} actor types, {report.fields} fields, "
+              f"{report.new_fields} new ({report.auto_mapped} mapped automatically).")
+        for key in report.missing_fields:
+            print(f"No longer available in the ERP (kept): {key}")
+        return 0
+    raise RefusedError(f"Unknown action '{action}'.")
+
+
+def _connections_list(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import list_connections
+
+    rows = [{
+        "name": c.name, "connector": c.connector, "active": c.active,
+        "priority": c.priority if c.active else None,
+        "last_test": None if c.last_test_ok is None else ("ok" if c.last_test_ok else "failed"),
+        "last_sync": c.last_sync_at.isoformat(timespec="seconds") if c.last_sync_at else None,
+        "status": c.status} for c in list_connections(_ctx())]
+    if getattr(args, "json", False):
+        emit_json(rows)
+    elif not rows:
+        print("No connections yet. Add one with 'erp-tui connections add' or try "
+              "'erp-tui demo'.")
+    else:
+        print_table([{**r, "active": yes_no(bool(r["active"]))} for r in rows],
+                    ["name", "connector", "active", "priority", "last_test", "last_sync",
+                     "status"])
+    return 0
+
+
+def _connections_show(args: argparse.Namespace) -> int:
+    from erp_tui.secrets import MASK
+    from erp_tui.services.common import get_connection
+
+    ctx = _ctx()
+    with ctx.session() as session:
+        c = get_connection(session, args.name)
+        data: dict[str, Any] = {
+            "name": c.name, "connector": c.connector, "active": c.active,
+            "priority": c.priority, "scope": c.scope or "(not set)",
+            "scope_members": c.scope_members, "conflict_policy": c.conflict_policy,
+            "allow_import": c.allow_import,
+            "config": {**c.config, **{k: MASK for k in c.secrets}},
+            "last_test": None if c.last_test_ok is None else
+            {"ok": c.last_test_ok, "message": c.last_test_message,
+             "at": c.last_test_at.isoformat(timespec="seconds") if c.last_test_at else None},
+            "version": c.version}
+    if args.json:
+        emit_json(data)
+        return 0
+    for key, value in data.items():
+        if key == "config":
+            print("config:")
+            for name, item in value.items():
+                print(f"  {name}: {item}")
+        else:
+            print(f"{key}: {value}")
+    return 0
+
+
+def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise RefusedError(f"'{pair}' is not {what}; write KEY=VALUE.")
+        out[key.strip()] = value
+    return out
+
+
+def _connections_save(args: argparse.Namespace) -> int:
+    from erp_tui.contract import FieldType
+    from erp_tui.services.connections import (
+        ConnectionDraft,
+        config_fields,
+        draft_for,
+        save_draft,
+        test_draft,
+    )
+
+    ctx = _ctx()
+    values = _parse_pairs(args.set, "a config value")
+    if args.action == "add":
+        draft = ConnectionDraft(name=args.name, connector=args.connector)
+    else:
+        draft = draft_for(ctx, args.name)
+        if args.connector and args.connector != draft.connector:
+            raise RefusedError("The connector of a saved connection cannot be changed; add a "
+                               "new connection instead.")
+        if args.rename:
+            draft.name = args.rename
+    fields = config_fields(ctx, draft.connector)
+    known = {f.key for f in fields}
+    unknown = [k for k in values if k not in known]
+    if unknown:
+        raise RefusedError(f"'{unknown[0]}' is not a config field of connector "
+                           f"'{draft.connector}'; fields: {', '.join(sorted(known))}.")
+    draft.values.update(values)
+    for info in fields:
+        missing_secret = (info.type is FieldType.PASSWORD and info.mandatory
+                          and info.key not in draft.values)
+        if missing_secret and sys.stdin.isatty():
+            import getpass
+
+            draft.values[info.key] = getpass.getpass(f"{info.label}: ")
+        if args.action == "add" and info.key not in draft.values and info.default:
+            draft.values[info.key] = info.default
+    if args.scope:
+        draft.scope = args.scope
+    if args.member:
+        draft.scope_members = list(args.member)
+        draft.scope = draft.scope or "chosen"
+    if args.conflict_policy:
+        draft.conflict_policy = args.conflict_policy
+    if args.allow_import:
+        draft.allow_import = args.allow_import == "yes"
+    outcome = test_draft(ctx, draft)
+    print(f"Connection test: {'passed' if outcome.ok else 'FAILED'} - {outcome.message}",
+          file=sys.stderr)
+    connection_id = save_draft(ctx, draft, outcome)
+    verb = "Added" if args.action == "add" else "Saved"
+    print(f"{verb} connection '{draft.name}' (id {connection_id}).")
+    return 0
+
+
+def _connections_delete(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import delete_connection
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise RefusedError("Deleting needs confirmation; add --yes.")
+        answer = input(f"Delete connection '{args.name}' and its configuration? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes", "j", "ja"):
+            print("Nothing deleted.")
+            return 0
+    delete_connection(_ctx(), args.name)
+    print(f"Deleted connection '{args.name}' (CRM and ERP data untouched).")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import test_connection
+
+    result = test_connection(_ctx(), args.name)
+    if args.json:
+        emit_json({"ok": result.ok, "state": result.state.value,
+                   "message": result.user_message})
+    else:
+        print(f"{'passed' if result.ok else 'FAILED'}: "
+              f"{result.user_message or 'no message'}")
+    return 0 if result.ok else 4
+
+
+def cmd_activate(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import activate
+
+    activate(_ctx(), args.name)
+    print(f"Connection '{args.name}' is active.")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import deactivate
+
+    deactivate(_ctx(), args.name)
+    print(f"Connection '{args.name}' is inactive; it can be edited now.")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from erp_tui.services.activation import validate_connection
+
+    problems = validate_connection(_ctx(), args.name)
+    if args.json:
+        emit_json([{"message": p.message, "actor": p.actor_type, "field": p.field_key,
+                    "list": p.list_name, "code": p.code} for p in problems])
+    elif problems:
+        print(f"{len(problems)} problem(s) block activation:")
+        for problem in problems:
+            print(f"  - {problem.message}")
+    else:
+        print("No problems: the connection can be activated.")
+    return 1 if problems else 0
+
+
+# ---- mappings --------------------------------------------------------------------------------
+
+def cmd_mappings(args: argparse.Namespace) -> int:
+    from erp_tui.crm_catalog import entity_label
+    from erp_tui.services.mappings import load_mappings
+
+    state = load_mappings(_ctx(), args.name)
+    tabs = [state.tab(args.actor)] if args.actor else state.tabs
+    if args.json:
+        emit_json([{"actor": t.actor_type, "crm_entity": t.crm_entity, "enabled": t.enabled,
+                    "fields": [{"erp_field": r.erp.key, "label": r.erp.label,
+                                "type": r.erp.type.value, "access": r.erp.access.value,
+                                "crm_field": r.crm_field,
+                                "direction": r.direction.value if r.direction else None,
+                                "show_in_search": r.show_in_search,
+                                "show_on_tab": r.show_on_tab, "missing_in_erp": r.missing}
+                               for r in t.rows]} for t in tabs])
+        return 0
+    for tab in tabs:
+        print(f"[{'x' if tab.enabled else ' '}] Synchronise ERP {tab.label} with CRM "
+              f"{entity_label(tab.crm_entity)}")
+        print_table([{
+            "erp_field": r.erp.key + (" *" if r.erp.mandatory else "") +
+            (" (missing)" if r.missing else ""),
+            "type": r.erp.type.value, "crm_field": r.crm_field or "",
+            "dir": r.direction.value if r.direction else "",
+            "search": yes_no(r.show_in_search), "tab": yes_no(r.show_on_tab)}
+            for r in tab.rows], ["erp_field", "type", "crm_field", "dir", "search", "tab"],
+            indent=2)
+        print()
+    print("* = mandatory in the ERP")
+    return 0
+
+
+def cmd_actor(args: argparse.Namespace) -> int:
+    from erp_tui.services.mappings import load_mappings, save_mappings
+
+    ctx = _ctx()
+    state = load_mappings(ctx, args.name)
+    tab = state.tab(args.actor)
+    tab.enabled = bool(args.enable)
+    save_mappings(ctx, state)
+    print(f"{tab.actor_type}: sync {'enabled' if tab.enabled else 'disabled'}.")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from erp_tui.rules import Direction
+    from erp_tui.services.mappings import (
+        load_mappings,
+        save_mappings,
+        set_crm_field,
+        set_direction,
+    )
+
+    ctx = _ctx()
+    state = load_mappings(ctx, args.name)
+    tab = state.tab(args.actor)
+    row = tab.row(args.erp_field)
+    if args.crm is not None:
+        crm = None if args.crm.lower() in ("", "none") else args.crm
+        refusal = set_crm_field(tab, row, crm)
+        if refusal:
+            raise RefusedError(refusal)
+    if args.direction is not None:
+        try:
+            direction = Direction.parse(args.direction)
+        except ValueError as exc:
+            raise RefusedError(str(exc)) from None
+        refusal = set_direction(tab, row, direction)
+        if refusal:
+            raise RefusedError(f"Direction '{args.direction}' is not possible: {refusal}")
+    if args.search is not None:
+        row.show_in_search = args.search == "yes"
+    if args.tab is not None:
+        row.show_on_tab = args.tab == "yes"
+    save_mappings(ctx, state)
+    direction_text = row.direction.value if row.direction else "none"
+    print(f"{tab.actor_type}.{row.erp.key} -> {row.crm_field or '(not mapped)'}, direction "
+          f"{direction_text}, search {yes_no(row.show_in_search)}, tab "
+          f"{yes_no(row.show_on_tab)}.")
+    from erp_tui.rules import show_on_tab_warning
+
+    warning = show_on_tab_warning(row.direction, row.show_on_tab)
+    if warning and args.tab is not None:
+        print(f"Note: {warning}", file=sys.stderr)
+    return 0
+
+
+def cmd_list_map(args: argparse.Namespace) -> int:
+    from erp_tui.services.lists import load_list_mapping, mapped_lists, save_list_mapping
+
+    ctx = _ctx()
+    if not args.erp_list:
+        lists = mapped_lists(ctx, args.name)
+        if args.json:
+            emit_json([{"erp_list": m.erp_list, "crm_list": m.crm_list,
+                        "fields": list(m.fields)} for m in lists])
+        elif not lists:
+            print("No list fields are mapped; map a list field first (erp-tui map ...).")
+        else:
+            print_table([{"erp_list": m.erp_list, "crm_list": m.crm_list,
+                          "used_by": ", ".join(m.fields)} for m in lists],
+                        ["erp_list", "crm_list", "used_by"])
+        return 0
+    state = load_list_mapping(ctx, args.name, args.erp_list)
+    changes = _parse_pairs(args.set, "an item mapping")
+    rows = {row.erp_key: row for row in state.rows}
+    for erp_key, crm_key in changes.items():
+        if erp_key not in rows:
+            raise RefusedError(f"'{erp_key}' is not an item of ERP list '{state.erp_list}'.")
+        rows[erp_key].crm_key = crm_key or None
+    if changes:
+        save_list_mapping(ctx, state)
+        print(f"Saved the mapping of list '{state.erp_list}'.")
+        return 0
+    duplicates = state.duplicate_rows()
+    if args.json:
+        emit_json([{"erp_item": r.erp_key, "erp_text": r.erp_text, "crm_item": r.crm_key,
+                    "duplicate": r.erp_key in duplicates, "suggested": r.suggested}
+                   for r in state.rows])
+        return 0
+    print_table([{"mark": "!" if r.erp_key in duplicates else "",
+                  "erp_item": f"{r.erp_key} {r.erp_text}",
+                  "crm_item": (f"{r.crm_key} {state.crm_items.get(r.crm_key, '')}"
+                               if r.crm_key else "(No selection)") +
+                  (" (suggested)" if r.suggested else "")} for r in state.rows],
+                ["mark", "erp_item", "crm_item"])
+    if duplicates:
+        print(f"! {len(duplicates)} rows map to a CRM item chosen more than once.")
+    return 0
+
+
+def cmd_defaults(args: argparse.Namespace) -> int:
+    from erp_tui.rules import DefaultSpec
+    from erp_tui.services.defaults import load_defaults, remove_default, save_default
+
+    ctx = _ctx()
+    if args.set or args.remove:
+        if not args.actor:
+            raise RefusedError("Name the actor, e.g. 'erp-tui defaults NAME Customer --set ...'.")
+        if args.remove:
+            remove_default(ctx, args.name, args.actor, args.remove)
+            print(f"Removed the default of {args.actor}.{args.remove}.")
+            return 0
+        spec = DefaultSpec(args.set, args.value is not None, args.value or "", args.ask,
+                           args.mandatory)
+        save_default(ctx, args.name, args.actor, spec)
+        print(f"Saved the default of {args.actor}.{args.set}.")
+        return 0
+    state = load_defaults(ctx, args.name)
+    tabs = [state.tab(args.actor)] if args.actor else state.tabs
+    rows = [{"actor": t.actor_type, "erp_field": r.erp_field, "label": r.label,
+             "value": r.value if r.set_value else None, "ask_user": r.ask_user,
+             "mandatory": r.mandatory} for t in tabs for r in t.rows]
+    if args.json:
+        emit_json(rows)
+    elif not rows:
+        print("No sync defaults.")
+    else:
+        print_table([{**r, "value": r["value"] if r["value"] is not None else "",
+                      "ask_user": yes_no(bool(r["ask_user"])),
+                      "mandatory": yes_no(bool(r["mandatory"]))}
+                     for r in rows], ["actor", "erp_field", "value", "ask_user", "mandatory"])
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    from erp_tui.services.ranking import load_ranking, move_field, save_ranking
+
+    ctx = _ctx()
+    state = load_ranking(ctx, args.name)
+    actor = next((a for a in state.tabs if a.lower() == args.actor.lower()), None)
+    if actor is None:
+        raise RefusedError(f"There is no actor '{args.actor}' on this connection.")
+    order = [row.erp_field for row in state.tabs[actor]]
+    if args.order:
+        wanted = [f.strip() for f in args.order.split(",") if f.strip()]
+        order = wanted + [f for f in order if f not in wanted]
+        save_ranking(ctx, args.name, actor, order, state.version)
+    elif args.move:
+        order = move_field(order, args.move, args.by)
+        save_ranking(ctx, args.name, actor, order, state.version)
+    shown = {row.erp_field: row.shown for row in state.tabs[actor]}
+    for position, key in enumerate(order, start=1):
+        print(f"{position:4}  {key}{'' if shown.get(key) else '  (not on ERP tab)'}")
+    return 0
+
+
+def cmd_priority(args: argparse.Namespace) -> int:
+    from erp_tui.services.connections import priority_order, set_priority_order
+
+    ctx = _ctx()
+    current = priority_order(ctx)
+    if args.names:
+        by_name = {c.name: c.id for c in current}
+        missing = [n for n in args.names if n not in by_name]
+        if missing:
+            raise RefusedError(f"'{missing[0]}' is not an active connection.")
+        set_priority_order(ctx, [by_name[n] for n in args.names])
+        current = priority_order(ctx)
+    if args.json:
+        emit_json([{"priority": c.priority, "name": c.name} for c in current])
+    elif not current:
+        print("No active connections.")
+    else:
+        for c in current:
+            print(f"{c.priority:3}  {c.name}")
+    return 0
+
+
+# ---- export / import -------------------------------------------------------------------------
+
+def _passphrase(confirm: bool) -> str:
+    value = os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise RefusedError("A passphrase is needed for secrets; set ERP_TUI_EXPORT_PASSPHRASE.")
+    import getpass
+
+    first = getpass.getpass("Passphrase for secrets: ")
+    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+        raise RefusedError("The passphrases differ; nothing was written.")
+    if len(first) < 8:
+        raise RefusedError("Use a passphrase of at least 8 characters.")
+    return first
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from erp_tui.services.transfer import export_connection
+
+    passphrase = _passphrase(confirm=True) if args.include_secrets else None
+    text = export_connection(_ctx(), args.name, secrets_passphrase=passphrase)
+    if args.output:
+        from pathlib import Path
+
+        target = Path(args.output)
+        temporary = target.with_name(target.name + ".part")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+        print(f"Wrote {target}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from erp_tui.services.transfer import import_connection, parse_export
+
+    path = Path(args.file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ErpTuiError(f"Cannot read {path}: {exc.strerror}.") from None
+    passphrase = None
+    if not args.without_secrets and parse_export(text).connection.secrets is not None:
+        passphrase = _passphrase(confirm=False)
+    if args.without_secrets:
+        data = parse_export(text)
+        data.connection.secrets = None
+        import yaml
+
+        text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False)
+    connection_id = import_connection(_ctx(), text, replace=args.replace, new_name=args.name,
+                                      secrets_passphrase=passphrase)
+    print(f"Imported connection (id {connection_id}); it is inactive: test and activate it "
+          "when ready.")
+    return 0
+
+
+def cmd_secret_key(args: argparse.Namespace) -> int:
+    from erp_tui.secrets import new_key
+
+    print(new_key())
+    return 0
+
+

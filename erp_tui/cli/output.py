@@ -1,0 +1,32 @@
+"""Printing helpers of the CLI: aligned tables and JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def emit_json(data: Any) -> None:
+    """Print `data` as JSON (dates as ISO text)."""
+    json.dump(data, sys.stdout, indent=2, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], indent: int = 0) -> None:
+    """Print rows as an aligned text table with a header."""
+    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    pad = " " * indent
+
+    def line(values: Sequence[str]) -> str:
+        return pad + "  ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)).rstrip()
+
+    print(line([c.upper() for c in columns]))
+    for row in cells:
+        print(line(row))

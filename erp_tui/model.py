@@ -1,0 +1,239 @@
+"""The store's tables (SQLModel). Schema changes go through Alembic migrations in `migrations/`."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from sqlmodel import Field, SQLModel
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(UTC)
+
+
+def _connection_fk() -> Any:
+    return Column(Integer, ForeignKey("connection.id", ondelete="CASCADE"), primary_key=True)
+
+
+# ---- configuration ---------------------------------------------------------------------------
+
+class Connection(SQLModel, table=True):
+    """One configured use of a connector (one ERP company/client)."""
+
+    __tablename__ = "connection"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, sa_column_kwargs={"unique": True})
+    connector: str = Field(max_length=100)
+    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Secret config values (password fields), each encrypted at rest.
+    secrets: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    active: bool = False
+    # "" = not chosen yet, "everyone", or "chosen" (then scope_members lists users/groups).
+    scope: str = Field(default="", max_length=20)
+    scope_members: list[str] = Field(default_factory=list,
+                                     sa_column=Column(JSON, nullable=False))
+    conflict_policy: str = Field(default="erp_wins", max_length=20)
+    allow_import: bool = True
+    priority: int = 0
+    last_test_ok: bool | None = None
+    last_test_at: datetime | None = None
+    last_test_message: str = ""
+    # Fingerprint of the config values that last passed the connection test.
+    tested_fingerprint: str = Field(default="", max_length=128)
+    last_sync_at: datetime | None = None
+    status: str = Field(default="", max_length=200)
+    # Optimistic locking: every change bumps it; a stale save is refused.
+    version: int = 1
+    created: datetime = Field(default_factory=utc_now)
+    updated: datetime = Field(default_factory=utc_now)
+
+
+class ErpActorType(SQLModel, table=True):
+    """Cached ERP metadata: an actor type of a connection."""
+
+    __tablename__ = "erp_actor_type"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    key: str = Field(primary_key=True, max_length=100)
+    label: str = Field(max_length=200)
+    parent_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    position: int = 0
+
+
+class ErpField(SQLModel, table=True):
+    """Cached ERP metadata: a field of an actor type."""
+
+    __tablename__ = "erp_field"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    actor_type: str = Field(primary_key=True, max_length=100)
+    key: str = Field(primary_key=True, max_length=200)
+    label: str = Field(max_length=200)
+    description: str = ""
+    type: str = Field(max_length=20)
+    list_name: str = Field(default="", max_length=200)
+    default_value: str = ""
+    max_length: int = 0
+    access: str = Field(default="normal", max_length=20)
+    searchable: bool = False
+    position: int = 0
+
+
+class ErpListItem(SQLModel, table=True):
+    """Cached ERP metadata: one item of an ERP list."""
+
+    __tablename__ = "erp_list_item"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    list_name: str = Field(primary_key=True, max_length=200)
+    key: str = Field(primary_key=True, max_length=200)
+    text: str = ""
+    position: int = 0
+
+
+class ActorMapping(SQLModel, table=True):
+    """Which CRM entity an actor type syncs with, and whether that sync is enabled."""
+
+    __tablename__ = "actor_mapping"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    actor_type: str = Field(primary_key=True, max_length=100)
+    crm_entity: str = Field(max_length=50)
+    enabled: bool = False
+
+
+class FieldMapping(SQLModel, table=True):
+    """Per ERP field: CRM field, direction, visibility, rank."""
+
+    __tablename__ = "field_mapping"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    actor_type: str = Field(primary_key=True, max_length=100)
+    erp_field: str = Field(primary_key=True, max_length=200)
+    crm_field: str | None = Field(default=None, max_length=100)
+    to_crm: bool = False
+    to_erp: bool = False
+    show_in_search: bool = False
+    show_on_tab: bool = True
+    rank: int = 0
+    missing_in_erp: bool = False
+
+
+class ListMapping(SQLModel, table=True):
+    """One ERP list item mapped to one CRM list item (or to nothing)."""
+
+    __tablename__ = "list_mapping"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    erp_list: str = Field(primary_key=True, max_length=200)
+    crm_list: str = Field(primary_key=True, max_length=100)
+    erp_key: str = Field(primary_key=True, max_length=200)
+    crm_key: str | None = Field(default=None, max_length=200)
+
+
+class SyncDefault(SQLModel, table=True):
+    """Sync default of an ERP field: fixed value and/or ask the user, and mandatory."""
+
+    __tablename__ = "sync_default"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    actor_type: str = Field(primary_key=True, max_length=100)
+    erp_field: str = Field(primary_key=True, max_length=200)
+    set_value: bool = False
+    value: str = ""
+    ask_user: bool = False
+    mandatory: bool = False
+
+
+# ---- the embedded CRM ------------------------------------------------------------------------
+
+class CrmListItem(SQLModel, table=True):
+    """An item of a CRM list (category, business, country, ...)."""
+
+    __tablename__ = "crm_list_item"
+
+    list_name: str = Field(primary_key=True, max_length=100)
+    key: str = Field(primary_key=True, max_length=200)
+    text: str = ""
+    position: int = 0
+
+
+class CrmCompany(SQLModel, table=True):
+    """CRM Company (Bedrijf)."""
+
+    __tablename__ = "crm_company"
+    __table_args__ = (Index("ix_crm_company_change_stamp", "change_stamp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=200)
+    number1: str = Field(default="", max_length=50)
+    number2: str = Field(default="", max_length=50)
+    vatno: str = Field(default="", max_length=50)
+    phone: str = Field(default="", max_length=50)
+    fax: str = Field(default="", max_length=50)
+    email: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=200)
+    postal_address1: str = Field(default="", max_length=200)
+    postal_address2: str = Field(default="", max_length=200)
+    postal_address3: str = Field(default="", max_length=200)
+    postal_zip: str = Field(default="", max_length=20)
+    postal_city: str = Field(default="", max_length=100)
+    street_address1: str = Field(default="", max_length=200)
+    street_address2: str = Field(default="", max_length=200)
+    street_address3: str = Field(default="", max_length=200)
+    street_zip: str = Field(default="", max_length=20)
+    street_city: str = Field(default="", max_length=100)
+    country: str | None = Field(default=None, max_length=50)
+    category: str | None = Field(default=None, max_length=50)
+    business: str | None = Field(default=None, max_length=50)
+    created: datetime = Field(default_factory=utc_now)
+    updated: datetime = Field(default_factory=utc_now)
+    change_stamp: int = 0
+
+
+class CrmPerson(SQLModel, table=True):
+    """CRM Person (Persoon), belonging to a Company."""
+
+    __tablename__ = "crm_person"
+    __table_args__ = (Index("ix_crm_person_change_stamp", "change_stamp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    company_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("crm_company.id", ondelete="SET NULL"),
+                                       index=True))
+    firstname: str = Field(default="", max_length=100)
+    middlename: str = Field(default="", max_length=100)
+    lastname: str = Field(default="", max_length=100)
+    title: str = Field(default="", max_length=100)
+    position: str | None = Field(default=None, max_length=50)
+    email: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=50)
+    mobile: str = Field(default="", max_length=50)
+    birthdate: date | None = None
+    created: datetime = Field(default_factory=utc_now)
+    updated: datetime = Field(default_factory=utc_now)
+    change_stamp: int = 0
+
+
+class CrmProject(SQLModel, table=True):
+    """CRM Project."""
+
+    __tablename__ = "crm_project"
+    __table_args__ = (Index("ix_crm_project_change_stamp", "change_stamp"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(default="", max_length=200)
+    number: str = Field(default="", max_length=50)
+    type: str | None = Field(default=None, max_length=50)
+    status: str | None = Field(default=None, max_length=50)
+    enddate: date | None = None
+    text: str = Field(default="", sa_column=Column(String, nullable=False, default=""))
+    url: str = Field(default="", max_length=200)
+    created: datetime = Field(default_factory=utc_now)
+    updated: datetime = Field(default_factory=utc_now)
+    change_stamp: int = 0

@@ -1,0 +1,387 @@
+"""Connections: list, add/edit with the test gate, delete, activate and deactivate (SPEC §4 rules
+1, 2, 8 and 9)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from erp_tui.context import AppContext, call
+from erp_tui.contract import ConfigFieldsResult, FieldInfo, FieldType, Result
+from erp_tui.errors import ConnectorError, ErpTuiError, Problem, RefusedError, ValidationFailed
+from erp_tui.model import Connection, utc_now
+from erp_tui.rules import ErpFieldView, parse_value
+from erp_tui.services.common import (
+    ConnectionRef,
+    bump_version,
+    get_connection,
+    require_inactive,
+)
+
+SCOPE_EVERYONE = "everyone"
+SCOPE_CHOSEN = "chosen"
+CONFLICT_POLICIES = ("erp_wins", "crm_wins", "newest_wins")
+_MEMBER = re.compile(r"^(user|group):[\w.@-]+$")
+
+
+@dataclass(frozen=True)
+class ConnectionSummary:
+    """One row of the connections list."""
+
+    id: int
+    name: str
+    connector: str
+    active: bool
+    priority: int
+    last_test_ok: bool | None
+    last_test_at: datetime | None
+    last_test_message: str
+    last_sync_at: datetime | None
+    status: str
+    scope: str
+    version: int
+
+
+def summarize(connection: Connection) -> ConnectionSummary:
+    """The list row of a connection (no secrets)."""
+    assert connection.id is not None
+    return ConnectionSummary(
+        id=connection.id, name=connection.name, connector=connection.connector,
+        active=connection.active, priority=connection.priority,
+        last_test_ok=connection.last_test_ok, last_test_at=connection.last_test_at,
+        last_test_message=connection.last_test_message, last_sync_at=connection.last_sync_at,
+        status=connection.status, scope=connection.scope, version=connection.version)
+
+
+def list_connections(ctx: AppContext) -> list[ConnectionSummary]:
+    """All connections: active ones in priority order first, then the rest by name."""
+    with ctx.session() as session:
+        rows = session.exec(select(Connection)).all()
+        ordered = sorted(rows, key=lambda c: (not c.active, c.priority if c.active else 0,
+                                              c.name.lower()))
+        return [summarize(c) for c in ordered]
+
+
+def config_fields(ctx: AppContext, connector_kind: str) -> list[FieldInfo]:
+    """The config fields connector `connector_kind` needs, in its order."""
+    connector = ctx.connectors.connector(connector_kind)
+    result = call(connector.config_fields, ConfigFieldsResult)
+    if not result.ok:
+        raise ConnectorError(result.user_message)
+    return list(result.fields)
+
+
+# ---- the connection dialog's draft and its test gate -----------------------------------------
+
+@dataclass
+class ConnectionDraft:
+    """What the connection dialog (or `connections add/edit`) holds before it is saved.
+
+    For an existing connection a secret left as None keeps the stored one.
+    """
+
+    name: str
+    connector: str
+    values: dict[str, Any] = field(default_factory=dict)
+    scope: str = ""
+    scope_members: list[str] = field(default_factory=list)
+    conflict_policy: str = "erp_wins"
+    allow_import: bool = True
+    connection_id: int | None = None
+    expected_version: int | None = None
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """The result of testing a draft's config values."""
+
+    ok: bool
+    message: str
+    fingerprint: str
+
+
+def draft_for(ctx: AppContext, ref: ConnectionRef) -> ConnectionDraft:
+    """A draft holding a saved connection's settings (secrets left as None: kept)."""
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        values: dict[str, Any] = dict(connection.config)
+        for key in connection.secrets:
+            values[key] = None
+        return ConnectionDraft(
+            name=connection.name, connector=connection.connector, values=values,
+            scope=connection.scope, scope_members=list(connection.scope_members),
+            conflict_policy=connection.conflict_policy, allow_import=connection.allow_import,
+            connection_id=connection.id, expected_version=connection.version)
+
+
+def _resolved_values(ctx: AppContext, draft: ConnectionDraft) -> dict[str, Any]:
+    """The draft's values with kept secrets filled in from the store."""
+    values = dict(draft.values)
+    if draft.connection_id is not None and any(v is None for v in values.values()):
+        with ctx.session() as session:
+            stored = session.get(Connection, draft.connection_id)
+            if stored is not None:
+                clear = ctx.connectors.values_of(stored)
+                for key, value in values.items():
+                    if value is None:
+                        values[key] = clear.get(key)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def fingerprint(ctx: AppContext, connector_kind: str, values: dict[str, Any]) -> str:
+    """A keyed digest of exactly these config values (secrets included, never stored clear)."""
+    canonical = json.dumps({"connector": connector_kind, "values": values}, sort_keys=True,
+                           default=str)
+    return ctx.secrets.digest(canonical)
+
+
+def _parse_config(fields: list[FieldInfo], values: dict[str, Any]) -> tuple[dict[str, Any],
+                                                                            list[str]]:
+    """Typed config values and the problems with them (mandatory missing, wrong type)."""
+    typed: dict[str, Any] = {}
+    problems: list[str] = []
+    for info in fields:
+        raw = values.get(info.key)
+        if raw is None or raw == "":
+            if info.mandatory:
+                problems.append(f"Fill in the mandatory field '{info.label}'.")
+            continue
+        if info.type is FieldType.LIST and info.options and str(raw) not in info.options:
+            problems.append(f"'{raw}' is not a choice of '{info.label}'.")
+            continue
+        if isinstance(raw, str) and info.type not in (FieldType.TEXT, FieldType.PASSWORD,
+                                                      FieldType.LIST, FieldType.LABEL):
+            view = ErpFieldView(info.key, info.label, info.type, max_length=info.max_length)
+            try:
+                raw = parse_value(view, raw)
+            except ValueError as exc:
+                problems.append(str(exc))
+                continue
+        if isinstance(raw, date):
+            raw = raw.isoformat()
+        typed[info.key] = raw
+    return typed, problems
+
+
+def test_draft(ctx: AppContext, draft: ConnectionDraft) -> TestOutcome:
+    """Run the connector's test on the draft's values; the outcome is tied to exactly them."""
+    fields = config_fields(ctx, draft.connector)
+    values, problems = _parse_config(fields, _resolved_values(ctx, draft))
+    print_ = fingerprint(ctx, draft.connector, values)
+    if problems:
+        return TestOutcome(False, problems[0], print_)
+    connector = ctx.connectors.connector(draft.connector)
+    result = call(lambda: connector.test_config(values), Result)
+    message = result.user_message or ("Connection test passed." if result.ok else
+                                      "Connection test failed.")
+    return TestOutcome(result.ok, message, print_)
+
+
+def draft_problems(ctx: AppContext, draft: ConnectionDraft,
+                   tested: TestOutcome | None) -> list[str]:
+    """Why the draft cannot be saved yet (rule 2); empty when OK may be pressed."""
+    problems: list[str] = []
+    if not draft.name.strip():
+        problems.append("Enter a name for the connection.")
+    fields = config_fields(ctx, draft.connector)
+    values, value_problems = _parse_config(fields, _resolved_values(ctx, draft))
+    problems.extend(value_problems)
+    if draft.scope not in (SCOPE_EVERYONE, SCOPE_CHOSEN):
+        problems.append("Choose who may use the connection (scope): everyone or chosen "
+                        "users/groups.")
+    elif draft.scope == SCOPE_CHOSEN:
+        if not draft.scope_members:
+            problems.append("The scope is 'chosen users/groups': add at least one user or group.")
+        bad = [m for m in draft.scope_members if not _MEMBER.match(m)]
+        if bad:
+            problems.append(f"'{bad[0]}' is not a user or group; write user:NAME or group:NAME.")
+    if draft.conflict_policy not in CONFLICT_POLICIES:
+        problems.append(f"Conflict policy must be one of {', '.join(CONFLICT_POLICIES)}.")
+    current = fingerprint(ctx, draft.connector, values)
+    if tested is None or tested.fingerprint != current:
+        problems.append("Test the connection with the values now in the form.")
+    elif not tested.ok:
+        problems.append(f"The connection test failed: {tested.message}")
+    return problems
+
+
+def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | None) -> int:
+    """Create or update a connection from a tested draft; returns its id.
+
+    Refused (with every reason) unless `draft_problems` is empty; a new connection gets its
+    metadata fetched and fields mapped automatically (rule 4).
+    """
+    problems = draft_problems(ctx, draft, tested)
+    if problems:
+        raise ValidationFailed("The connection cannot be saved yet:",
+                               [Problem(p) for p in problems])
+    fields = config_fields(ctx, draft.connector)
+    values, _ = _parse_config(fields, _resolved_values(ctx, draft))
+    secret_keys = {f.key for f in fields if f.type is FieldType.PASSWORD}
+    config = {k: v for k, v in values.items() if k not in secret_keys}
+    secrets = {k: ctx.secrets.encrypt(str(v)) for k, v in values.items() if k in secret_keys}
+    is_new = draft.connection_id is None
+    with ctx.session() as session:
+        clash = session.exec(select(Connection).where(Connection.name == draft.name.strip())
+                             ).first()
+        if clash is not None and clash.id != draft.connection_id:
+            raise RefusedError(f"A connection named '{draft.name.strip()}' already exists; "
+                               "choose another name.")
+        if is_new:
+            connection = Connection(name=draft.name.strip(), connector=draft.connector)
+            session.add(connection)
+        else:
+            connection = get_connection(session, draft.connection_id or 0)
+            require_inactive(connection)
+            bump_version(session, connection, draft.expected_version)
+            if connection.connector != draft.connector:
+                raise RefusedError("The connector of a saved connection cannot be changed; "
+                                   "add a new connection instead.")
+        connection.name = draft.name.strip()
+        connection.config = config
+        connection.secrets = secrets
+        connection.scope = draft.scope
+        connection.scope_members = list(draft.scope_members)
+        connection.conflict_policy = draft.conflict_policy
+        connection.allow_import = draft.allow_import
+        connection.last_test_ok = True
+        connection.last_test_at = utc_now()
+        connection.last_test_message = tested.message if tested else ""
+        connection.tested_fingerprint = tested.fingerprint if tested else ""
+        connection.updated = utc_now()
+        session.flush()
+        connection_id = connection.id
+        assert connection_id is not None
+    ctx.connectors.forget(connection_id)
+    if is_new:
+        from erp_tui.services.metadata import refresh_metadata
+
+        try:
+            refresh_metadata(ctx, connection_id)
+        except Exception:
+            with ctx.session() as session:
+                stored = session.get(Connection, connection_id)
+                if stored is not None:
+                    session.delete(stored)
+            raise
+    return connection_id
+
+
+def delete_connection(ctx: AppContext, ref: ConnectionRef) -> None:
+    """Delete an inactive connection and its whole configuration (never CRM or ERP data)."""
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        require_inactive(connection)
+        session.delete(connection)
+        connection_id = connection.id
+    if connection_id is not None:
+        ctx.connectors.forget(connection_id)
+
+
+# ---- testing a saved connection --------------------------------------------------------------
+
+def test_connection(ctx: AppContext, ref: ConnectionRef) -> Result:
+    """Test a saved connection and record the outcome."""
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        try:
+            connector = ctx.connectors.for_connection(connection)
+            assert connection.id is not None
+            connection_id = connection.id
+            result = call(lambda: connector.test_connection(connection_id), Result)
+        except ErpTuiError as exc:
+            result = Result.failure(str(exc))
+        connection.last_test_ok = result.ok
+        connection.last_test_at = utc_now()
+        connection.last_test_message = result.user_message or (
+            "Connection test passed." if result.ok else "Connection test failed.")
+        session.add(connection)
+    return result
+
+
+# ---- activation and priority -----------------------------------------------------------------
+
+def deactivate(ctx: AppContext, ref: ConnectionRef) -> None:
+    """Make a connection inactive so it can be edited."""
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        if not connection.active:
+            return
+        bump_version(session, connection)
+        connection.active = False
+        session.add(connection)
+    _renumber_priorities(ctx)
+
+
+def activate(ctx: AppContext, ref: ConnectionRef, expected_version: int | None = None) -> None:
+    """Activate a connection; refused with one message per problem (rule 9)."""
+    from erp_tui.services.activation import validate_connection
+
+    problems = validate_connection(ctx, ref)
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        if problems:
+            raise ValidationFailed(f"Connection '{connection.name}' cannot be activated:",
+                                   problems)
+        if connection.active:
+            return
+        bump_version(session, connection, expected_version)
+        top = session.exec(select(func.max(Connection.priority))
+                           .where(col(Connection.active).is_(True))).one()
+        connection.active = True
+        connection.priority = (top or 0) + 1
+        session.add(connection)
+
+
+def priority_order(ctx: AppContext) -> list[ConnectionSummary]:
+    """The active connections in sync priority order (rule 8)."""
+    return [c for c in list_connections(ctx) if c.active]
+
+
+def set_priority_order(ctx: AppContext, connection_ids: list[int]) -> None:
+    """Save a new order of the active connections (first = highest priority)."""
+    with ctx.session() as session:
+        active = {c.id: c for c in session.exec(select(Connection)
+                                                .where(col(Connection.active).is_(True)))}
+        if set(connection_ids) != set(active) or len(connection_ids) != len(active):
+            raise RefusedError("The priority order must list every active connection once; "
+                               "reopen the dialog (the active connections changed).")
+        for position, connection_id in enumerate(connection_ids, start=1):
+            active[connection_id].priority = position
+            session.add(active[connection_id])
+
+
+def move_in_order(order: list[Any], index: int, delta: int) -> tuple[list[Any], int]:
+    """Move `order[index]` by `delta` places (clamped); returns the new order and index."""
+    if not order:
+        return order, index
+    target = max(0, min(len(order) - 1, index + delta))
+    moved = list(order)
+    item = moved.pop(index)
+    moved.insert(target, item)
+    return moved, target
+
+
+def _renumber_priorities(ctx: AppContext) -> None:
+    with ctx.session() as session:
+        active = sorted(session.exec(select(Connection).where(col(Connection.active).is_(True))),
+                        key=lambda c: c.priority)
+        for position, connection in enumerate(active, start=1):
+            connection.priority = position
+            session.add(connection)
+        inactive = session.exec(select(Connection).where(col(Connection.active).is_(False)))
+        for connection in inactive:
+            connection.priority = 0
+            session.add(connection)
+
+
+def require_connection(ctx: AppContext, ref: ConnectionRef) -> ConnectionSummary:
+    """The list row of one connection; NotFoundError if missing."""
+    with ctx.session() as session:
+        return summarize(get_connection(session, ref))

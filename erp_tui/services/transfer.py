@@ -1,0 +1,339 @@
+"""Export and import of a connection's whole configuration as a readable YAML file.
+
+Secrets are left out unless asked for; then they are encrypted with a passphrase (never written
+in clear). Import validates the whole file against the connector's metadata and every rule
+before it writes anything, and writes everything in one transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlmodel import select
+
+from erp_tui.context import AppContext
+from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import CRM_FIELDS
+from erp_tui.errors import ErpTuiError, Problem, RefusedError, ValidationFailed
+from erp_tui.model import (
+    ActorMapping,
+    Connection,
+    FieldMapping,
+    ListMapping,
+    SyncDefault,
+)
+from erp_tui.rules import DefaultSpec, Direction, list_duplicates
+from erp_tui.secrets import SecretBox
+from erp_tui.services.common import ConnectionRef, get_connection, require_inactive
+from erp_tui.services.metadata import ErpMetadata, fetch_metadata, store_metadata
+
+FORMAT_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldEntry(_Strict):
+    erp_field: str
+    crm_field: str | None = None
+    direction: Literal[">", "<", "<>"] | None = None
+    show_in_search: bool = False
+    show_on_tab: bool = True
+
+
+class DefaultEntry(_Strict):
+    erp_field: str
+    value: str | None = None
+    ask_user: bool = False
+    mandatory: bool = False
+
+
+class ActorEntry(_Strict):
+    crm_entity: str
+    enabled: bool = False
+    fields: list[FieldEntry] = Field(default_factory=list)
+    rank: list[str] = Field(default_factory=list)
+    defaults: list[DefaultEntry] = Field(default_factory=list)
+
+
+class ListEntry(_Strict):
+    erp_list: str
+    crm_list: str
+    items: dict[str, str | None] = Field(default_factory=dict)
+
+
+class SecretsEntry(_Strict):
+    salt: str
+    values: dict[str, str]
+
+
+class ConnectionEntry(_Strict):
+    name: str
+    connector: str
+    scope: Literal["everyone", "chosen"]
+    scope_members: list[str] = Field(default_factory=list)
+    conflict_policy: Literal["erp_wins", "crm_wins", "newest_wins"] = "erp_wins"
+    allow_import: bool = True
+    config: dict[str, Any] = Field(default_factory=dict)
+    secrets: SecretsEntry | None = None
+
+
+class ExportFile(_Strict):
+    """The file format (`erp_tui_export: 1`)."""
+
+    erp_tui_export: int = FORMAT_VERSION
+    connection: ConnectionEntry
+    actors: dict[str, ActorEntry] = Field(default_factory=dict)
+    lists: list[ListEntry] = Field(default_factory=list)
+
+
+def export_connection(ctx: AppContext, ref: ConnectionRef, *,
+                      secrets_passphrase: str | None = None) -> str:
+    """The connection's whole configuration as YAML text (secrets only with a passphrase)."""
+    import yaml
+
+    with ctx.session() as session:
+        connection = get_connection(session, ref)
+        cid = connection.id or 0
+        secrets = None
+        if secrets_passphrase is not None and connection.secrets:
+            salt = os.urandom(16)
+            box = SecretBox.from_passphrase(secrets_passphrase, salt)
+            secrets = SecretsEntry(
+                salt=base64.b64encode(salt).decode(),
+                values={k: box.encrypt(ctx.secrets.decrypt(v))
+                        for k, v in connection.secrets.items()})
+        data = ExportFile(connection=ConnectionEntry(
+            name=connection.name, connector=connection.connector,
+            scope="chosen" if connection.scope == "chosen" else "everyone",
+            scope_members=list(connection.scope_members),
+            conflict_policy=connection.conflict_policy,
+            allow_import=connection.allow_import, config=dict(connection.config),
+            secrets=secrets))
+        mappings = list(session.exec(select(FieldMapping).where(
+            FieldMapping.connection_id == cid)))
+        defaults = list(session.exec(select(SyncDefault).where(
+            SyncDefault.connection_id == cid)))
+        for actor in session.exec(select(ActorMapping).where(ActorMapping.connection_id == cid)):
+            rows = sorted((m for m in mappings if m.actor_type == actor.actor_type),
+                          key=lambda m: m.rank)
+            data.actors[actor.actor_type] = ActorEntry(
+                crm_entity=actor.crm_entity, enabled=actor.enabled,
+                fields=[FieldEntry(
+                    erp_field=m.erp_field, crm_field=m.crm_field,
+                    direction=(d.value if (d := Direction.from_flags(m.to_crm, m.to_erp))
+                               else None),
+                    show_in_search=m.show_in_search, show_on_tab=m.show_on_tab)
+                    for m in rows if m.crm_field or m.show_in_search or not m.show_on_tab],
+                rank=[m.erp_field for m in rows],
+                defaults=[DefaultEntry(erp_field=d.erp_field,
+                                       value=d.value if d.set_value else None,
+                                       ask_user=d.ask_user, mandatory=d.mandatory)
+                          for d in defaults if d.actor_type == actor.actor_type])
+        lists: dict[tuple[str, str], dict[str, str | None]] = {}
+        for item in session.exec(select(ListMapping).where(ListMapping.connection_id == cid)):
+            lists.setdefault((item.erp_list, item.crm_list), {})[item.erp_key] = item.crm_key
+        data.lists = [ListEntry(erp_list=e, crm_list=c, items=items)
+                      for (e, c), items in sorted(lists.items())]
+    header = ("# erp-tui connection export. Secrets are " +
+              ("encrypted with a passphrase.\n" if secrets else "left out.\n"))
+    return header + yaml.safe_dump(data.model_dump(mode="json", exclude_none=False),
+                                   sort_keys=False, allow_unicode=True)
+
+
+def parse_export(text: str) -> ExportFile:
+    """Parse and shape-check an export file; one clear sentence on error."""
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ErpTuiError(f"The file is not valid YAML{where}; fix it and import again.") from None
+    if not isinstance(raw, dict) or raw.get("erp_tui_export") != FORMAT_VERSION:
+        raise ErpTuiError("This is not an erp-tui export file (expected 'erp_tui_export: 1' "
+                          "at the top).")
+    try:
+        return ExportFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ErpTuiError(f"The file is invalid at '{where}': {first['msg']}.") from None
+
+
+def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
+                      new_name: str | None = None, secrets_passphrase: str | None = None
+                      ) -> int:
+    """Create (or, with `replace`, overwrite an inactive) connection from an export file.
+
+    Everything is validated first; nothing is written unless all of it is valid. The imported
+    connection is inactive; activate it when ready.
+    """
+    data = parse_export(text)
+    entry = data.connection
+    name = new_name or entry.name
+    from erp_tui.services.connections import config_fields
+
+    fields = config_fields(ctx, entry.connector)
+    secret_keys = {f.key for f in fields if f.type is FieldType.PASSWORD}
+    clear_secrets: dict[str, str] = {}
+    if entry.secrets is not None:
+        if secrets_passphrase is None:
+            raise ErpTuiError("The file holds encrypted secrets; give the passphrase "
+                              "(ERP_TUI_EXPORT_PASSPHRASE) or import without them "
+                              "(--without-secrets).")
+        box = SecretBox.from_passphrase(secrets_passphrase,
+                                        base64.b64decode(entry.secrets.salt))
+        try:
+            clear_secrets = {k: box.decrypt(v) for k, v in entry.secrets.values.items()}
+        except ErpTuiError:
+            raise ErpTuiError("The passphrase does not decrypt the file's secrets; "
+                              "check it and import again.") from None
+    stray = [k for k in entry.config if k in secret_keys]
+    if stray:
+        raise ErpTuiError(f"Secret '{stray[0]}' appears in clear in the file; remove it.")
+    with ctx.session() as session:
+        existing = session.exec(select(Connection).where(Connection.name == name)).first()
+        if existing is not None and not replace:
+            raise RefusedError(f"A connection named '{name}' already exists; use --replace "
+                               "to overwrite it or --name to import under another name.")
+        if existing is not None:
+            require_inactive(existing)
+            connection = existing
+            ctx.connectors.forget(existing.id or 0)
+            for table in (ActorMapping, FieldMapping, ListMapping, SyncDefault):
+                for row in session.exec(select(table).where(
+                        table.connection_id == existing.id)):
+                    session.delete(row)
+            session.flush()
+            connection.version += 1
+        else:
+            connection = Connection(name=name, connector=entry.connector)
+        connection.config = dict(entry.config)
+        connection.secrets = {k: ctx.secrets.encrypt(v) for k, v in clear_secrets.items()}
+        connection.scope = entry.scope
+        connection.scope_members = list(entry.scope_members)
+        connection.conflict_policy = entry.conflict_policy
+        connection.allow_import = entry.allow_import
+        connection.active = False
+        connection.priority = 0
+        connection.last_test_ok = None
+        connection.tested_fingerprint = ""
+        session.add(connection)
+        session.flush()
+        cid = connection.id or 0
+        meta = fetch_metadata(ctx, session, cid)
+        problems = _check_import(data, meta)
+        if problems:
+            raise ValidationFailed("The file was not imported; nothing was changed:", problems)
+        store_metadata(session, cid, meta)
+        session.flush()
+        _apply(session, cid, data)
+    return cid
+
+
+def _check_import(data: ExportFile, meta: ErpMetadata) -> list[Problem]:
+    from erp_tui.rules import ErpFieldView, crm_field_refusal, default_problems, direction_refusal
+
+    problems: list[Problem] = []
+    actor_keys = {a.key for a in meta.actor_types}
+    for actor_type, actor in data.actors.items():
+        if actor_type not in actor_keys:
+            problems.append(Problem(f"Actor '{actor_type}' does not exist in this ERP.",
+                                    actor_type))
+            continue
+        if actor.crm_entity not in CRM_FIELDS:
+            problems.append(Problem(f"{actor_type}: '{actor.crm_entity}' is not a CRM entity.",
+                                    actor_type))
+            continue
+        views = {f.key: ErpFieldView(f.key, f.label, f.type, f.access, f.list_name,
+                                     f.max_length) for f in meta.fields.get(actor_type, [])}
+        for entry in actor.fields:
+            view = views.get(entry.erp_field)
+            if view is None:
+                problems.append(Problem(f"{actor_type}: ERP field '{entry.erp_field}' does not "
+                                        "exist in this ERP.", actor_type, entry.erp_field))
+                continue
+            direction = Direction(entry.direction) if entry.direction else None
+            refusal = (crm_field_refusal(view, actor.crm_entity, entry.crm_field) or
+                       direction_refusal(view, actor.crm_entity, entry.crm_field, direction))
+            if refusal:
+                problems.append(Problem(f"{actor_type} › {view.label}: {refusal}", actor_type,
+                                        entry.erp_field))
+        for default in actor.defaults:
+            view = views.get(default.erp_field)
+            items = meta.lists.get(view.list_name, {}) if view else {}
+            spec = DefaultSpec(default.erp_field, default.value is not None,
+                               default.value or "", default.ask_user, default.mandatory)
+            for message in default_problems(spec, view, items):
+                problems.append(Problem(f"{actor_type} › default: {message}", actor_type,
+                                        default.erp_field))
+        unknown_rank = [f for f in actor.rank if f not in views]
+        if unknown_rank:
+            problems.append(Problem(f"{actor_type}: ranked field '{unknown_rank[0]}' does not "
+                                    "exist in this ERP.", actor_type))
+    for list_entry in data.lists:
+        name = list_entry.erp_list
+        erp_items = meta.lists.get(name)
+        if erp_items is None:
+            problems.append(Problem(f"ERP list '{name}' does not exist in this ERP.",
+                                    list_name=name))
+            continue
+        unknown = [k for k in list_entry.items if k not in erp_items]
+        if unknown:
+            problems.append(Problem(f"List '{name}': ERP item '{unknown[0]}' does not exist.",
+                                    list_name=name))
+        for crm, keys in list_duplicates(list_entry.items).items():
+            problems.append(Problem(f"List '{name}': CRM item '{crm}' is chosen for "
+                                    f"{', '.join(keys)}.", list_name=name))
+    return problems
+
+
+def _apply(session: Any, connection_id: int, data: ExportFile) -> None:
+    from erp_tui.services.lists import crm_list_items
+
+    actors = {a.actor_type: a for a in session.exec(
+        select(ActorMapping).where(ActorMapping.connection_id == connection_id))}
+    mappings = {(m.actor_type, m.erp_field): m for m in session.exec(
+        select(FieldMapping).where(FieldMapping.connection_id == connection_id))}
+    for actor_type, entry in data.actors.items():
+        actor = actors.get(actor_type)
+        if actor is not None:
+            actor.enabled = entry.enabled
+            actor.crm_entity = entry.crm_entity
+            session.add(actor)
+        listed = {f.erp_field for f in entry.fields}
+        for (a, key), mapping in mappings.items():
+            if a == actor_type and key not in listed:
+                mapping.crm_field, mapping.to_crm, mapping.to_erp = None, False, False
+                session.add(mapping)
+        for field_entry in entry.fields:
+            mapping = mappings[(actor_type, field_entry.erp_field)]
+            direction = Direction(field_entry.direction) if field_entry.direction else None
+            mapping.crm_field = field_entry.crm_field
+            mapping.to_crm = bool(direction and direction.to_crm)
+            mapping.to_erp = bool(direction and direction.to_erp)
+            mapping.show_in_search = field_entry.show_in_search
+            mapping.show_on_tab = field_entry.show_on_tab
+            session.add(mapping)
+        ranked = [f for f in entry.rank] + sorted(
+            k for (a, k) in mappings if a == actor_type and k not in entry.rank)
+        for rank, key in enumerate(ranked, start=1):
+            if (actor_type, key) in mappings:
+                mappings[(actor_type, key)].rank = rank
+        for default in entry.defaults:
+            session.add(SyncDefault(
+                connection_id=connection_id, actor_type=actor_type, erp_field=default.erp_field,
+                set_value=default.value is not None, value=default.value or "",
+                ask_user=default.ask_user, mandatory=default.mandatory))
+    for list_entry in data.lists:
+        known = set(crm_list_items(session, list_entry.crm_list))
+        for erp_key, crm_key in list_entry.items.items():
+            session.add(ListMapping(connection_id=connection_id, erp_list=list_entry.erp_list,
+                                    crm_list=list_entry.crm_list, erp_key=erp_key,
+                                    crm_key=crm_key if crm_key in known or not known else None))
