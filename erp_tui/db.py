@@ -65,9 +65,21 @@ def head_revision() -> str:
     return head
 
 
+def _stored_revision(engine: Engine) -> str | None:
+    """The database's revision, read with plain SQL (no Alembic import on the fast path)."""
+    from sqlalchemy import inspect, text
+
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def open_engine(url: str) -> Engine:
     """An engine whose schema is migrated to the newest revision."""
+    from erp_tui.migrations import HEAD_REVISION
+
     engine = make_engine(url)
-    if current_revision(engine) != head_revision():
+    if _stored_revision(engine) != HEAD_REVISION:
         upgrade(engine)
     return engine

@@ -5,13 +5,21 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, func
 from sqlmodel import Field, SQLModel
 
 
 def utc_now() -> datetime:
     """The current time, timezone-aware (UTC)."""
     return datetime.now(UTC)
+
+
+_NOW: dict[str, Any] = {"server_default": func.now()}
+
+
+def _text(max_length: int) -> Any:
+    """A CRM text column: empty by default, also for rows inserted in bulk by the runner."""
+    return Field(default="", max_length=max_length, sa_column_kwargs={"server_default": ""})
 
 
 def _connection_fk() -> Any:
@@ -169,31 +177,31 @@ class CrmCompany(SQLModel, table=True):
     __table_args__ = (Index("ix_crm_company_change_stamp", "change_stamp"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(default="", max_length=200)
-    department: str = Field(default="", max_length=200)
-    number1: str = Field(default="", max_length=50)
-    number2: str = Field(default="", max_length=50)
-    vatno: str = Field(default="", max_length=50)
-    phone: str = Field(default="", max_length=50)
-    fax: str = Field(default="", max_length=50)
-    email: str = Field(default="", max_length=200)
-    url: str = Field(default="", max_length=200)
-    postal_address1: str = Field(default="", max_length=200)
-    postal_address2: str = Field(default="", max_length=200)
-    postal_address3: str = Field(default="", max_length=200)
-    postal_zip: str = Field(default="", max_length=20)
-    postal_city: str = Field(default="", max_length=100)
-    street_address1: str = Field(default="", max_length=200)
-    street_address2: str = Field(default="", max_length=200)
-    street_address3: str = Field(default="", max_length=200)
-    street_zip: str = Field(default="", max_length=20)
-    street_city: str = Field(default="", max_length=100)
+    name: str = _text(200)
+    department: str = _text(200)
+    number1: str = _text(50)
+    number2: str = _text(50)
+    vatno: str = _text(50)
+    phone: str = _text(50)
+    fax: str = _text(50)
+    email: str = _text(200)
+    url: str = _text(200)
+    postal_address1: str = _text(200)
+    postal_address2: str = _text(200)
+    postal_address3: str = _text(200)
+    postal_zip: str = _text(20)
+    postal_city: str = _text(100)
+    street_address1: str = _text(200)
+    street_address2: str = _text(200)
+    street_address3: str = _text(200)
+    street_zip: str = _text(20)
+    street_city: str = _text(100)
     country: str | None = Field(default=None, max_length=50)
     category: str | None = Field(default=None, max_length=50)
     business: str | None = Field(default=None, max_length=50)
-    created: datetime = Field(default_factory=utc_now)
-    updated: datetime = Field(default_factory=utc_now)
-    change_stamp: int = 0
+    created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CrmPerson(SQLModel, table=True):
@@ -206,18 +214,18 @@ class CrmPerson(SQLModel, table=True):
     company_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("crm_company.id", ondelete="SET NULL"),
                                        index=True))
-    firstname: str = Field(default="", max_length=100)
-    middlename: str = Field(default="", max_length=100)
-    lastname: str = Field(default="", max_length=100)
-    title: str = Field(default="", max_length=100)
+    firstname: str = _text(100)
+    middlename: str = _text(100)
+    lastname: str = _text(100)
+    title: str = _text(100)
     position: str | None = Field(default=None, max_length=50)
-    email: str = Field(default="", max_length=200)
-    phone: str = Field(default="", max_length=50)
-    mobile: str = Field(default="", max_length=50)
+    email: str = _text(200)
+    phone: str = _text(50)
+    mobile: str = _text(50)
     birthdate: date | None = None
-    created: datetime = Field(default_factory=utc_now)
-    updated: datetime = Field(default_factory=utc_now)
-    change_stamp: int = 0
+    created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class CrmProject(SQLModel, table=True):
@@ -227,13 +235,13 @@ class CrmProject(SQLModel, table=True):
     __table_args__ = (Index("ix_crm_project_change_stamp", "change_stamp"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(default="", max_length=200)
-    number: str = Field(default="", max_length=50)
+    name: str = _text(200)
+    number: str = _text(50)
     type: str | None = Field(default=None, max_length=50)
     status: str | None = Field(default=None, max_length=50)
     enddate: date | None = None
-    text: str = Field(default="", sa_column=Column(String, nullable=False, default=""))
-    url: str = Field(default="", max_length=200)
-    created: datetime = Field(default_factory=utc_now)
-    updated: datetime = Field(default_factory=utc_now)
-    change_stamp: int = 0
+    text: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    url: str = _text(200)
+    created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
+    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})

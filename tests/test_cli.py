@@ -90,7 +90,10 @@ def test_whole_workflow_from_the_command_line(demo: None, tmp_path: Path,
 
     export_file = tmp_path / "nordic.yaml"
     assert run(capsys, "export", name, "-o", str(export_file))[0] == 0
-    code, out, _ = run(capsys, "import", str(export_file), "--name", "Nordic copy")
+    code, _, err = run(capsys, "import", str(export_file), "--name", "Nordic copy")
+    assert code == 4 and "Fill in the API key" in err
+    code, out, _ = run(capsys, "import", str(export_file), "--name", "Nordic copy",
+                       "--set", "api_key=demo-key")
     assert code == 0 and "it is inactive" in out
     code, out, _ = run(capsys, "priority", "--json")
     assert [r["name"] for r in json.loads(out)] == [name]

@@ -24,6 +24,12 @@ def _schema_differences(url: str) -> list[object]:
     return list(diffs)
 
 
+def test_start_up_knows_the_head_revision() -> None:
+    from erp_tui.migrations import HEAD_REVISION
+
+    assert head_revision() == HEAD_REVISION
+
+
 def test_empty_sqlite_database_migrates_to_head(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new.sqlite'}")
     assert current_revision(engine) is None

@@ -21,7 +21,7 @@ def _without_name(text: str) -> dict[str, object]:
 def test_round_trip_reproduces_the_whole_configuration(demo_ctx: AppContext) -> None:
     exported = export_connection(demo_ctx, NORDIC)
     assert "demo-key" not in exported and "api_key" not in exported
-    cid = import_connection(demo_ctx, exported, new_name="Copy")
+    cid = import_connection(demo_ctx, exported, new_name="Copy", values={"api_key": "demo-key"})
     again = export_connection(demo_ctx, cid)
     assert _without_name(again) == _without_name(exported)
     copy = connections.require_connection(demo_ctx, cid)
@@ -38,6 +38,9 @@ def test_secrets_travel_only_encrypted_with_a_passphrase(demo_ctx: AppContext) -
     exported = export_connection(demo_ctx, NORDIC, secrets_passphrase="correct horse")
     assert "demo-key" not in exported
     assert "api_key" in exported
+    with pytest.raises(ErpTuiError, match="is not a config field"):
+        import_connection(demo_ctx, exported, new_name="Copy", values={"nope": "1"},
+                          secrets_passphrase="correct horse")
     with pytest.raises(ErpTuiError, match="give the passphrase"):
         import_connection(demo_ctx, exported, new_name="Copy")
     with pytest.raises(ErpTuiError, match="does not decrypt"):
@@ -56,7 +59,8 @@ def test_invalid_import_writes_nothing(demo_ctx: AppContext) -> None:
     data["lists"][0]["items"]["NL"] = "SE"
     data["lists"][0]["items"]["SE"] = "SE"
     with pytest.raises(ValidationFailed) as refused:
-        import_connection(demo_ctx, yaml.safe_dump(data), new_name="Broken")
+        import_connection(demo_ctx, yaml.safe_dump(data), new_name="Broken",
+                          values={"api_key": "demo-key"})
     messages = [p.message for p in refused.value.problems]
     assert any("read-only in the ERP" in m for m in messages)
     assert any("'nonexistent' does not exist" in m for m in messages)
@@ -81,7 +85,7 @@ def test_replace_overwrites_an_inactive_connection(demo_ctx: AppContext) -> None
 
     exported = export_connection(demo_ctx, NORDIC).replace(f"name: {NORDIC}", f"name: {DUTCH}")
     original_id = connections.require_connection(demo_ctx, DUTCH).id
-    cid = import_connection(demo_ctx, exported, replace=True)
+    cid = import_connection(demo_ctx, exported, replace=True, values={"api_key": "demo-key"})
     assert cid == original_id
     assert _without_name(export_connection(demo_ctx, DUTCH)) == _without_name(
         export_connection(demo_ctx, NORDIC))

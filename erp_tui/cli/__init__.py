@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="import under another name")
     p.add_argument("--without-secrets", action="store_true",
                    help="ignore encrypted secrets in the file")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="add or override a config value (e.g. a secret left out of the file); "
+                        "missing mandatory secrets are asked for on a terminal")
 
     command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
     return parser

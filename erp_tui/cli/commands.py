@@ -531,8 +531,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         import yaml
 
         text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False)
-    connection_id = import_connection(_ctx(), text, replace=args.replace, new_name=args.name,
-                                      secrets_passphrase=passphrase)
+    ctx = _ctx()
+    values = _parse_pairs(args.set, "a config value")
+    if passphrase is None and sys.stdin.isatty():
+        from erp_tui.contract import FieldType
+        from erp_tui.services.connections import config_fields
+
+        for info in config_fields(ctx, parse_export(text).connection.connector):
+            if info.type is FieldType.PASSWORD and info.mandatory and info.key not in values:
+                import getpass
+
+                values[info.key] = getpass.getpass(f"{info.label}: ")
+    connection_id = import_connection(ctx, text, replace=args.replace, new_name=args.name,
+                                      secrets_passphrase=passphrase, values=values)
     print(f"Imported connection (id {connection_id}); it is inactive: test and activate it "
           "when ready.")
     return 0

@@ -167,12 +167,13 @@ def parse_export(text: str) -> ExportFile:
 
 
 def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
-                      new_name: str | None = None, secrets_passphrase: str | None = None
-                      ) -> int:
+                      new_name: str | None = None, secrets_passphrase: str | None = None,
+                      values: dict[str, str] | None = None) -> int:
     """Create (or, with `replace`, overwrite an inactive) connection from an export file.
 
-    Everything is validated first; nothing is written unless all of it is valid. The imported
-    connection is inactive; activate it when ready.
+    `values` adds or overrides config values (secrets left out of the file, a path that differs
+    on this machine). Everything is validated first; nothing is written unless all of it is
+    valid. The imported connection is inactive; activate it when ready.
     """
     data = parse_export(text)
     entry = data.connection
@@ -197,6 +198,16 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
     stray = [k for k in entry.config if k in secret_keys]
     if stray:
         raise ErpTuiError(f"Secret '{stray[0]}' appears in clear in the file; remove it.")
+    known = {f.key for f in fields}
+    config = dict(entry.config)
+    for key, value in (values or {}).items():
+        if key not in known:
+            raise ErpTuiError(f"'{key}' is not a config field of connector "
+                              f"'{entry.connector}'.")
+        if key in secret_keys:
+            clear_secrets[key] = value
+        else:
+            config[key] = value
     with ctx.session() as session:
         existing = session.exec(select(Connection).where(Connection.name == name)).first()
         if existing is not None and not replace:
@@ -214,7 +225,7 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
             connection.version += 1
         else:
             connection = Connection(name=name, connector=entry.connector)
-        connection.config = dict(entry.config)
+        connection.config = config
         connection.secrets = {k: ctx.secrets.encrypt(v) for k, v in clear_secrets.items()}
         connection.scope = entry.scope
         connection.scope_members = list(entry.scope_members)

@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises:
+Revises: (none)
 Create Date: 2026-11-27
 """
 
@@ -48,31 +48,118 @@ def upgrade() -> None:
     op.create_table(
         "crm_company",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("department", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("number1", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("number2", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("vatno", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("fax", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("postal_address1", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("postal_address2", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("postal_address3", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("postal_zip", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("postal_city", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("street_address1", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("street_address2", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("street_address3", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("street_zip", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("street_city", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column(
+            "name", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "department",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "number1",
+            sqlmodel.sql.sqltypes.AutoString(length=50),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "number2",
+            sqlmodel.sql.sqltypes.AutoString(length=50),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "vatno", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
+        sa.Column(
+            "phone", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
+        sa.Column(
+            "fax", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
+        sa.Column(
+            "email", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "url", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "postal_address1",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "postal_address2",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "postal_address3",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "postal_zip",
+            sqlmodel.sql.sqltypes.AutoString(length=20),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "postal_city",
+            sqlmodel.sql.sqltypes.AutoString(length=100),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "street_address1",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "street_address2",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "street_address3",
+            sqlmodel.sql.sqltypes.AutoString(length=200),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "street_zip",
+            sqlmodel.sql.sqltypes.AutoString(length=20),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "street_city",
+            sqlmodel.sql.sqltypes.AutoString(length=100),
+            server_default="",
+            nullable=False,
+        ),
         sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("business", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
-        sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("change_stamp", sa.Integer(), nullable=False),
+        sa.Column(
+            "created",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column("change_stamp", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("crm_company", schema=None) as batch_op:
@@ -89,16 +176,32 @@ def upgrade() -> None:
     op.create_table(
         "crm_project",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("number", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column(
+            "name", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "number", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
         sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
         sa.Column("enddate", sa.Date(), nullable=True),
-        sa.Column("text", sa.String(), nullable=False),
-        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("change_stamp", sa.Integer(), nullable=False),
+        sa.Column("text", sa.String(), server_default="", nullable=False),
+        sa.Column(
+            "url", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "created",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column("change_stamp", sa.Integer(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("crm_project", schema=None) as batch_op:
@@ -117,18 +220,51 @@ def upgrade() -> None:
         "crm_person",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("company_id", sa.Integer(), nullable=True),
-        sa.Column("firstname", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("middlename", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("lastname", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column(
+            "firstname",
+            sqlmodel.sql.sqltypes.AutoString(length=100),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "middlename",
+            sqlmodel.sql.sqltypes.AutoString(length=100),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "lastname",
+            sqlmodel.sql.sqltypes.AutoString(length=100),
+            server_default="",
+            nullable=False,
+        ),
+        sa.Column(
+            "title", sqlmodel.sql.sqltypes.AutoString(length=100), server_default="", nullable=False
+        ),
         sa.Column("position", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
-        sa.Column("mobile", sqlmodel.sql.sqltypes.AutoString(length=50), nullable=False),
+        sa.Column(
+            "email", sqlmodel.sql.sqltypes.AutoString(length=200), server_default="", nullable=False
+        ),
+        sa.Column(
+            "phone", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
+        sa.Column(
+            "mobile", sqlmodel.sql.sqltypes.AutoString(length=50), server_default="", nullable=False
+        ),
         sa.Column("birthdate", sa.Date(), nullable=True),
-        sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("change_stamp", sa.Integer(), nullable=False),
+        sa.Column(
+            "created",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column(
+            "updated",
+            sqlmodel.sql.sqltypes.UTCDateTime(),
+            server_default=sa.text("(CURRENT_TIMESTAMP)"),
+            nullable=False,
+        ),
+        sa.Column("change_stamp", sa.Integer(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(["company_id"], ["crm_company.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )

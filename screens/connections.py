@@ -1,0 +1,606 @@
+"""The Connections screen (the Sync tab): the ERP connections and the actions at the bottom of the
+source page: Add, Configure, Mappings, List mapping, Defaults, Rank fields, Set sync priority,
+Test, Activate/Deactivate and Delete.
+
+Rule 1: a connection is edited only while inactive. Editing an active one explains the procedure
+(deactivate → change → test → OK → reactivate) and offers to deactivate it.
+Slow engine calls (test, activate: it tests the connection too) run in thread workers that post
+typed messages back; the screen updates itself in the message handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
+
+from erp_tui.context import AppContext
+from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.busy import BusyLine
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+
+TEXT = {
+    "en": {
+        "title": "Synchronise › ERP connections",
+        "col_active": "Active",
+        "col_priority": "Prio",
+        "col_name": "Name",
+        "col_connector": "Connector",
+        "col_test": "Last test",
+        "col_sync": "Last sync",
+        "col_status": "Status",
+        "never": "never",
+        "Add": "Add",
+        "Configure": "Configure",
+        "Mappings": "Mappings",
+        "List mapping": "List mapping",
+        "Defaults": "Defaults",
+        "Rank fields": "Rank fields",
+        "Set sync priority": "Set sync priority",
+        "Test": "Test",
+        "Activate": "Activate",
+        "Deactivate": "Deactivate",
+        "Delete": "Delete",
+        "Refresh": "Refresh",
+        "Stop waiting": "Stop waiting",
+        "empty": "No ERP connections yet. Press a to add one.",
+        "no_selection": "Select a connection first.",
+        "active_yes": "active (priority {priority})",
+        "active_no": "inactive",
+        "scope_everyone": "everyone",
+        "scope_chosen": "chosen users/groups",
+        "scope_none": "scope not set",
+        "detail_test": "Last test: {mark} {when} — {message}",
+        "detail_never_tested": "Last test: never tested.",
+        "detail_sync": "Last sync: {when}.  Status: {status}",
+        "test_passed": "passed",
+        "test_failed": "FAILED",
+        "no_status": "—",
+        "testing": "Testing '{name}'… (Esc: stop waiting)",
+        "activating": "Checking and activating '{name}'… (Esc: stop waiting)",
+        "stopped": "Stopped waiting; the result will be ignored.",
+        "test_ok": "✓ Test of '{name}' passed: {message}",
+        "test_bad": "✗ Test of '{name}' failed: {message}",
+        "activated": "✓ '{name}' is active now.",
+        "refused": "✗ '{name}' cannot be activated: {count} problem(s). Enter on a problem "
+                   "goes to its place.",
+        "deactivated": "'{name}' is inactive now. Change it, test, OK, then activate it again "
+                       "(space).",
+        "is_active_title": "'{name}' is active",
+        "is_active_question": "A connection can only be changed while it is inactive:\n"
+                              "deactivate → change → test → OK → reactivate.\n\n"
+                              "Deactivate '{name}' now? It stops synchronising until you "
+                              "activate it again.",
+        "deactivate_yes": "Deactivate",
+        "deactivate_no": "Keep active",
+        "kept_active": "'{name}' stays active; nothing was changed.",
+        "delete_title": "Delete '{name}'?",
+        "delete_question": "This deletes the connection and its whole configuration (mappings, "
+                           "list mapping, defaults). CRM and ERP data are not touched.",
+        "delete_yes": "Delete",
+        "delete_no": "Keep",
+        "deleted": "'{name}' was deleted.",
+        "saved": "✓ Saved.",
+        "unavailable": "This dialog is not available in this version ({error}).",
+        "error": "✗ {message}",
+        "unexpected": "✗ Unexpected error: {kind}: {message}",
+    },
+    "nl": {
+        "title": "Synchroniseren › ERP-verbindingen",
+        "col_active": "Actief",
+        "col_priority": "Prio",
+        "col_name": "Naam",
+        "col_connector": "Connector",
+        "col_test": "Laatste test",
+        "col_sync": "Laatste sync",
+        "col_status": "Status",
+        "never": "nooit",
+        "Add": "Toevoegen",
+        "Configure": "ERP-verbinding configureren",
+        "Mappings": "Toewijzingen",
+        "List mapping": "Lijsttoewijzing",
+        "Defaults": "Standaardwaarden",
+        "Rank fields": "Velden rangschikken",
+        "Set sync priority": "Synchronisatieprioriteit instellen",
+        "Test": "ERP-verbinding testen",
+        "Activate": "Activeren",
+        "Deactivate": "Deactiveren",
+        "Delete": "Verwijderen",
+        "Refresh": "Vernieuwen",
+        "Stop waiting": "Niet meer wachten",
+        "empty": "Nog geen ERP-verbindingen. Druk op a om er een toe te voegen.",
+        "no_selection": "Selecteer eerst een verbinding.",
+        "active_yes": "actief (prioriteit {priority})",
+        "active_no": "niet actief",
+        "scope_everyone": "iedereen",
+        "scope_chosen": "gekozen gebruikers/groepen",
+        "scope_none": "bereik niet ingesteld",
+        "detail_test": "Laatste test: {mark} {when} — {message}",
+        "detail_never_tested": "Laatste test: nooit getest.",
+        "detail_sync": "Laatste sync: {when}.  Status: {status}",
+        "test_passed": "geslaagd",
+        "test_failed": "MISLUKT",
+        "no_status": "—",
+        "testing": "'{name}' wordt getest… (Esc: niet meer wachten)",
+        "activating": "'{name}' wordt gecontroleerd en geactiveerd… (Esc: niet meer wachten)",
+        "stopped": "Niet meer gewacht; het resultaat wordt genegeerd.",
+        "test_ok": "✓ Test van '{name}' geslaagd: {message}",
+        "test_bad": "✗ Test van '{name}' mislukt: {message}",
+        "activated": "✓ '{name}' is nu actief.",
+        "refused": "✗ '{name}' kan niet worden geactiveerd: {count} probleem/problemen. Enter "
+                   "op een probleem gaat naar de plek ervan.",
+        "deactivated": "'{name}' is nu niet actief. Wijzig, test, OK en activeer opnieuw "
+                       "(spatie).",
+        "is_active_title": "'{name}' is actief",
+        "is_active_question": "Een verbinding kan alleen worden gewijzigd als deze niet actief "
+                              "is:\ndeactiveren → wijzigen → testen → OK → opnieuw activeren.\n\n"
+                              "'{name}' nu deactiveren? De verbinding synchroniseert niet tot u "
+                              "deze opnieuw activeert.",
+        "deactivate_yes": "Deactiveren",
+        "deactivate_no": "Actief laten",
+        "kept_active": "'{name}' blijft actief; er is niets gewijzigd.",
+        "delete_title": "'{name}' verwijderen?",
+        "delete_question": "Hiermee worden de verbinding en de hele configuratie verwijderd "
+                           "(toewijzingen, lijsttoewijzing, standaardwaarden). CRM- en "
+                           "ERP-gegevens blijven ongemoeid.",
+        "delete_yes": "Verwijderen",
+        "delete_no": "Behouden",
+        "deleted": "'{name}' is verwijderd.",
+        "saved": "✓ Opgeslagen.",
+        "unavailable": "Dit dialoogvenster is in deze versie niet beschikbaar ({error}).",
+        "error": "✗ {message}",
+        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
+    },
+}
+
+# Actions that change a connection and therefore need it inactive (rule 1).
+_EDIT_ACTIONS = ("configure", "mappings", "list_mapping", "defaults", "rank")
+_NEEDS_SELECTION = (*_EDIT_ACTIONS, "test", "activate", "deactivate", "delete")
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp as shown in lists: local-independent, minutes precision."""
+    if moment is None:
+        return tr(TEXT, "never")
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def day(moment: datetime | None) -> str:
+    if moment is None:
+        return tr(TEXT, "never")
+    return moment.strftime("%Y-%m-%d")
+
+
+def test_mark(ok: bool | None) -> str:
+    """✓ / ✗ so the outcome never depends on colour alone."""
+    if ok is None:
+        return ""
+    return "✓" if ok else "✗"
+
+
+def open_dialog(ctx: AppContext, which: str, connection_id: int | None = None,
+                **focus: Any) -> Screen[Any]:
+    """The dialog `which` for a connection, imported lazily (ImportError if not installed)."""
+    if which == "configure":
+        from erp_tui.screens.connection_dialog import ConnectionDialog
+
+        return ConnectionDialog(ctx, connection_id)
+    if which == "mappings":
+        from erp_tui.screens.mappings_dialog import MappingsDialog  # type: ignore[import-not-found,unused-ignore]
+
+        return MappingsDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+    if which == "list_mapping":
+        from erp_tui.screens.list_mapping_dialog import ListMappingDialog  # type: ignore[import-not-found,unused-ignore]
+
+        return ListMappingDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+    if which == "defaults":
+        from erp_tui.screens.defaults_dialog import DefaultsDialog  # type: ignore[import-not-found,unused-ignore]
+
+        return DefaultsDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+    if which == "rank":
+        from erp_tui.screens.rank_dialog import RankFieldsDialog  # type: ignore[import-not-found,unused-ignore]
+
+        return RankFieldsDialog(ctx, connection_id)  # type: ignore[no-any-return,unused-ignore]
+    if which == "priority":
+        from erp_tui.screens.priority_dialog import SyncPriorityDialog  # type: ignore[import-not-found,unused-ignore]
+
+        return SyncPriorityDialog(ctx)  # type: ignore[no-any-return,unused-ignore]
+    raise ValueError(f"unknown dialog {which!r}")
+
+
+@dataclass(frozen=True)
+class _Row:
+    id: int
+    name: str
+    active: bool
+
+
+class ConnectionsScreen(Screen[None]):
+    """The list of ERP connections with the actions of the Sync tab."""
+
+    CSS = load_css("connections.tcss")
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="connections.add"),
+        Binding("e", "configure", "Configure", id="connections.configure"),
+        Binding("m", "mappings", "Mappings", id="connections.mappings"),
+        Binding("l", "list_mapping", "List mapping", id="connections.list_mapping"),
+        Binding("d", "defaults", "Defaults", id="connections.defaults"),
+        Binding("r", "rank", "Rank fields", id="connections.rank"),
+        Binding("p", "priority", "Set sync priority", id="connections.priority"),
+        Binding("t", "test", "Test", id="connections.test"),
+        Binding("space", "activate", "Activate", id="connections.activate"),
+        Binding("space", "deactivate", "Deactivate", id="connections.deactivate"),
+        Binding("delete", "delete", "Delete", id="connections.delete"),
+        Binding("f5", "reload", "Refresh", show=False, id="connections.refresh"),
+        Binding("escape", "stop_waiting", "Stop waiting", id="connections.stop_waiting"),
+    ]
+
+    class TestFinished(Message):
+        """A connection test run from this screen has finished."""
+
+        def __init__(self, connection_id: int, name: str, ok: bool, message: str) -> None:
+            super().__init__()
+            self.connection_id = connection_id
+            self.name = name
+            self.ok = ok
+            self.message = message
+
+    class ActivationFinished(Message):
+        """An activation attempt has finished; `problems` is empty when it succeeded."""
+
+        def __init__(self, connection_id: int, name: str, error: str,
+                     problems: list[Problem]) -> None:
+            super().__init__()
+            self.connection_id = connection_id
+            self.name = name
+            self.error = error
+            self.problems = problems
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self.ctx = ctx
+        self._rows: dict[int, _Row] = {}
+        self._summaries: dict[int, Any] = {}
+        self._busy = False
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr(TEXT, "title"), id="title")
+        table: DataTable[str] = DataTable(id="connections", cursor_type="row")
+        yield table
+        yield Static("", id="detail")
+        yield BusyLine(id="busy")
+        yield Static("", id="message")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#connections", DataTable)
+        for key in ("active", "priority", "name", "connector", "test", "sync", "status"):
+            table.add_column(tr(TEXT, f"col_{key}"), key=key)
+        self.reload()
+        table.focus()
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def reload(self, select_id: int | None = None) -> None:
+        """Read the connections again and keep (or move) the selection."""
+        from erp_tui.services.connections import list_connections
+
+        table = self.query_one("#connections", DataTable)
+        keep = select_id if select_id is not None else self._selected_id()
+        rows = list_connections(self.ctx)
+        table.clear()
+        self._rows = {r.id: _Row(r.id, r.name, r.active) for r in rows}
+        self._summaries = {r.id: r for r in rows}
+        for r in rows:
+            table.add_row(
+                "✓" if r.active else "",
+                str(r.priority) if r.active else "–",
+                r.name,
+                r.connector,
+                f"{test_mark(r.last_test_ok)} {day(r.last_test_at)}".strip()
+                if r.last_test_at else tr(TEXT, "never"),
+                day(r.last_sync_at),
+                r.status or "",
+                key=str(r.id))
+        if keep is not None and keep in self._rows:
+            table.move_cursor(row=table.get_row_index(str(keep)))
+        if not rows:
+            self._say(tr(TEXT, "empty"))
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _selected_id(self) -> int | None:
+        table = self.query_one("#connections", DataTable)
+        if not self._rows or table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return int(key.value) if key.value is not None else None
+
+    def selected(self) -> _Row | None:
+        """The connection under the cursor."""
+        selected = self._selected_id()
+        return self._rows.get(selected) if selected is not None else None
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#detail", Static)
+        selected = self._selected_id()
+        summary = self._summaries.get(selected) if selected is not None else None
+        if summary is None:
+            detail.update("")
+            return
+        scope = {"everyone": tr(TEXT, "scope_everyone"),
+                 "chosen": tr(TEXT, "scope_chosen")}.get(summary.scope, tr(TEXT, "scope_none"))
+        state = (tr(TEXT, "active_yes", priority=summary.priority) if summary.active
+                 else tr(TEXT, "active_no"))
+        lines = [f"{summary.name} · {summary.connector} · {state} · {scope}",
+                 tr(TEXT, "detail_sync", when=when(summary.last_sync_at),
+                    status=summary.status or tr(TEXT, "no_status"))]
+        if summary.last_test_at is None:
+            lines.append(tr(TEXT, "detail_never_tested"))
+        else:
+            outcome = tr(TEXT, "test_passed" if summary.last_test_ok else "test_failed")
+            lines.append(tr(TEXT, "detail_test", mark=f"{test_mark(summary.last_test_ok)} "
+                            f"{outcome}", when=when(summary.last_test_at),
+                            message=summary.last_test_message))
+        detail.update("\n".join(lines))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, _event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_configure()
+
+    # ---- which actions are available ---------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        row = self.selected()
+        if action == "activate":
+            return row is not None and not row.active
+        if action == "deactivate":
+            return row is not None and row.active
+        if action == "stop_waiting":
+            return self._busy
+        if action in _NEEDS_SELECTION and row is None:
+            return None
+        return True
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_add(self) -> None:
+        from erp_tui.screens.connection_dialog import ConnectionDialog
+
+        self._push(ConnectionDialog(self.ctx))
+
+    def action_configure(self) -> None:
+        self._edit("configure")
+
+    def action_mappings(self) -> None:
+        self._edit("mappings")
+
+    def action_list_mapping(self) -> None:
+        self._edit("list_mapping")
+
+    def action_defaults(self) -> None:
+        self._edit("defaults")
+
+    def action_rank(self) -> None:
+        self._edit("rank")
+
+    def action_priority(self) -> None:
+        self._open("priority", None)
+
+    def _edit(self, which: str) -> None:
+        """Open an editing dialog; an active connection must be deactivated first (rule 1)."""
+        row = self.selected()
+        if row is None:
+            self._say(tr(TEXT, "no_selection"))
+            return
+        if row.active:
+            self.offer_deactivate(row, lambda: self._open(which, row.id))
+        else:
+            self._open(which, row.id)
+
+    def offer_deactivate(self, row: _Row, then: Callable[[], None]) -> None:
+        """Explain rule 1 and offer to deactivate; run `then` once it is inactive."""
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                self._say(tr(TEXT, "kept_active", name=row.name))
+                return
+            if self._deactivate(row):
+                then()
+
+        self.app.push_screen(ConfirmScreen(tr(TEXT, "is_active_title", name=row.name),
+                                           tr(TEXT, "is_active_question", name=row.name),
+                                           tr(TEXT, "deactivate_yes"), tr(TEXT, "deactivate_no")),
+                             callback=answered)
+
+    def _deactivate(self, row: _Row) -> bool:
+        from erp_tui.services.connections import deactivate
+
+        try:
+            deactivate(self.ctx, row.id)
+        except ErpTuiError as exc:
+            self._say(tr(TEXT, "error", message=str(exc)))
+            return False
+        self.reload(row.id)
+        self._say(tr(TEXT, "deactivated", name=row.name))
+        return True
+
+    def _open(self, which: str, connection_id: int | None, **focus: Any) -> None:
+        try:
+            dialog = open_dialog(self.ctx, which, connection_id, **focus)
+        except ImportError as exc:
+            self._say(tr(TEXT, "unavailable", error=str(exc)))
+            return
+        self._push(dialog)
+
+    def _push(self, dialog: Screen[Any]) -> None:
+        self.app.push_screen(dialog, callback=self._dialog_closed)
+
+    def _dialog_closed(self, saved: object) -> None:
+        self.reload()
+        if saved is True:
+            self._say(tr(TEXT, "saved"))
+
+    def action_deactivate(self) -> None:
+        row = self.selected()
+        if row is not None and row.active:
+            self._deactivate(row)
+
+    def action_delete(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        if row.active:
+            self.offer_deactivate(row, lambda: self._confirm_delete(row))
+        else:
+            self._confirm_delete(row)
+
+    def _confirm_delete(self, row: _Row) -> None:
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from erp_tui.services.connections import delete_connection
+
+            try:
+                delete_connection(self.ctx, row.id)
+            except ErpTuiError as exc:
+                self._say(tr(TEXT, "error", message=str(exc)))
+                return
+            self.reload()
+            self._say(tr(TEXT, "deleted", name=row.name))
+
+        self.app.push_screen(ConfirmScreen(tr(TEXT, "delete_title", name=row.name),
+                                           tr(TEXT, "delete_question"),
+                                           tr(TEXT, "delete_yes"), tr(TEXT, "delete_no")),
+                             callback=answered)
+
+    # ---- slow actions in workers ---------------------------------------------------------
+
+    def _start_busy(self, text: str) -> None:
+        self._busy = True
+        self.query_one(BusyLine).start(text)
+        self._say("")
+        self.refresh_bindings()
+
+    def _stop_busy(self) -> None:
+        self._busy = False
+        self.query_one(BusyLine).stop()
+        self.refresh_bindings()
+
+    def action_stop_waiting(self) -> None:
+        self.workers.cancel_group(self, "connection-action")
+        self._stop_busy()
+        self._say(tr(TEXT, "stopped"))
+
+    def action_test(self) -> None:
+        row = self.selected()
+        if row is None:
+            return
+        self._start_busy(tr(TEXT, "testing", name=row.name))
+        self._test_worker(row.id, row.name)
+
+    @work(thread=True, exclusive=True, group="connection-action", exit_on_error=False)
+    def _test_worker(self, connection_id: int, name: str) -> None:
+        from erp_tui.services.connections import test_connection
+
+        try:
+            result = test_connection(self.ctx, connection_id)
+            ok, message = result.ok, result.user_message
+        except ErpTuiError as exc:
+            ok, message = False, str(exc)
+        except Exception as exc:  # never a traceback in the UI
+            ok, message = False, f"{type(exc).__name__}: {exc}"
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.TestFinished(connection_id, name, ok, message))
+
+    @on(TestFinished)
+    def _test_finished(self, event: TestFinished) -> None:
+        self._stop_busy()
+        self.reload(event.connection_id)
+        self._say(tr(TEXT, "test_ok" if event.ok else "test_bad", name=event.name,
+                     message=event.message))
+
+    def action_activate(self) -> None:
+        row = self.selected()
+        if row is None or row.active:
+            return
+        self.activate(row.id, row.name)
+
+    def activate(self, connection_id: int, name: str) -> None:
+        """Activate in a worker; refused activation opens the problems list."""
+        self._start_busy(tr(TEXT, "activating", name=name))
+        self._activate_worker(connection_id, name)
+
+    @work(thread=True, exclusive=True, group="connection-action", exit_on_error=False)
+    def _activate_worker(self, connection_id: int, name: str) -> None:
+        from erp_tui.services.connections import activate
+
+        error = ""
+        problems: list[Problem] = []
+        try:
+            activate(self.ctx, connection_id)
+        except ValidationFailed as exc:
+            problems = list(exc.problems) or [Problem(exc.summary)]
+        except ErpTuiError as exc:
+            error = str(exc)
+        except Exception as exc:  # never a traceback in the UI
+            error = f"{type(exc).__name__}: {exc}"
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ActivationFinished(connection_id, name, error, problems))
+
+    @on(ActivationFinished)
+    def _activation_finished(self, event: ActivationFinished) -> None:
+        self._stop_busy()
+        self.reload(event.connection_id)
+        if event.error:
+            self._say(tr(TEXT, "error", message=event.error))
+        elif event.problems:
+            from erp_tui.screens.activation_problems import ActivationProblemsScreen
+
+            self._say(tr(TEXT, "refused", name=event.name, count=len(event.problems)))
+            self.app.push_screen(
+                ActivationProblemsScreen(self.ctx, event.connection_id, event.name,
+                                         event.problems),
+                callback=self._problems_closed)
+        else:
+            self._say(tr(TEXT, "activated", name=event.name))
+
+    def _problems_closed(self, activated: bool | None) -> None:
+        self.reload()
+        if activated:
+            row = self.selected()
+            self._say(tr(TEXT, "activated", name=row.name if row else ""))

@@ -1,0 +1,537 @@
+"""Sync defaults dialog (Standaardwaarden voor synchronisatie) with its Add/Edit dialog
+(Standaardwaarden voor synchronisatie toevoegen).
+
+Every add, edit or delete is saved at once through the services (`save_default`,
+`remove_default`), as in the original where each Add dialog has its own OK.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, Tab, Tabs
+
+from erp_tui.context import AppContext
+from erp_tui.contract import FieldType
+from erp_tui.errors import ErpTuiError, StaleEditError
+from erp_tui.rules import DefaultSpec, ErpFieldView
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.dialog_kit import (
+    ConfirmDialog,
+    MarkedCheckbox,
+    MessageDialog,
+    Picked,
+    PickerDialog,
+    error_message,
+    localize_bindings,
+)
+from erp_tui.screens.widgets.direction_cells import check_look
+from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.services.defaults import (
+    DefaultRow,
+    DefaultsState,
+    DefaultsTab,
+    check_default,
+    load_defaults,
+    remove_default,
+    save_default,
+)
+
+TEXT = {
+    "en": {
+        "title": "Sync defaults — {name}",
+        "col_field": "ERP field", "col_value": "Default value", "col_ask": "Ask",
+        "col_mandatory": "Mandatory",
+        "none": "—", "close": "Close", "add": "Add (a)", "edit": "Edit (e)",
+        "delete": "Delete (d)",
+        "empty": "No defaults for {actor} yet. Press a (or Insert) to add one.",
+        "row": "{field}: {value}{ask}{mandatory}. e/Enter edit, d/Delete delete.",
+        "row_value": "value '{value}'", "row_no_value": "no fixed value",
+        "row_ask": ", the user is asked", "row_mandatory": ", mandatory",
+        "row_forced": " (mandatory in the ERP)",
+        "confirm_delete": "Delete the default of '{field}' ({actor})?",
+        "delete_failed": "The default was not deleted",
+        "stale_title": "Changed by someone else",
+        "no_actors": "This connection has no ERP actors yet.",
+        "load_failed": "The defaults cannot be opened",
+        "deleted": "Deleted the default of '{field}'.", "saved": "Saved the default of '{field}'.",
+        "defaults.add": "Add", "defaults.add_insert": "Add", "defaults.edit": "Edit",
+        "defaults.delete": "Delete", "defaults.delete_key": "Delete",
+        "defaults.close": "Close", "defaults.close_f10": "Close",
+        "defaults.prev_tab": "Prev actor", "defaults.next_tab": "Next actor",
+        "grid.activate": "Edit",
+        # the Add/Edit dialog
+        "add_title": "Add sync default — {actor}", "edit_title": "Edit sync default — {actor}",
+        "erp_field": "ERP field", "choose_field": "(choose an ERP field — Enter)",
+        "set_value": "Set default value", "value": "Value",
+        "ask_user": "Ask the user for a value",
+        "mandatory": "Mandatory – user must fill in a value",
+        "forced": "(the ERP requires this field)",
+        "ok": "OK", "cancel": "Cancel",
+        "valid": "Ready: OK saves this default.",
+        "pick_field": "ERP field for the default ({actor})",
+        "no_field": "Choose an ERP field first.",
+        "hint.integer": "a whole number", "hint.double": "a number, e.g. 12.5",
+        "hint.date": "YYYY-MM-DD", "hint.datetime": "YYYY-MM-DD HH:MM",
+        "hint.checkbox": "yes or no", "hint.text": "text", "hint.list": "choose an item",
+        "save_failed": "The default was not saved",
+        "edit.ok": "OK", "edit.ok_ctrl": "OK", "edit.cancel": "Cancel",
+    },
+    "nl": {
+        "title": "Standaardwaarden voor synchronisatie — {name}",
+        "col_field": "ERP-veld", "col_value": "Standaardwaarde", "col_ask": "Vragen",
+        "col_mandatory": "Verplicht",
+        "none": "—", "close": "Sluiten", "add": "Toevoegen (a)",
+        "edit": "Bewerken (e)", "delete": "Verwijderen (d)",
+        "empty": "Nog geen standaardwaarden voor {actor}. Druk op a (of Insert) om er een "
+                 "toe te voegen.",
+        "row": "{field}: {value}{ask}{mandatory}. e/Enter bewerken, d/Delete verwijderen.",
+        "row_value": "waarde '{value}'", "row_no_value": "geen vaste waarde",
+        "row_ask": ", de gebruiker wordt gevraagd", "row_mandatory": ", verplicht",
+        "row_forced": " (verplicht in het ERP)",
+        "confirm_delete": "De standaardwaarde van '{field}' ({actor}) verwijderen?",
+        "delete_failed": "De standaardwaarde is niet verwijderd",
+        "stale_title": "Door iemand anders gewijzigd",
+        "no_actors": "Deze verbinding heeft nog geen ERP-actors.",
+        "load_failed": "De standaardwaarden kunnen niet worden geopend",
+        "deleted": "Standaardwaarde van '{field}' verwijderd.",
+        "saved": "Standaardwaarde van '{field}' opgeslagen.",
+        "defaults.add": "Toevoegen", "defaults.add_insert": "Toevoegen",
+        "defaults.edit": "Bewerken", "defaults.delete": "Verwijderen",
+        "defaults.delete_key": "Verwijderen", "defaults.close": "Sluiten",
+        "defaults.close_f10": "Sluiten",
+        "defaults.prev_tab": "Vorige actor", "defaults.next_tab": "Volgende actor",
+        "grid.activate": "Bewerken",
+        "add_title": "Standaardwaarden voor synchronisatie toevoegen — {actor}",
+        "edit_title": "Standaardwaarde voor synchronisatie bewerken — {actor}",
+        "erp_field": "ERP-veld", "choose_field": "(kies een ERP-veld — Enter)",
+        "set_value": "Standaardwaarde instellen", "value": "Waarde",
+        "ask_user": "Gebruiker om waarde vragen",
+        "mandatory": "Verplicht – gebruiker moet waarde invullen",
+        "forced": "(het ERP vereist dit veld)",
+        "ok": "OK", "cancel": "Annuleren",
+        "valid": "Gereed: OK slaat deze standaardwaarde op.",
+        "pick_field": "ERP-veld voor de standaardwaarde ({actor})",
+        "no_field": "Kies eerst een ERP-veld.",
+        "hint.integer": "een geheel getal", "hint.double": "een getal, bijv. 12,5",
+        "hint.date": "JJJJ-MM-DD", "hint.datetime": "JJJJ-MM-DD UU:MM",
+        "hint.checkbox": "ja of nee", "hint.text": "tekst", "hint.list": "kies een item",
+        "save_failed": "De standaardwaarde is niet opgeslagen",
+        "edit.ok": "OK", "edit.ok_ctrl": "OK", "edit.cancel": "Annuleren",
+    },
+}
+
+
+class DefaultsDialog(ModalScreen[bool]):
+    """Standaardwaarden voor synchronisatie: answers True when anything was saved."""
+
+    CSS = load_css("defaults_dialog.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add", id="defaults.add"),
+        Binding("insert", "add", "Add", show=False, id="defaults.add_insert"),
+        Binding("e", "edit", "Edit", id="defaults.edit"),
+        Binding("d", "delete", "Delete", id="defaults.delete"),
+        Binding("delete", "delete", "Delete", show=False, id="defaults.delete_key"),
+        Binding("escape", "close", "Close", id="defaults.close"),
+        Binding("f10", "close", "Close", show=False, id="defaults.close_f10"),
+        Binding("left_square_bracket", "switch_tab(-1)", "Prev actor", show=False,
+                id="defaults.prev_tab"),
+        Binding("right_square_bracket", "switch_tab(1)", "Next actor",
+                id="defaults.next_tab"),
+    ]
+
+    def __init__(self, ctx: AppContext, connection_id: int, actor: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.connection_id = connection_id
+        self.state: DefaultsState | None = None
+        self.error = ""
+        self.saved_any = False
+        self.connection_name = str(connection_id)
+        self._message = ""
+        self._last_pos = (-1, -1)
+        try:
+            from erp_tui.services.connections import require_connection
+
+            self.connection_name = require_connection(ctx, connection_id).name
+            self.state = load_defaults(ctx, connection_id)
+        except ErpTuiError as exc:
+            self.error = error_message(exc)
+        self.tab_index = 0
+        if self.state and actor:
+            for index, tab in enumerate(self.state.tabs):
+                if tab.actor_type.lower() == actor.lower():
+                    self.tab_index = index
+        localize_bindings(self, TEXT)
+
+    @property
+    def tab(self) -> DefaultsTab | None:
+        if self.state is None or not self.state.tabs:
+            return None
+        return self.state.tabs[self.tab_index]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            if self.state is None or not self.state.tabs:
+                yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
+                             markup=False)
+            else:
+                yield Tabs(*[Tab(t.actor_type, id=f"actor-{i}")
+                             for i, t in enumerate(self.state.tabs)],
+                           active=f"actor-{self.tab_index}", id="actors")
+                columns = [
+                    GridColumn("field", tr(TEXT, "col_field"), 26, flex=True),
+                    GridColumn("value", tr(TEXT, "col_value"), 24, flex=True),
+                    GridColumn("ask", tr(TEXT, "col_ask"), 6, align="center"),
+                    GridColumn("mandatory", tr(TEXT, "col_mandatory"), 9, align="center"),
+                ]
+                yield GridTable(columns, self._cell, cursor_type="row", id="defaults")
+                yield Static("", id="status", markup=False)
+            with Horizontal(id="buttons"):
+                if self.state is not None and self.state.tabs:
+                    yield Button(tr(TEXT, "add"), id="add", compact=True)
+                    yield Button(tr(TEXT, "edit"), id="edit", compact=True)
+                    yield Button(tr(TEXT, "delete"), id="delete", compact=True)
+                yield Button(tr(TEXT, "close"), id="close", variant="primary", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.tab is not None:
+            grid = self.query_one("#defaults", GridTable)
+            localize_bindings(grid, TEXT)
+            self._show(self.tab_index)
+            grid.focus()
+
+    def _show(self, index: int, cursor_field: str | None = None) -> None:
+        self.tab_index = index
+        tab = self.tab
+        assert tab is not None
+        row = 0
+        for i, default in enumerate(tab.rows):
+            if default.erp_field == cursor_field:
+                row = i
+        self._last_pos = (index, row)  # the CursorMoved of set_data keeps the message
+        self.query_one("#defaults", GridTable).set_data(len(tab.rows), cursor_row=row)
+        self._update_status()
+
+    def _reload(self, cursor_field: str | None = None) -> None:
+        try:
+            self.state = load_defaults(self.ctx, self.connection_id)
+        except ErpTuiError as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "load_failed"), error_message(exc)))
+            return
+        self._show(min(self.tab_index, len(self.state.tabs) - 1), cursor_field)
+
+    def _cell(self, row: int, column: int) -> tuple[str, str]:
+        tab = self.tab
+        assert tab is not None
+        default = tab.rows[row]
+        if column == 0:
+            return default.label, ""
+        if column == 1:
+            if not default.set_value:
+                return tr(TEXT, "none"), "dim"
+            return _value_text(tab, default), ""
+        if column == 2:
+            return check_look(default.ask_user)
+        text, role = check_look(default.mandatory)
+        return (f"{text}*", "mark") if default.forced_mandatory else (text, role)
+
+    def _current(self) -> DefaultRow | None:
+        tab = self.tab
+        if tab is None or not tab.rows:
+            return None
+        return tab.rows[self.query_one("#defaults", GridTable).cursor_row]
+
+    def _update_status(self) -> None:
+        tab = self.tab
+        if tab is None:
+            return
+        status = self.query_one("#status", Static)
+        default = self._current()
+        if default is None:
+            text = tr(TEXT, "empty", actor=tab.actor_type)
+        else:
+            value = (tr(TEXT, "row_value", value=_value_text(tab, default)) if default.set_value
+                     else tr(TEXT, "row_no_value"))
+            mandatory = ""
+            if default.mandatory:
+                mandatory = tr(TEXT, "row_mandatory") + (
+                    tr(TEXT, "row_forced") if default.forced_mandatory else "")
+            text = tr(TEXT, "row", field=default.label, value=value,
+                      ask=tr(TEXT, "row_ask") if default.ask_user else "", mandatory=mandatory)
+        if self._message:
+            text = f"{self._message}\n{text}"
+        status.update(text)
+
+    @on(GridTable.CursorMoved, "#defaults")
+    def _moved(self, event: GridTable.CursorMoved) -> None:
+        if (self.tab_index, event.row) != self._last_pos:
+            self._last_pos = (self.tab_index, event.row)
+            self._message = ""
+        self._update_status()
+
+    @on(Tabs.TabActivated, "#actors")
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is not None:
+            index = int(event.tab.id.split("-")[1])
+            if index != self.tab_index:
+                self._message = ""
+                self._show(index)
+
+    def action_switch_tab(self, delta: int) -> None:
+        if self.state and self.state.tabs:
+            index = (self.tab_index + delta) % len(self.state.tabs)
+            self.query_one("#actors", Tabs).active = f"actor-{index}"
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    @on(GridTable.Activated, "#defaults")
+    def _activated(self) -> None:
+        self.action_edit()
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        actions = {"add": self.action_add, "edit": self.action_edit,
+                   "delete": self.action_delete, "close": self.action_close}
+        action = actions.get(event.button.id or "")
+        if action:
+            action()
+
+    def action_add(self) -> None:
+        self._open_editor(None)
+
+    def action_edit(self) -> None:
+        default = self._current()
+        if default is not None:
+            self._open_editor(default)
+
+    def _open_editor(self, default: DefaultRow | None) -> None:
+        tab, state = self.tab, self.state
+        if tab is None or state is None:
+            return
+
+        def done(saved_field: str | None) -> None:
+            if saved_field:
+                self.saved_any = True
+                self._message = tr(TEXT, "saved", field=saved_field)
+                self._reload(saved_field)
+
+        self.app.push_screen(DefaultEditDialog(self.ctx, self.connection_id, tab, state.version,
+                                               default), done)
+
+    def action_delete(self) -> None:
+        tab, default, state = self.tab, self._current(), self.state
+        if tab is None or default is None or state is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                remove_default(self.ctx, self.connection_id, tab.actor_type, default.erp_field,
+                               state.version)
+            except StaleEditError as exc:
+                self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"),
+                                                   error_message(exc)))
+                return
+            except ErpTuiError as exc:
+                self.app.push_screen(MessageDialog(tr(TEXT, "delete_failed"),
+                                                   error_message(exc)))
+                return
+            self.saved_any = True
+            self._message = tr(TEXT, "deleted", field=default.label)
+            self._reload()
+
+        self.app.push_screen(ConfirmDialog(tr(TEXT, "confirm_delete", field=default.label,
+                                              actor=tab.actor_type)), answered)
+
+    def action_close(self) -> None:
+        self.dismiss(self.saved_any)
+
+
+def _value_text(tab: DefaultsTab, default: DefaultRow) -> str:
+    view = tab.field(default.erp_field)
+    if view is not None and view.type is FieldType.LIST:
+        text = tab.list_items.get(view.list_name, {}).get(default.value)
+        if text:
+            return f"{text} ({default.value})"
+    return default.value
+
+
+class DefaultEditDialog(ModalScreen[str | None]):
+    """Standaardwaarden voor synchronisatie toevoegen / bewerken. Saves through `save_default`
+    and answers the saved field's label (None when cancelled). OK stays disabled, with every
+    reason shown, until the default is valid."""
+
+    CSS = load_css("defaults_dialog.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "ok", "OK", id="edit.ok"),
+        Binding("ctrl+s", "ok", "OK", id="edit.ok_ctrl"),
+        Binding("escape", "cancel", "Cancel", id="edit.cancel"),
+    ]
+
+    def __init__(self, ctx: AppContext, connection_id: int, tab: DefaultsTab, version: int,
+                 default: DefaultRow | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.connection_id = connection_id
+        self.tab = tab
+        self.version = version
+        self.default = default
+        self.field: ErpFieldView | None = tab.field(default.erp_field) if default else None
+        localize_bindings(self, TEXT)
+
+    def compose(self) -> ComposeResult:
+        default = self.default
+        title = "edit_title" if default else "add_title"
+        with Vertical(id="editor"):
+            yield Label(tr(TEXT, title, actor=self.tab.actor_type), id="edit-title",
+                        markup=False)
+            with Horizontal(classes="row"):
+                yield Label(tr(TEXT, "erp_field"), classes="caption")
+                yield Button(self._field_text(), id="field", compact=True,
+                             disabled=default is not None)
+            yield MarkedCheckbox(tr(TEXT, "set_value"), default.set_value if default else False,
+                           id="set-value", compact=True)
+            with Horizontal(classes="row"):
+                yield Label(tr(TEXT, "value"), classes="caption")
+                yield Input(default.value if default and default.set_value else "",
+                            id="value", compact=True)
+                yield Select[str]([], id="value-list", compact=True, allow_blank=True)
+            yield MarkedCheckbox(tr(TEXT, "ask_user"), default.ask_user if default else False,
+                           id="ask", compact=True)
+            yield MarkedCheckbox(tr(TEXT, "mandatory"), default.mandatory if default else False,
+                           id="mandatory", compact=True)
+            yield Static("", id="problems", markup=False)
+            with Horizontal(id="edit-buttons"):
+                yield Button(tr(TEXT, "ok"), id="ok", variant="primary", compact=True)
+                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._field_changed()
+        if self.default is None:
+            self.query_one("#field", Button).focus()
+        else:
+            self.query_one("#set-value", Checkbox).focus()
+
+    def _field_text(self) -> str:
+        if self.field is None:
+            return tr(TEXT, "choose_field")
+        marker = " *" if self.field.mandatory else ""
+        return f"{self.field.label} ({self.field.key}, {self.field.type.value}){marker}"
+
+    def _field_changed(self) -> None:
+        """Show the value widget that fits the field's type; force mandatory if the ERP does."""
+        view = self.field
+        is_list = view is not None and view.type is FieldType.LIST
+        value_input = self.query_one("#value", Input)
+        value_list = self.query_one("#value-list", Select)
+        value_input.display = not is_list
+        value_list.display = is_list
+        if view is not None:
+            value_input.placeholder = tr(TEXT, f"hint.{view.type.value}")
+            if is_list:
+                items = self.tab.list_items.get(view.list_name, {})
+                value_list.set_options([(f"{text} ({key})", key) for key, text in items.items()])
+                if self.default and self.default.value in items:
+                    value_list.value = self.default.value
+        mandatory = self.query_one("#mandatory", Checkbox)
+        forced = bool(view and view.mandatory)
+        if forced:
+            mandatory.value = True
+        mandatory.disabled = forced
+        mandatory.label = tr(TEXT, "mandatory") + (f" {tr(TEXT, 'forced')}" if forced else "")
+        self._validate()
+
+    def spec(self) -> DefaultSpec:
+        """The default as the form now describes it."""
+        view = self.field
+        if view is not None and view.type is FieldType.LIST:
+            selected = self.query_one("#value-list", Select).value
+            value = selected if isinstance(selected, str) else ""
+        else:
+            value = self.query_one("#value", Input).value
+        return DefaultSpec(view.key if view else "", self.query_one("#set-value", Checkbox).value,
+                           value, self.query_one("#ask", Checkbox).value,
+                           self.query_one("#mandatory", Checkbox).value)
+
+    def problems(self) -> list[str]:
+        """Why OK is disabled (empty when the default can be saved)."""
+        if self.field is None:
+            return [tr(TEXT, "no_field")]
+        return check_default(self.tab, self.spec())
+
+    def _validate(self) -> None:
+        problems = self.problems()
+        self.query_one("#ok", Button).disabled = bool(problems)
+        status = self.query_one("#problems", Static)
+        status.set_class(bool(problems), "error")
+        status.update("\n".join(f"✗ {p}" for p in problems) if problems else
+                      f"✓ {tr(TEXT, 'valid')}")
+        set_value = self.query_one("#set-value", Checkbox).value
+        self.query_one("#value", Input).disabled = not set_value
+        self.query_one("#value-list", Select).disabled = not set_value
+
+    @on(Checkbox.Changed)
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self._validate()
+
+    @on(Input.Submitted, "#value")
+    def _submitted(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#field")
+    def _pick_field(self) -> None:
+        taken = {row.erp_field for row in self.tab.rows}
+        choices = [(v.key, f"{v.label} — {v.type.value}{' *' if v.mandatory else ''}")
+                   for v in self.tab.fields if v.key not in taken and not v.missing]
+
+        def picked(answer: Picked | None) -> None:
+            if answer is not None and answer.key is not None:
+                self.field = self.tab.field(answer.key)
+                self.query_one("#field", Button).label = self._field_text()
+                self._field_changed()
+                self.query_one("#set-value", Checkbox).focus()
+
+        self.app.push_screen(PickerDialog(tr(TEXT, "pick_field", actor=self.tab.actor_type),
+                                          choices, self.field.key if self.field else None),
+                             picked)
+
+    @on(Button.Pressed, "#ok")
+    def _ok_pressed(self) -> None:
+        self.action_ok()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_ok(self) -> None:
+        if self.problems() or self.field is None:
+            self._validate()
+            return
+        try:
+            save_default(self.ctx, self.connection_id, self.tab.actor_type, self.spec(),
+                         self.version)
+        except StaleEditError as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"), error_message(exc)))
+            return
+        except ErpTuiError as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
+            return
+        self.dismiss(self.field.label)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

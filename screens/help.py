@@ -1,0 +1,80 @@
+"""Help (F1 or ?): the keys of the screen it was opened from, built from that screen's active
+bindings, so every screen and dialog gets it without writing its own."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
+
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.keys import localize_bindings, visible_bindings
+
+TEXT = {
+    "en": {
+        "title": "Keys of this screen",
+        "key": "Key",
+        "action": "Action",
+        "hint": "Esc, F1 or q closes. Ctrl+P lists every action in the command palette.",
+        "Close": "Close",
+        "disabled": "(not available now)",
+    },
+    "nl": {
+        "title": "Toetsen van dit scherm",
+        "key": "Toets",
+        "action": "Actie",
+        "hint": "Esc, F1 of q sluit. Ctrl+P toont elke actie in het opdrachtenpalet.",
+        "Close": "Sluiten",
+        "disabled": "(nu niet beschikbaar)",
+    },
+}
+
+
+def screen_keys(screen: Screen[object]) -> list[tuple[str, str]]:
+    """(key, description) of every binding active on `screen` that has a description."""
+    rows = []
+    for key, binding, enabled in visible_bindings(screen, include_hidden=True):
+        description = binding.description
+        if not enabled:
+            description = f"{description} {tr(TEXT, 'disabled')}"
+        rows.append((key, description))
+    return rows
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists the keys of the screen below it."""
+
+    CSS = load_css("help.tcss")
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="help.close"),
+        Binding("f1", "close", "Close", show=False, id="help.close_f1"),
+        Binding("q", "close", "Close", show=False, id="help.close_q"),
+    ]
+
+    def __init__(self, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self._keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box"):
+            yield Static(tr(TEXT, "title"), id="help-title")
+            table: DataTable[str] = DataTable(id="help-keys", cursor_type="row",
+                                              zebra_stripes=False)
+            yield table
+            yield Static(tr(TEXT, "hint"), id="help-hint")
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column(tr(TEXT, "key"), key="key")
+        table.add_column(tr(TEXT, "action"), key="action")
+        for key, description in self._keys:
+            table.add_row(key, description)
+        table.focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

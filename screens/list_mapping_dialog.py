@@ -1,0 +1,352 @@
+"""List mapping dialog (Lijsttoewijzing): per mapped ERP list, each ERP item → one CRM item or
+"(No selection)". Two ERP items on the same CRM item are duplicates: red, marked `!`, counted in
+the status line, and Save (Opslaan) is refused until they are resolved."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Label, Static, Tab, Tabs
+
+from erp_tui.context import AppContext
+from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.dialog_kit import (
+    ConfirmDialog,
+    MessageDialog,
+    Picked,
+    PickerDialog,
+    error_message,
+    localize_bindings,
+)
+from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.services.lists import (
+    ListMappingState,
+    MappedList,
+    load_list_mapping,
+    mapped_lists,
+    save_list_mapping,
+)
+
+TEXT = {
+    "en": {
+        "title": "List mapping — {name}",
+        "col_erp": "ERP item", "col_crm": "CRM item",
+        "no_selection": "(No selection)", "suggested": "suggested",
+        "duplicate": "duplicate",
+        "no_lists": "No lists to map: list fields appear here once they are mapped. Map the "
+                    "list fields (e.g. Country, Customer group) in Mappings first.",
+        "save": "Save", "close": "Close",
+        "status": "{rows} items, {mapped} mapped. List {erp} → CRM list {crm} (used by "
+                  "{fields}).",
+        "dups": "! {count} rows have a duplicate CRM item; each CRM item may be chosen once. "
+                "Saving is refused until resolved.",
+        "row": "Enter: choose the CRM item for '{item}'. Delete: (No selection).",
+        "pick_title": "CRM item for ERP item '{item}'",
+        "discard": "Discard the unsaved changes to list '{name}'?",
+        "save_failed": "The list mapping was not saved",
+        "stale_title": "Changed by someone else",
+        "saved": "Saved list '{name}'.",
+        "list.save": "Save", "list.save_ctrl": "Save", "list.close": "Close",
+        "list.clear": "No selection", "list.pick": "CRM item",
+        "list.prev": "Prev list", "list.next": "Next list", "grid.activate": "Choose",
+    },
+    "nl": {
+        "title": "Lijsttoewijzing — {name}",
+        "col_erp": "ERP-item", "col_crm": "CRM-item",
+        "no_selection": "(Geen selectie)", "suggested": "voorgesteld",
+        "duplicate": "dubbel",
+        "no_lists": "Geen lijsten om toe te wijzen: lijstvelden verschijnen hier zodra ze zijn "
+                    "toegewezen. Wijs eerst de lijstvelden (bijv. Land, Klantgroep) toe in "
+                    "Toewijzingen.",
+        "save": "Opslaan", "close": "Sluiten",
+        "status": "{rows} items, {mapped} toegewezen. Lijst {erp} → CRM-lijst {crm} "
+                  "(gebruikt door {fields}).",
+        "dups": "! {count} rijen hebben een dubbel CRM-item; elk CRM-item mag één keer worden "
+                "gekozen. Opslaan wordt geweigerd tot dit is opgelost.",
+        "row": "Enter: kies het CRM-item voor '{item}'. Delete: (Geen selectie).",
+        "pick_title": "CRM-item voor ERP-item '{item}'",
+        "discard": "De niet-opgeslagen wijzigingen in lijst '{name}' weggooien?",
+        "save_failed": "De lijsttoewijzing is niet opgeslagen",
+        "stale_title": "Door iemand anders gewijzigd",
+        "saved": "Lijst '{name}' opgeslagen.",
+        "list.save": "Opslaan", "list.save_ctrl": "Opslaan", "list.close": "Sluiten",
+        "list.clear": "Geen selectie", "list.pick": "CRM-item",
+        "list.prev": "Vorige lijst", "list.next": "Volgende lijst", "grid.activate": "Kiezen",
+    },
+}
+
+
+class ListMappingDialog(ModalScreen[bool]):
+    """Lijsttoewijzing: answers True when a list was saved, False when nothing was."""
+
+    CSS = load_css("list_mapping_dialog.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "save", "Save", id="list.save"),
+        Binding("ctrl+s", "save", "Save", id="list.save_ctrl"),
+        Binding("escape", "close", "Close", id="list.close"),
+        Binding("delete,backspace,x", "clear", "No selection", id="list.clear"),
+        Binding("f", "pick", "CRM item", show=False, id="list.pick"),
+        Binding("left_square_bracket", "switch_list(-1)", "Prev list", show=False,
+                id="list.prev"),
+        Binding("right_square_bracket", "switch_list(1)", "Next list", id="list.next"),
+    ]
+
+    def __init__(self, ctx: AppContext, connection_id: int,
+                 erp_list: str | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.connection_id = connection_id
+        self.lists: list[MappedList] = []
+        self.state: ListMappingState | None = None
+        self.saved_any = False
+        self.error = ""
+        self.connection_name = str(connection_id)
+        self._saved_signature: tuple[str | None, ...] = ()
+        self._duplicates: set[str] = set()
+        self._message = ""
+        try:
+            from erp_tui.services.connections import require_connection
+
+            self.connection_name = require_connection(ctx, connection_id).name
+            self.lists = mapped_lists(ctx, connection_id)
+        except ErpTuiError as exc:
+            self.error = error_message(exc)
+        self.list_index = 0
+        for index, mapped in enumerate(self.lists):
+            if mapped.erp_list == erp_list:
+                self.list_index = index
+        localize_bindings(self, TEXT)
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            if not self.lists:
+                yield Static(self.error or tr(TEXT, "no_lists"), id="status",
+                             classes="error" if self.error else "", markup=False)
+            else:
+                yield Tabs(*[Tab(m.erp_list, id=f"list-{i}") for i, m in enumerate(self.lists)],
+                           active=f"list-{self.list_index}", id="lists")
+                columns = [
+                    GridColumn("mark", "", 1, focusable=False),
+                    GridColumn("erp", tr(TEXT, "col_erp"), 30, flex=True),
+                    GridColumn("crm", tr(TEXT, "col_crm"), 30, flex=True),
+                    GridColumn("note", "", 11),
+                ]
+                yield GridTable(columns, self._cell, self._row_role, cursor_type="row",
+                                id="items")
+                yield Static("", id="status", markup=False)
+            with Horizontal(id="buttons"):
+                if self.lists:
+                    yield Button(tr(TEXT, "save"), id="save", variant="primary", compact=True)
+                yield Button(tr(TEXT, "close"), id="close", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.lists:
+            grid = self.query_one("#items", GridTable)
+            localize_bindings(grid, TEXT)
+            self._load(self.list_index)
+            grid.focus()
+
+    def _load(self, index: int) -> None:
+        self.list_index = index
+        mapped = self.lists[index]
+        try:
+            self.state = load_list_mapping(self.ctx, self.connection_id, mapped.erp_list,
+                                           mapped.crm_list)
+        except ErpTuiError as exc:
+            self.state = None
+            self._message = error_message(exc)
+        self._saved_signature = self._signature()
+        self._recount()
+        grid = self.query_one("#items", GridTable)
+        grid.set_data(len(self.state.rows) if self.state else 0)
+        self._update_status()
+
+    def _signature(self) -> tuple[str | None, ...]:
+        return tuple(row.crm_key for row in self.state.rows) if self.state else ()
+
+    @property
+    def dirty(self) -> bool:
+        """Unsaved changes (suggestions that were never saved count as changes)."""
+        if self.state is None:
+            return False
+        return (self._signature() != self._saved_signature
+                or any(row.suggested for row in self.state.rows))
+
+    def _recount(self) -> None:
+        self._duplicates = self.state.duplicate_rows() if self.state else set()
+
+    # ---- painting ----------------------------------------------------------------------------
+
+    def _cell(self, row: int, column: int) -> tuple[str, str]:
+        assert self.state is not None
+        item = self.state.rows[row]
+        duplicate = item.erp_key in self._duplicates
+        if column == 0:
+            return ("!", "error") if duplicate else (" ", "")
+        if column == 1:
+            return item.erp_text, ""
+        if column == 2:
+            if item.crm_key is None:
+                return tr(TEXT, "no_selection"), "dim"
+            return self.state.crm_items.get(item.crm_key, item.crm_key), ""
+        if duplicate:
+            return tr(TEXT, "duplicate"), "error"
+        return (tr(TEXT, "suggested"), "dim") if item.suggested else ("", "")
+
+    def _row_role(self, row: int) -> str:
+        assert self.state is not None
+        return "error" if self.state.rows[row].erp_key in self._duplicates else ""
+
+    def _update_status(self) -> None:
+        status = self.query_one("#status", Static)
+        status.set_class(False, "error")
+        state = self.state
+        if state is None:
+            status.update(self._message)
+            status.set_class(True, "error")
+            return
+        mapped = self.lists[self.list_index]
+        lines = []
+        if self._duplicates:
+            lines.append(tr(TEXT, "dups", count=len(self._duplicates)))
+            status.set_class(True, "error")
+        if self._message:
+            lines.append(self._message)
+        else:
+            lines.append(tr(TEXT, "status", rows=len(state.rows),
+                            mapped=sum(1 for r in state.rows if r.crm_key),
+                            erp=state.erp_list, crm=state.crm_list,
+                            fields=", ".join(mapped.fields)))
+        if len(lines) < 2 and state.rows:
+            row = state.rows[self.query_one("#items", GridTable).cursor_row]
+            lines.append(tr(TEXT, "row", item=row.erp_text))
+        status.update("\n".join(lines))
+
+    @on(GridTable.CursorMoved, "#items")
+    def _moved(self) -> None:
+        self._message = ""
+        self._update_status()
+
+    # ---- switching lists ---------------------------------------------------------------------
+
+    @on(Tabs.TabActivated, "#lists")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is None:
+            return
+        index = int(event.tab.id.split("-")[1])
+        if index != self.list_index:
+            self._switch_to(index)
+
+    def action_switch_list(self, delta: int) -> None:
+        if self.lists:
+            self._switch_to((self.list_index + delta) % len(self.lists))
+
+    def _switch_to(self, index: int) -> None:
+        def go(discard: bool | None = True) -> None:
+            tabs = self.query_one("#lists", Tabs)
+            if discard:
+                self._load(index)
+            with tabs.prevent(Tabs.TabActivated):
+                tabs.active = f"list-{self.list_index}"
+
+        if index == self.list_index:
+            return
+        if self.dirty and self.state is not None:
+            self.app.push_screen(ConfirmDialog(tr(TEXT, "discard", name=self.state.erp_list)),
+                                 go)
+        else:
+            go()
+
+    # ---- editing -----------------------------------------------------------------------------
+
+    @on(GridTable.Activated, "#items")
+    def _activated(self) -> None:
+        self.action_pick()
+
+    def action_pick(self) -> None:
+        state = self.state
+        if state is None or not state.rows:
+            return
+        row = state.rows[self.query_one("#items", GridTable).cursor_row]
+        choices = list(state.crm_items.items())
+
+        def picked(answer: Picked | None) -> None:
+            if answer is not None:
+                self._set(row.erp_key, answer.key)
+
+        self.app.push_screen(PickerDialog(tr(TEXT, "pick_title", item=row.erp_text), choices,
+                                          row.crm_key, none_label=tr(TEXT, "no_selection")),
+                             picked)
+
+    def action_clear(self) -> None:
+        state = self.state
+        if state is None or not state.rows:
+            return
+        row = state.rows[self.query_one("#items", GridTable).cursor_row]
+        self._set(row.erp_key, None)
+
+    def _set(self, erp_key: str, crm_key: str | None) -> None:
+        if self.state is None:
+            return
+        for row in self.state.rows:
+            if row.erp_key == erp_key:
+                row.crm_key = crm_key
+                row.suggested = False
+        self._recount()
+        self._message = ""
+        self.query_one("#items", GridTable).refresh()
+        self._update_status()
+
+    # ---- save / close ------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    def action_save(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        try:
+            save_list_mapping(self.ctx, state)
+        except StaleEditError as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"), error_message(exc)))
+            return
+        except (ValidationFailed, ErpTuiError) as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
+            return
+        self.saved_any = True
+        self._saved_signature = self._signature()
+        self._message = tr(TEXT, "saved", name=state.erp_list)
+        self.query_one("#items", GridTable).refresh()
+        self._update_status()
+        if len(self.lists) == 1:
+            self.dismiss(True)
+
+    def action_close(self) -> None:
+        if not self.dirty or self.state is None:
+            self.dismiss(self.saved_any)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.saved_any)
+
+        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard", name=self.state.erp_list)),
+                             answered)

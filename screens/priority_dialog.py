@@ -1,0 +1,168 @@
+"""Sync priority dialog (Synchronisatieprioriteit instellen): the active connections in order;
+the first has the highest priority. Done (Gereed) saves with `set_priority_order`."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Label, Static
+
+from erp_tui.context import AppContext
+from erp_tui.errors import ErpTuiError
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.dialog_kit import (
+    ConfirmDialog,
+    MessageDialog,
+    error_message,
+    localize_bindings,
+)
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
+from erp_tui.services.connections import (
+    ConnectionSummary,
+    priority_order,
+    set_priority_order,
+)
+
+TEXT = {
+    "en": {
+        "title": "Set sync priority",
+        "connection": "Active connection (first = highest priority)",
+        "done": "Done", "cancel": "Cancel",
+        "help": "shift+↑/↓ move the connection; or space picks it up, ↑/↓ move, space drops.",
+        "grabbing": "Moving '{name}': ↑/↓ move it, space/Enter/Esc drop it.",
+        "position": "'{name}' has priority {pos} of {count}.",
+        "none": "No connection is active. Only active connections have a sync priority; "
+                "activate a connection first.",
+        "discard": "Discard the unsaved priority order?",
+        "save_failed": "The priority order was not saved",
+        "priority.done": "Done", "priority.save": "Done", "priority.cancel": "Cancel",
+        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
+        "reorder.grab": "Pick up / drop",
+    },
+    "nl": {
+        "title": "Synchronisatieprioriteit instellen",
+        "connection": "Actieve verbinding (eerste = hoogste prioriteit)",
+        "done": "Gereed", "cancel": "Annuleren",
+        "help": "shift+↑/↓ verplaatst de verbinding; of spatie pakt haar op, ↑/↓ "
+                "verplaatst, spatie zet neer.",
+        "grabbing": "'{name}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
+        "position": "'{name}' heeft prioriteit {pos} van {count}.",
+        "none": "Er is geen actieve verbinding. Alleen actieve verbindingen hebben een "
+                "synchronisatieprioriteit; activeer eerst een verbinding.",
+        "discard": "De niet-opgeslagen volgorde weggooien?",
+        "save_failed": "De prioriteit is niet opgeslagen",
+        "priority.done": "Gereed", "priority.save": "Gereed", "priority.cancel": "Annuleren",
+        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
+        "reorder.grab": "Oppakken / neerzetten",
+    },
+}
+
+
+class SyncPriorityDialog(ModalScreen[bool]):
+    """Synchronisatieprioriteit instellen: answers True when the order was saved."""
+
+    CSS = load_css("priority_dialog.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "save", "Done", id="priority.done"),
+        Binding("ctrl+s", "save", "Done", id="priority.save"),
+        Binding("escape", "cancel", "Cancel", id="priority.cancel"),
+    ]
+
+    def __init__(self, ctx: AppContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.error = ""
+        self.connections: list[ConnectionSummary] = []
+        try:
+            self.connections = priority_order(ctx)
+        except ErpTuiError as exc:
+            self.error = error_message(exc)
+        self.initial = [c.id for c in self.connections]
+        localize_bindings(self, TEXT)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(tr(TEXT, "title"), id="title")
+            if not self.connections:
+                yield Static(self.error or tr(TEXT, "none"), id="status", classes="warning",
+                             markup=False)
+            else:
+                yield ReorderList([ReorderItem(str(c.id), c.name, note=c.connector)
+                                   for c in self.connections],
+                                  label=tr(TEXT, "connection"), note_width=12, id="order")
+                yield Static("", id="status", markup=False)
+            with Horizontal(id="buttons"):
+                if self.connections:
+                    yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
+                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.connections:
+            reorder = self.query_one("#order", ReorderList)
+            localize_bindings(reorder, TEXT)
+            reorder.focus()
+            self._update_status()
+
+    @property
+    def order(self) -> list[int]:
+        if not self.connections:
+            return []
+        return [int(key) for key in self.query_one("#order", ReorderList).order]
+
+    def _update_status(self) -> None:
+        reorder = self.query_one("#order", ReorderList)
+        if not reorder.items:
+            return
+        item = reorder.items[reorder.cursor_row]
+        first = (tr(TEXT, "grabbing", name=item.label) if reorder.grabbing
+                 else tr(TEXT, "help"))
+        second = tr(TEXT, "position", name=item.label, pos=reorder.cursor_row + 1,
+                    count=len(reorder.items))
+        self.query_one("#status", Static).update(f"{first}\n{second}")
+
+    @on(ReorderList.Moved, "#order")
+    @on(ReorderList.CursorMoved, "#order")
+    @on(ReorderList.GrabChanged, "#order")
+    def _changed(self) -> None:
+        self._update_status()
+
+    @on(Button.Pressed, "#done")
+    def _done(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        if not self.connections:
+            self.dismiss(False)
+            return
+        if self.order == self.initial:
+            self.dismiss(False)
+            return
+        try:
+            set_priority_order(self.ctx, self.order)
+        except ErpTuiError as exc:
+            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
+            return
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        if self.order == self.initial:
+            self.dismiss(False)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard")), answered)

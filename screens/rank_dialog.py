@@ -1,0 +1,236 @@
+"""Rank fields dialog (Velden rangschikken): the order of an actor's fields on the ERP tab.
+
+Every field is listed; fields not shown on the ERP tab are dimmed and marked "not on tab" (so the
+difference survives NO_COLOR). Done (Gereed) saves each changed actor with `save_ranking`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Label, Static, Tab, Tabs
+
+from erp_tui.context import AppContext
+from erp_tui.errors import ErpTuiError, StaleEditError
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.dialog_kit import (
+    ConfirmDialog,
+    MessageDialog,
+    error_message,
+    localize_bindings,
+)
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
+from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
+
+TEXT = {
+    "en": {
+        "title": "Rank fields — {name}",
+        "field": "Field (order on the ERP tab)",
+        "hidden": "not on tab", "missing": "✗ not in ERP",
+        "done": "Done", "cancel": "Cancel",
+        "help": "shift+↑/↓ move the field; or space picks it up, ↑/↓ move, space drops.",
+        "grabbing": "Moving '{label}': ↑/↓ move it, space/Enter/Esc drop it.",
+        "position": "'{label}' is number {pos} of {count}{hidden}.",
+        "hidden_note": " (not shown on the ERP tab)",
+        "discard": "Discard the unsaved field order?",
+        "save_failed": "The field order was not saved",
+        "stale_title": "Changed by someone else",
+        "no_actors": "This connection has no fields to rank yet.",
+        "rank.done": "Done", "rank.save": "Done", "rank.cancel": "Cancel",
+        "rank.prev_tab": "Prev actor", "rank.next_tab": "Next actor",
+        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
+        "reorder.grab": "Pick up / drop",
+    },
+    "nl": {
+        "title": "Velden rangschikken — {name}",
+        "field": "Veld (volgorde op het ERP-tabblad)",
+        "hidden": "niet op tab", "missing": "✗ niet in ERP",
+        "done": "Gereed", "cancel": "Annuleren",
+        "help": "shift+↑/↓ verplaatst het veld; of spatie pakt het op, ↑/↓ verplaatst, "
+                "spatie zet het neer.",
+        "grabbing": "'{label}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
+        "position": "'{label}' is nummer {pos} van {count}{hidden}.",
+        "hidden_note": " (niet weergegeven in het ERP-tabblad)",
+        "discard": "De niet-opgeslagen volgorde weggooien?",
+        "save_failed": "De volgorde is niet opgeslagen",
+        "stale_title": "Door iemand anders gewijzigd",
+        "no_actors": "Deze verbinding heeft nog geen velden om te rangschikken.",
+        "rank.done": "Gereed", "rank.save": "Gereed", "rank.cancel": "Annuleren",
+        "rank.prev_tab": "Vorige actor", "rank.next_tab": "Volgende actor",
+        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
+        "reorder.grab": "Oppakken / neerzetten",
+    },
+}
+
+
+class RankFieldsDialog(ModalScreen[bool]):
+    """Velden rangschikken: answers True when an order was saved, False when cancelled."""
+
+    CSS = load_css("rank_dialog.tcss")
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "save", "Done", id="rank.done"),
+        Binding("ctrl+s", "save", "Done", id="rank.save"),
+        Binding("escape", "cancel", "Cancel", id="rank.cancel"),
+        Binding("left_square_bracket", "switch_tab(-1)", "Prev actor", show=False,
+                id="rank.prev_tab"),
+        Binding("right_square_bracket", "switch_tab(1)", "Next actor", id="rank.next_tab"),
+    ]
+
+    def __init__(self, ctx: AppContext, connection_id: int) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.connection_id = connection_id
+        self.state: RankState | None = None
+        self.error = ""
+        self.connection_name = str(connection_id)
+        try:
+            from erp_tui.services.connections import require_connection
+
+            self.connection_name = require_connection(ctx, connection_id).name
+            self.state = load_ranking(ctx, connection_id)
+        except ErpTuiError as exc:
+            self.error = error_message(exc)
+        self.actors: list[str] = list(self.state.tabs) if self.state else []
+        self.orders: dict[str, list[RankRow]] = dict(self.state.tabs) if self.state else {}
+        self.tab_index = 0
+        localize_bindings(self, TEXT)
+
+    def _initial(self) -> dict[str, list[str]]:
+        assert self.state is not None
+        return {actor: [r.erp_field for r in rows] for actor, rows in self.state.tabs.items()}
+
+    def changed_actors(self) -> list[str]:
+        """Actors whose order differs from the saved one."""
+        if self.state is None:
+            return []
+        initial = self._initial()
+        return [actor for actor in self.actors
+                if [r.erp_field for r in self.orders[actor]] != initial[actor]]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            if not self.actors:
+                yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
+                             markup=False)
+            else:
+                yield Tabs(*[Tab(actor, id=f"actor-{i}") for i, actor in enumerate(self.actors)],
+                           id="actors")
+                yield ReorderList(label=tr(TEXT, "field"), note_width=14, id="fields")
+                yield Static("", id="status", markup=False)
+            with Horizontal(id="buttons"):
+                if self.actors:
+                    yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
+                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.actors:
+            reorder = self.query_one("#fields", ReorderList)
+            localize_bindings(reorder, TEXT)
+            self._show(0)
+            reorder.focus()
+
+    def _items(self, actor: str) -> list[ReorderItem]:
+        items = []
+        for row in self.orders[actor]:
+            note = tr(TEXT, "missing") if row.missing else (
+                "" if row.shown else tr(TEXT, "hidden"))
+            items.append(ReorderItem(row.erp_field, row.label, dim=not row.shown or row.missing,
+                                     note=note))
+        return items
+
+    def _show(self, index: int) -> None:
+        self.tab_index = index
+        self.query_one("#fields", ReorderList).set_items(self._items(self.actors[index]))
+        self._update_status()
+
+    def _store_order(self) -> None:
+        """Copy the widget's order back into `orders` for the current actor."""
+        actor = self.actors[self.tab_index]
+        by_key = {row.erp_field: row for row in self.orders[actor]}
+        self.orders[actor] = [by_key[key] for key in self.query_one("#fields", ReorderList).order]
+
+    def _update_status(self) -> None:
+        reorder = self.query_one("#fields", ReorderList)
+        status = self.query_one("#status", Static)
+        if not reorder.items:
+            status.update(tr(TEXT, "help"))
+            return
+        item = reorder.items[reorder.cursor_row]
+        first = tr(TEXT, "grabbing", label=item.label) if reorder.grabbing else tr(TEXT, "help")
+        second = tr(TEXT, "position", label=item.label, pos=reorder.cursor_row + 1,
+                    count=len(reorder.items), hidden=tr(TEXT, "hidden_note") if item.dim else "")
+        status.update(f"{first}\n{second}")
+
+    @on(ReorderList.Moved, "#fields")
+    def _moved(self) -> None:
+        self._store_order()
+        self._update_status()
+
+    @on(ReorderList.CursorMoved, "#fields")
+    @on(ReorderList.GrabChanged, "#fields")
+    def _cursor(self) -> None:
+        self._update_status()
+
+    @on(Tabs.TabActivated, "#actors")
+    def _tab(self, event: Tabs.TabActivated) -> None:
+        if event.tab.id is not None:
+            index = int(event.tab.id.split("-")[1])
+            if index != self.tab_index:
+                self._show(index)
+
+    def action_switch_tab(self, delta: int) -> None:
+        if self.actors:
+            index = (self.tab_index + delta) % len(self.actors)
+            self.query_one("#actors", Tabs).active = f"actor-{index}"
+
+    @on(Button.Pressed, "#done")
+    def _done(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        if self.state is None:
+            self.dismiss(False)
+            return
+        version = self.state.version
+        saved = False
+        for actor in self.changed_actors():
+            try:
+                version = save_ranking(self.ctx, self.connection_id, actor,
+                                       [r.erp_field for r in self.orders[actor]], version)
+            except StaleEditError as exc:
+                self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"),
+                                                   error_message(exc)))
+                return
+            except ErpTuiError as exc:
+                self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"),
+                                                   error_message(exc)))
+                return
+            # What is saved is the new baseline (a later failure must not re-save it).
+            self.state.tabs[actor] = list(self.orders[actor])
+            self.state.version = version
+            saved = True
+        self.dismiss(saved)
+
+    def action_cancel(self) -> None:
+        if not self.changed_actors():
+            self.dismiss(False)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(False)
+
+        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard")), answered)

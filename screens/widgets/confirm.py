@@ -1,0 +1,80 @@
+"""A small yes/no question: y or Enter says yes, n or Escape says no."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.keys import localize_bindings
+
+TEXT = {
+    "en": {"yes": "Yes", "no": "No", "Yes": "Yes", "No": "No"},
+    "nl": {"yes": "Ja", "no": "Nee", "Yes": "Ja", "No": "Nee"},
+}
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Ask one question; dismisses with True (yes) or False (no)."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen {
+        align: center middle;
+    }
+    ConfirmScreen > Vertical {
+        width: 64;
+        max-width: 100%;
+        height: auto;
+        border: thick $primary;
+        background: $panel;
+        padding: 0 1;
+    }
+    ConfirmScreen .title {
+        text-style: bold;
+    }
+    ConfirmScreen .question {
+        margin: 1 0;
+    }
+    ConfirmScreen Horizontal {
+        height: auto;
+        align-horizontal: right;
+    }
+    ConfirmScreen Button {
+        margin-left: 1;
+    }
+    """
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "No", id="confirm.no"),
+        Binding("escape", "answer(False)", "No", show=False, id="confirm.escape"),
+    ]
+
+    def __init__(self, title: str, question: str, yes: str = "", no: str = "") -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self._title = title
+        self._question = question
+        self._yes = yes or tr(TEXT, "yes")
+        self._no = no or tr(TEXT, "no")
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self._title, classes="title")
+            yield Static(self._question, classes="question")
+            with Horizontal():
+                yield Button(f"{self._yes} (y)", id="yes", variant="primary")
+                yield Button(f"{self._no} (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)

@@ -1,0 +1,118 @@
+"""Key bindings shared by every screen: translated descriptions and a wrapping key bar.
+
+`localize_bindings(node, TEXT)` gives a screen's bindings descriptions in the current language
+(the BINDINGS descriptions are keys of the module's TEXT table), so the key bar, the help screen
+and the command palette all show the same words. `KeyBar` lists the active screen's keys over as
+many lines as needed (80 columns hold far fewer actions than the connections screen has).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from rich.text import Text
+from textual.binding import Binding, BindingsMap
+from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.widget import Widget
+
+from erp_tui.screens.i18n import tr
+
+
+def localize_bindings(node: DOMNode, table: Mapping[str, Mapping[str, str]]) -> None:
+    """Translate the descriptions of `node`'s bindings through `table` (keys = descriptions)."""
+    translated: list[Binding] = []
+    for _key, binding in node._bindings:
+        text = tr(table, binding.description) if binding.description else ""
+        translated.append(dataclasses.replace(binding, description=text))
+    node._bindings = BindingsMap(translated)
+
+
+def visible_bindings(node: DOMNode, *, include_hidden: bool = False
+                     ) -> list[tuple[str, Binding, bool]]:
+    """(key shown, binding, enabled) of every active binding of `node`'s screen that has a
+    description, in binding order (the focused widget's first, then the screen's and the app's).
+
+    `include_hidden` adds the screen's and the app's bindings that the key bar leaves out
+    (aliases such as `?` for F1), each with its own key.
+    """
+    screen = node.screen
+    app = node.app
+    rows: list[tuple[str, Binding, bool]] = []
+    hidden: list[tuple[str, Binding, bool]] = []
+    seen: set[tuple[str, str]] = set()
+    for key, active in screen.active_bindings.items():
+        binding = active.binding
+        if not binding.description:
+            continue
+        if not binding.show:
+            if include_hidden and active.node in (screen, app) and not key.startswith("super"):
+                hidden.append((app.get_key_display(dataclasses.replace(binding, key=key)),
+                               binding, active.enabled))
+            continue
+        marker = (binding.action, binding.description)
+        if marker in seen:
+            continue
+        seen.add(marker)
+        rows.append((app.get_key_display(binding), binding, active.enabled))
+    return rows + hidden
+
+
+class KeyBar(Widget):
+    """The keys of the current screen at the bottom, wrapped over as many lines as needed (an
+    item "key description" is never split)."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: auto;
+        max-height: 4;
+        padding: 0 1;
+        background: $panel;
+        color: $text;
+    }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._items: list[tuple[str, str, bool]] = []
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self._collect()
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, _screen: object) -> None:
+        self._collect()
+
+    def _collect(self) -> None:
+        items = [(key, binding.description, enabled)
+                 for key, binding, enabled in visible_bindings(self)]
+        if items != self._items:
+            self._items = items
+            self.refresh(layout=True)
+
+    def _lines(self, width: int) -> list[Text]:
+        lines: list[Text] = [Text()]
+        for key, description, enabled in self._items:
+            item = Text()
+            item.append(key, style="bold reverse" if enabled else "dim reverse")
+            item.append(f" {description}", style="" if enabled else "dim")
+            line = lines[-1]
+            needed = item.cell_len + (2 if line.cell_len else 0)
+            if line.cell_len and line.cell_len + needed > width:
+                line = Text()
+                lines.append(line)
+            if line.cell_len:
+                line.append("  ")
+            line.append_text(item)
+        return lines
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self._lines(max(1, width)))
+
+    def render(self) -> Text:
+        return Text("\n").join(self._lines(max(1, self.content_size.width)))
