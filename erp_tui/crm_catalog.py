@@ -112,7 +112,8 @@ CRM_FIELDS: dict[str, tuple[CrmField, ...]] = {
 CRM_LISTS: dict[str, list[tuple[str, str]]] = {
     "category": [("customer", "Customer"), ("prospect", "Prospect"), ("supplier", "Supplier"),
                  ("partner", "Partner"), ("public", "Public sector"), ("wholesale", "Wholesale"),
-                 ("retail", "Retail")],
+                 ("retail", "Retail"), ("education", "Education"),
+                 ("healthcare", "Healthcare"), ("industry", "Industry")],
     "business": [("it", "IT"), ("retail", "Retail"), ("manufacturing", "Manufacturing"),
                  ("logistics", "Logistics"), ("finance", "Finance"), ("public", "Public sector")],
     "country": [("NL", "Netherlands"), ("SE", "Sweden"), ("NO", "Norway"), ("DK", "Denmark"),

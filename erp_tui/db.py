@@ -27,6 +27,8 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # 64 MB of page cache: index maintenance of large link and CRM tables stays in memory.
+    cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
 
 

@@ -46,6 +46,8 @@ class Connection(SQLModel, table=True):
                                      sa_column=Column(JSON, nullable=False))
     conflict_policy: str = Field(default="erp_wins", max_length=20)
     allow_import: bool = True
+    # Seconds of ERP history re-read on every incremental run (clock skew, late commits).
+    lag_seconds: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     priority: int = 0
     last_test_ok: bool | None = None
     last_test_at: datetime | None = None
@@ -245,3 +247,114 @@ class CrmProject(SQLModel, table=True):
     created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
     updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
     change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+# ---- the runner ------------------------------------------------------------------------------
+
+class Link(SQLModel, table=True):
+    """The pairing of one CRM record with one ERP actor in one connection."""
+
+    __tablename__ = "link"
+    __table_args__ = (
+        Index("ux_link_erp", "connection_id", "actor_type", "erp_key", unique=True),
+        Index("ux_link_crm", "connection_id", "crm_entity", "crm_id", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("connection.id", ondelete="CASCADE"), nullable=False))
+    actor_type: str = Field(max_length=100)
+    erp_key: str = Field(max_length=200)
+    crm_entity: str = Field(max_length=50)
+    crm_id: int
+    # "linked", or "deleted_in_erp" once the ERP reported the actor deleted.
+    state: str = Field(default="linked", max_length=20)
+    # Last synced value of every synced field (encoded; see erp_tui.runner.values).
+    snapshot: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    # CRM change stamp up to which this record is in sync.
+    crm_stamp: int = 0
+    # ERP last-modified of the actor as last seen.
+    erp_modified: str = Field(default="", max_length=40)
+    created_run: int | None = None
+
+
+class SyncState(SQLModel, table=True):
+    """Incremental cursors of one connection and actor type."""
+
+    __tablename__ = "sync_state"
+
+    connection_id: int = Field(sa_column=_connection_fk())
+    actor_type: str = Field(primary_key=True, max_length=100)
+    erp_modified: str = Field(default="", max_length=40)
+    erp_key: str = Field(default="", max_length=200)
+    crm_stamp: int = 0
+    # The field keys a link snapshot holds, in order (JSON list).
+    snapshot_fields: list[str] = Field(default_factory=list,
+                                       sa_column=Column(JSON, nullable=False))
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of one connection."""
+
+    __tablename__ = "sync_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    connection_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("connection.id", ondelete="CASCADE"), nullable=False, index=True))
+    started: datetime = Field(default_factory=utc_now)
+    ended: datetime | None = None
+    # "running", "finished", "cancelled", "failed"
+    status: str = Field(default="running", max_length=20)
+    kind: str = Field(default="sync", max_length=20)
+    created: int = 0
+    updated: int = 0
+    pushed: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    errors: int = 0
+    cursor_before: str = ""
+    cursor_after: str = ""
+    message: str = ""
+
+
+class ChangeLog(SQLModel, table=True):
+    """One field change made by a run (a created record is one row with field '*')."""
+
+    __tablename__ = "change_log"
+    __table_args__ = (Index("ix_change_log_run", "run_id"),
+                      Index("ix_change_log_link", "link_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int
+    link_id: int | None = None
+    actor_type: str = Field(max_length=100)
+    erp_key: str = Field(max_length=200)
+    crm_id: int | None = None
+    field: str = Field(max_length=200)
+    # ">" ERP→CRM, "<" CRM→ERP; `conflict` tells a change that settled a conflict.
+    direction: str = Field(max_length=2)
+    old_value: str | None = None
+    new_value: str | None = None
+    conflict: bool = False
+    at: datetime = Field(default_factory=utc_now)
+
+
+class SyncError(SQLModel, table=True):
+    """A record (or batch) a run could not sync; retryable until resolved."""
+
+    __tablename__ = "sync_error"
+    __table_args__ = (Index("ix_sync_error_open", "connection_id", "resolved"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int
+    connection_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("connection.id", ondelete="CASCADE"), nullable=False))
+    actor_type: str = Field(max_length=100)
+    erp_key: str = Field(default="", max_length=200)
+    crm_id: int | None = None
+    direction: str = Field(max_length=2)
+    message: str = ""
+    tech_message: str = ""
+    resolved: bool = False
+    at: datetime = Field(default_factory=utc_now)

@@ -15,6 +15,9 @@ ENTRY_POINT_GROUP = "erp_tui.connectors"
 
 BUILT_IN: dict[str, str] = {
     "sample": "erp_tui.connectors.sample:SampleConnector",
+    "workbook": "erp_tui.connectors.workbook:WorkbookConnector",
+    "http": "erp_tui.connectors.http.client:HttpConnector",
+    "sql": "erp_tui.connectors.sql.connector:SqlConnector",
 }
 
 

@@ -2,19 +2,29 @@
 
 Screens are imported when first shown (the language is set by then, and `erp-tui --help` or a
 cron run never pays for them).
+
+Cold start: `erp-tui` passes an *opener* instead of an opened context. The connections screen is
+painted at once (with "Opening the configuration store…"); the opener (importing SQLAlchemy,
+SQLModel and pydantic, checking migrations) runs in a thread worker after that first paint, and
+the rows appear when it posts `ContextOpened`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 
-from erp_tui.context import AppContext
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import set_language, tr
+from erp_tui.screens.i18n import guess_language, set_language, tr
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
 
 TEXT = {
     "en": {
@@ -52,9 +62,30 @@ class ErpTuiApp(App[int]):
     # The Sync tab is a mode, so later tabs (log, records) can be modes next to it.
     DEFAULT_MODE = "sync"
 
-    def __init__(self, ctx: AppContext, language: str | None = None) -> None:
-        self.ctx = ctx
-        set_language(language or ctx.language())
+    class ContextOpened(Message):
+        """The engine context is open (posted by the opener's worker)."""
+
+        def __init__(self, ctx: AppContext) -> None:
+            super().__init__()
+            self.ctx = ctx
+
+    class ContextFailed(Message):
+        """The engine context could not be opened; `message` says why (one sentence)."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, ctx: AppContext | None = None, language: str | None = None, *,
+                 opener: Callable[[], AppContext] | None = None) -> None:
+        """Either an opened `ctx`, or an `opener` that opens it in a worker after the first
+        paint (then `ctx` is None until `ContextOpened`)."""
+        if ctx is None and opener is None:
+            raise ValueError("ErpTuiApp needs a context or an opener")
+        self.ctx: AppContext | None = ctx
+        self._opener = opener
+        self.open_error = ""
+        set_language(language or (ctx.language() if ctx is not None else guess_language("")))
         # Through a mode (not get_default_screen) so that the screen's own CSS is loaded.
         self.MODES = {"sync": self._connections_screen}  # type: ignore[misc]
         super().__init__()
@@ -68,6 +99,43 @@ class ErpTuiApp(App[int]):
 
         return ConnectionsScreen(self.ctx)
 
+    # ---- opening the engine context lazily ------------------------------------------------
+
+    def open_context(self) -> None:
+        """Start opening the context (called by the first screen once it is painted)."""
+        if self.ctx is None and self._opener is not None and not self.open_error:
+            self._open_worker(self._opener)
+
+    @work(thread=True, exclusive=True, group="open-context", exit_on_error=False)
+    def _open_worker(self, opener: Callable[[], AppContext]) -> None:
+        from erp_tui.errors import ErpTuiError
+
+        try:
+            ctx = opener()
+        except ErpTuiError as exc:
+            self.post_message(self.ContextFailed(str(exc)))
+        except Exception as exc:  # never a traceback in the UI
+            self.post_message(self.ContextFailed(f"{type(exc).__name__}: {exc}"))
+        else:
+            self.post_message(self.ContextOpened(ctx))
+
+    @on(ContextOpened)
+    def _context_opened(self, event: ContextOpened) -> None:
+        self.ctx = event.ctx
+        self._tell_screens()
+
+    @on(ContextFailed)
+    def _context_failed(self, event: ContextFailed) -> None:
+        self.open_error = event.message
+        self._tell_screens()
+
+    def _tell_screens(self) -> None:
+        from erp_tui.screens.connections import ConnectionsScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, ConnectionsScreen):
+                screen.context_ready(self.ctx, self.open_error)
+
     def action_help(self) -> None:
         """Show the keys of the screen in front (not of the help itself)."""
         from erp_tui.screens.help import HelpScreen, screen_keys
@@ -76,6 +144,14 @@ class ErpTuiApp(App[int]):
             self.screen.dismiss(None)  # F1 again closes it
             return
         self.push_screen(HelpScreen(screen_keys(self.screen)))
+
+    def action_command_palette(self) -> None:
+        """Open the command palette, unless one is open already (also under the help)."""
+        from textual.command import CommandPalette
+
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            return
+        super().action_command_palette()
 
     def action_help_question(self) -> None:
         self.action_help()
@@ -95,7 +171,9 @@ class ErpTuiApp(App[int]):
         yield from super().get_system_commands(screen)
 
 
-def run_app(ctx: AppContext) -> int:
-    """Run the UI until the user quits; returns the exit code."""
-    result = ErpTuiApp(ctx).run()
+def run_app(ctx: AppContext | None = None, *, opener: Callable[[], AppContext] | None = None,
+            language: str | None = None) -> int:
+    """Run the UI until the user quits; returns the exit code. With `opener` instead of `ctx`
+    the first screen is painted before the engine context is opened."""
+    result = ErpTuiApp(ctx, language, opener=opener).run()
     return result or 0

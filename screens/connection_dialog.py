@@ -9,6 +9,7 @@ thread workers; Escape while testing stops waiting and the late result is ignore
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -193,6 +194,9 @@ class ConnectionDialog(ModalScreen[bool]):
             self._initial = draft_for(ctx, connection_id)
         self._kept_secrets = {k for k, v in self._initial.values.items() if v is None}
         self._config: list[_ConfigInput] = []
+        # Rebuilding the config rows is async; one rebuild at a time, for the latest choice.
+        self._build_lock = asyncio.Lock()
+        self._built_kind: str | None = None
         self._tested: Any = None
         self._test_sequence = 0
         self._testing = False
@@ -261,7 +265,21 @@ class ConnectionDialog(ModalScreen[bool]):
         return value if isinstance(value, str) else ""
 
     async def _build_config(self, kind: str) -> None:
-        """Show the config fields of connector `kind`, filled from the draft or defaults."""
+        """Show the config fields of connector `kind`, filled from the draft or defaults.
+
+        Changes of the connector choice can come faster than the rows are mounted: rebuilds
+        run one at a time and each shows the connector chosen by then (never two sets of rows
+        with the same ids)."""
+        async with self._build_lock:
+            if not self.is_attached:
+                return
+            kind = self._connector()
+            if kind == self._built_kind:
+                return
+            self._built_kind = kind
+            await self._build_config_now(kind)
+
+    async def _build_config_now(self, kind: str) -> None:
         container = self.query_one("#config", Vertical)
         await container.remove_children()
         self._config = []

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,12 +23,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
 
 TEXT = {
     "en": {
@@ -55,6 +57,8 @@ TEXT = {
         "Refresh": "Refresh",
         "Stop waiting": "Stop waiting",
         "empty": "No ERP connections yet. Press a to add one.",
+        "loading": "Opening the configuration store…",
+        "open_failed": "✗ The configuration store cannot be opened: {message}  (F10 quits.)",
         "no_selection": "Select a connection first.",
         "active_yes": "active (priority {priority})",
         "active_no": "inactive",
@@ -120,6 +124,8 @@ TEXT = {
         "Refresh": "Vernieuwen",
         "Stop waiting": "Niet meer wachten",
         "empty": "Nog geen ERP-verbindingen. Druk op a om er een toe te voegen.",
+        "loading": "De configuratie wordt geopend…",
+        "open_failed": "✗ De configuratie kan niet worden geopend: {message}  (F10 sluit af.)",
         "no_selection": "Selecteer eerst een verbinding.",
         "active_yes": "actief (prioriteit {priority})",
         "active_no": "niet actief",
@@ -268,10 +274,11 @@ class ConnectionsScreen(Screen[None]):
             self.error = error
             self.problems = problems
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext | None) -> None:
+        """`ctx` None: the app is still opening it; `context_ready` follows."""
         super().__init__()
         localize_bindings(self, TEXT)
-        self.ctx = ctx
+        self._ctx = ctx
         self._rows: dict[int, _Row] = {}
         self._summaries: dict[int, Any] = {}
         self._busy = False
@@ -291,13 +298,46 @@ class ConnectionsScreen(Screen[None]):
         table = self.query_one("#connections", DataTable)
         for key in ("active", "priority", "name", "connector", "test", "sync", "status"):
             table.add_column(tr(TEXT, f"col_{key}"), key=key)
-        self.reload()
         table.focus()
+        if self._ctx is None:
+            self.query_one(BusyLine).start(tr(TEXT, "loading"))
+            # After the first paint: the screen shows at once, the store opens meanwhile.
+            self.call_after_refresh(self._open_context)
+        else:
+            self.reload()
+
+    def _open_context(self) -> None:
+        open_context = getattr(self.app, "open_context", None)
+        if open_context is not None:
+            open_context()
+
+    @property
+    def ctx(self) -> AppContext:
+        """The engine context (only used by actions, which are disabled until it is open)."""
+        assert self._ctx is not None, "the engine context is not open yet"
+        return self._ctx
+
+    @property
+    def ready(self) -> bool:
+        """Is the engine context open (so the list and the actions are available)?"""
+        return self._ctx is not None
+
+    def context_ready(self, ctx: AppContext | None, error: str = "") -> None:
+        """The app opened the engine context (or failed to: `error` says why)."""
+        self.query_one(BusyLine).stop()
+        if ctx is None:
+            self._say(tr(TEXT, "open_failed", message=error))
+            self.refresh_bindings()
+            return
+        self._ctx = ctx
+        self.reload()
 
     # ---- data ----------------------------------------------------------------------------
 
     def reload(self, select_id: int | None = None) -> None:
         """Read the connections again and keep (or move) the selection."""
+        if not self.ready:
+            return
         from erp_tui.services.connections import list_connections
 
         table = self.query_one("#connections", DataTable)
@@ -372,13 +412,16 @@ class ConnectionsScreen(Screen[None]):
 
     @on(DataTable.RowSelected)
     def _row_selected(self, _event: DataTable.RowSelected) -> None:
-        self.action_configure()
+        if self.ready:
+            self.action_configure()
 
     # ---- which actions are available ---------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
             return True
+        if not self.ready:
+            return False if action == "stop_waiting" else None
         row = self.selected()
         if action == "activate":
             return row is not None and not row.active

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, Tab, Tabs
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType
@@ -29,10 +29,10 @@ from erp_tui.screens.widgets.dialog_kit import (
     Picked,
     PickerDialog,
     error_message,
-    localize_bindings,
 )
 from erp_tui.screens.widgets.direction_cells import check_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.services.defaults import (
     DefaultRow,
     DefaultsState,
@@ -201,7 +201,7 @@ class DefaultsDialog(ModalScreen[bool]):
                     yield Button(tr(TEXT, "edit"), id="edit", compact=True)
                     yield Button(tr(TEXT, "delete"), id="delete", compact=True)
                 yield Button(tr(TEXT, "close"), id="close", variant="primary", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.tab is not None:
@@ -416,7 +416,7 @@ class DefaultEditDialog(ModalScreen[str | None]):
             with Horizontal(id="edit-buttons"):
                 yield Button(tr(TEXT, "ok"), id="ok", variant="primary", compact=True)
                 yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._field_changed()

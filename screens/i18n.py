@@ -17,6 +17,19 @@ def set_language(language: str) -> None:
     _language = "nl" if language.lower().startswith("nl") else "en"
 
 
+def guess_language(explicit: str) -> str:
+    """`en` or `nl` without reading the settings (cheap, for the first paint): `explicit`
+    (--lang), else ERP_TUI_LANGUAGE, else the locale — the order `Settings.resolved_language`
+    uses."""
+    import os
+
+    for value in (explicit, os.environ.get("ERP_TUI_LANGUAGE", ""),
+                  *(os.environ.get(name, "") for name in ("LC_ALL", "LC_MESSAGES", "LANG"))):
+        if value:
+            return "nl" if value.lower().startswith("nl") else "en"
+    return "en"
+
+
 def language() -> str:
     return _language
 

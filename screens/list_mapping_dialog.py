@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static, Tab, Tabs
+from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
@@ -23,9 +23,9 @@ from erp_tui.screens.widgets.dialog_kit import (
     Picked,
     PickerDialog,
     error_message,
-    localize_bindings,
 )
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.services.lists import (
     ListMappingState,
     MappedList,
@@ -149,7 +149,7 @@ class ListMappingDialog(ModalScreen[bool]):
                 if self.lists:
                     yield Button(tr(TEXT, "save"), id="save", variant="primary", compact=True)
                 yield Button(tr(TEXT, "close"), id="close", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.lists:

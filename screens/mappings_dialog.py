@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, Label, Static, Tab, Tabs
+from textual.widgets import Button, Checkbox, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.crm_catalog import CrmField, entity_label
@@ -30,10 +30,10 @@ from erp_tui.screens.widgets.dialog_kit import (
     Picked,
     PickerDialog,
     error_message,
-    localize_bindings,
 )
 from erp_tui.screens.widgets.direction_cells import check_look, direction_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.services.mappings import (
     ActorTab,
     FieldRow,
@@ -256,7 +256,7 @@ class MappingsDialog(ModalScreen[bool]):
                 if self.state is not None:
                     yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
                 yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.state is None or not self.state.tabs:

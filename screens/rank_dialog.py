@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static, Tab, Tabs
+from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, StaleEditError
@@ -23,8 +23,8 @@ from erp_tui.screens.widgets.dialog_kit import (
     ConfirmDialog,
     MessageDialog,
     error_message,
-    localize_bindings,
 )
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
@@ -129,7 +129,7 @@ class RankFieldsDialog(ModalScreen[bool]):
                 if self.actors:
                     yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
                 yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         if self.actors:

@@ -18,6 +18,7 @@ EXIT_CODES = """exit codes:
   4  the connector or the connection test failed
   5  changed by someone else meanwhile (reopen and apply your change again)
   6  unexpected internal error (one line on stderr; rerun with ERP_TUI_DEBUG=1 for details)
+  7  the connection is already being synced by another run
 """
 
 Handler = Callable[[argparse.Namespace], int]
@@ -157,6 +158,77 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="add or override a config value (e.g. a secret left out of the file); "
                         "missing mandatory secrets are asked for on a terminal")
+
+    from erp_tui.cli import connector_commands as cc
+
+    p = command("connector", cc.cmd_connector_usage, "connector tools (scaffold a SQL "
+                "descriptor, ...)")
+    p.set_defaults(group_parser=p)
+    connector_sub = p.add_subparsers(dest="connector_action", metavar="ACTION")
+    q = connector_sub.add_parser("scaffold-sql", help="write a starting SQL-connector descriptor "
+                                 "reflected from a database (password: env ERP_TUI_SQL_PASSWORD)")
+    q.add_argument("url", metavar="URL", help="SQLAlchemy database URL")
+    q.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    q.add_argument("--schema", help="database schema to reflect (default: the default schema)")
+    q.set_defaults(handler=cc.cmd_scaffold_sql)
+    q = connector_sub.add_parser(
+        "serve", help="host a connector behind the JSON-over-HTTP connector protocol "
+        "(token: --token-file or env ERP_TUI_CONNECTOR_TOKEN)")
+    q.add_argument("--connector", required=True, metavar="KIND", help="connector kind to host")
+    q.add_argument("--config", required=True, metavar="FILE",
+                   help="YAML or JSON file with the hosted connector's config values")
+    q.add_argument("--port", required=True, type=int, metavar="N",
+                   help="TCP port (0 = any free port; the address is printed on stderr)")
+    q.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    q.add_argument("--token-file", metavar="F", help="file holding the bearer token")
+    q.set_defaults(handler=cc.cmd_connector_serve)
+    from erp_tui.cli import run_commands as rc
+
+    p = command("sync", rc.cmd_sync, "run the sync of active connections (priority order)")
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these connections")
+    p.add_argument("--dry-run", action="store_true", help="compute and show every change, "
+                   "write nothing")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.add_argument("--every", metavar="INTERVAL", help="keep running: sync every INTERVAL "
+                   "(e.g. 30s, 5m, 1h), one log line per run")
+    p.add_argument("--timeout", type=float, default=120.0,
+                   help="seconds to wait for one connector call (default 120)")
+
+    p = command("log", rc.cmd_log, "show recent runs, a run's field changes, or open errors")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--errors", action="store_true", help="open (unresolved) record errors")
+    p.add_argument("--run", type=int, metavar="ID", help="the field changes of one run")
+    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+
+    p = command("retry", rc.cmd_retry, "retry failed records (all open ones, or chosen ones)")
+    p.add_argument("name", nargs="?", metavar="NAME")
+    p.add_argument("--error", type=int, action="append", default=[], metavar="ID",
+                   help="an error id from 'erp-tui log --errors' (repeat)")
+
+    p = command("resync", rc.cmd_resync, "push CRM values to the ERP, ignoring timestamps")
+    p.add_argument("name")
+    p.add_argument("--actor", help="only this actor type")
+    p.add_argument("--key", action="append", default=[], metavar="ERP_KEY",
+                   help="only these links (repeat); default: all")
+
+    p = command("link", rc.cmd_link, "link a CRM record to an existing ERP actor")
+    p.add_argument("name")
+    p.add_argument("actor")
+    p.add_argument("erp_key")
+    p.add_argument("crm_id", type=int)
+
+    p = command("disconnect", rc.cmd_disconnect, "remove a link (data on both sides stays)")
+    p.add_argument("name")
+    p.add_argument("actor")
+    p.add_argument("erp_key")
+
+    p = command("create-in-erp", rc.cmd_create_in_erp,
+                "create a CRM record in the ERP (defaults applied, asked values from --answer)")
+    p.add_argument("name")
+    p.add_argument("actor")
+    p.add_argument("crm_id", type=int)
+    p.add_argument("--answer", action="append", default=[], metavar="FIELD=VALUE")
 
     command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
     return parser

@@ -33,7 +33,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
         raise ErpTuiError(f"The terminal UI is not available in this installation ({exc}); "
                           "every action is available as a command, see 'erp-tui --help'."
                           ) from None
-    return run_app(_ctx())
+    # The first screen paints before the store is opened: `_ctx` (SQLAlchemy, SQLModel,
+    # pydantic, the migrations check) runs in a worker thread behind it.
+    return run_app(opener=_ctx, language=SETTINGS_OVERRIDES.get("language") or None)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

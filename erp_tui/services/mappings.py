@@ -3,11 +3,14 @@ visibility (SPEC §4 rule 3). The dialog loads a `MappingsState`, edits it, and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
 
 from sqlmodel import col, select
 
 from erp_tui.context import AppContext
+from erp_tui.contract import FieldAccess, FieldType
 from erp_tui.crm_catalog import CRM_FIELDS, CrmField
 from erp_tui.errors import NotFoundError, Problem, ValidationFailed
 from erp_tui.model import ActorMapping, ErpActorType, ErpField, FieldMapping
@@ -23,7 +26,6 @@ from erp_tui.rules import (
 from erp_tui.services.common import (
     ConnectionRef,
     bump_version,
-    field_view,
     get_connection,
     require_inactive,
 )
@@ -96,51 +98,82 @@ class MappingsState:
 
 
 def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
-    """Load every actor tab with its rows (ERP order, missing fields last)."""
+    """Load every actor tab with its rows (ERP order, missing fields last).
+
+    Reads plain column tuples (no ORM objects): an actor with thousands of fields opens fast.
+    """
     with ctx.session() as session:
         connection = get_connection(session, ref)
         cid = connection.id or 0
-        actor_labels = {a.key: a.label for a in session.exec(
-            select(ErpActorType).where(ErpActorType.connection_id == cid)
-            .order_by(col(ErpActorType.position)))}
-        actors = {a.actor_type: a for a in session.exec(
-            select(ActorMapping).where(ActorMapping.connection_id == cid))}
-        fields = {(f.actor_type, f.key): f for f in session.exec(
-            select(ErpField).where(ErpField.connection_id == cid)
-            .order_by(col(ErpField.position)))}
-        mappings = list(session.exec(
-            select(FieldMapping).where(FieldMapping.connection_id == cid)))
+        actor_labels = dict(session.exec(
+            select(ErpActorType.key, ErpActorType.label)
+            .where(ErpActorType.connection_id == cid)
+            .order_by(col(ErpActorType.position))).all())
+        actors = {actor_type: (crm_entity, enabled) for actor_type, crm_entity, enabled
+                  in session.exec(
+                      select(ActorMapping.actor_type, ActorMapping.crm_entity,
+                             ActorMapping.enabled)
+                      .where(ActorMapping.connection_id == cid)).all()}
+        fields: dict[tuple[str, str], tuple[ErpFieldView, str, bool]] = {}
+        for (actor_type, key, label, type_, access, list_name, max_length, description,
+             searchable) in session.exec(
+                select(ErpField.actor_type, ErpField.key, ErpField.label,  # type: ignore[call-overload]
+                       ErpField.type, ErpField.access, ErpField.list_name, ErpField.max_length,
+                       ErpField.description, ErpField.searchable)
+                .where(ErpField.connection_id == cid).order_by(col(ErpField.position))).all():
+            fields[(actor_type, key)] = (
+                ErpFieldView(key=key, label=label, type=_field_type(type_),
+                             access=_field_access(access), list_name=list_name,
+                             max_length=max_length), description, searchable)
+        mappings = session.exec(
+            select(FieldMapping.actor_type, FieldMapping.erp_field,  # type: ignore[call-overload]
+                   FieldMapping.crm_field, FieldMapping.to_crm, FieldMapping.to_erp,
+                   FieldMapping.show_in_search, FieldMapping.show_on_tab, FieldMapping.rank,
+                   FieldMapping.missing_in_erp)
+            .where(FieldMapping.connection_id == cid)).all()
         order = {key: i for i, key in enumerate(fields)}
+        by_actor: dict[str, list[Any]] = {}
+        for m in mappings:
+            by_actor.setdefault(m[0], []).append(m)
         tabs: list[ActorTab] = []
         for actor_type in [*actor_labels, *(a for a in actors if a not in actor_labels)]:
-            mapping = actors.get(actor_type)
-            if mapping is None:
+            actor = actors.get(actor_type)
+            if actor is None:
                 continue
-            tab = ActorTab(actor_type, actor_labels.get(actor_type, actor_type),
-                           mapping.crm_entity, mapping.enabled)
-            rows = [m for m in mappings if m.actor_type == actor_type]
-            rows.sort(key=lambda m: (m.missing_in_erp,
-                                     order.get((m.actor_type, m.erp_field), 1 << 30)))
-            for m in rows:
-                tab.rows.append(_row(m, fields.get((actor_type, m.erp_field))))
+            tab = ActorTab(actor_type, actor_labels.get(actor_type, actor_type), actor[0],
+                           actor[1])
+            rows = by_actor.get(actor_type, [])
+            rows.sort(key=lambda m: (m[8], order.get((m[0], m[1]), 1 << 30)))
+            tab.rows = [_row(m, fields.get((actor_type, m[1]))) for m in rows]
             tabs.append(tab)
         return MappingsState(cid, connection.name, connection.version, connection.active, tabs)
 
 
-def _row(mapping: FieldMapping, erp: ErpField | None) -> FieldRow:
-    if erp is None:
-        from erp_tui.contract import FieldType
+@cache
+def _field_type(value: str) -> FieldType:
+    return FieldType(value)
 
-        view = ErpFieldView(mapping.erp_field, mapping.erp_field, FieldType.TEXT, missing=True)
+
+@cache
+def _field_access(value: str) -> FieldAccess:
+    return FieldAccess(value)
+
+
+def _row(mapping: Any, erp: tuple[ErpFieldView, str, bool] | None) -> FieldRow:
+    """A row from a `field_mapping` tuple (actor_type, erp_field, crm_field, to_crm, to_erp,
+    show_in_search, show_on_tab, rank, missing_in_erp) and its cached ERP field."""
+    (_actor, erp_field, crm_field, to_crm, to_erp, show_in_search, show_on_tab, rank,
+     missing_in_erp) = mapping
+    if erp is None:
+        view = ErpFieldView(erp_field, erp_field, FieldType.TEXT, missing=True)
         description = "No longer available in the ERP."
         searchable = False
     else:
-        view = field_view(erp, missing=mapping.missing_in_erp)
-        description = erp.description
-        searchable = erp.searchable
-    return FieldRow(view, description, mapping.crm_field,
-                    Direction.from_flags(mapping.to_crm, mapping.to_erp),
-                    mapping.show_in_search, mapping.show_on_tab, mapping.rank, searchable)
+        view, description, searchable = erp
+        if missing_in_erp:
+            view = replace(view, missing=True)
+    return FieldRow(view, description, crm_field, Direction.from_flags(to_crm, to_erp),
+                    show_in_search, show_on_tab, rank, searchable)
 
 
 def mapping_problems(state: MappingsState) -> list[Problem]:

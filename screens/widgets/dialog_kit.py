@@ -1,23 +1,22 @@
 """Small dialogs and helpers the configuration dialogs share: a yes/no question, a message with
-problems, a searchable picker, and translated binding descriptions."""
+problems and a searchable picker."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
-from erp_tui.screens.i18n import language, tr
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.keys import localize_bindings
 
 TEXT = {
     "en": {
@@ -42,20 +41,6 @@ TEXT = {
                  "configuratie verder te gaan.",
     },
 }
-
-
-def localize_bindings(node: DOMNode, table: Mapping[str, Mapping[str, str]]) -> None:
-    """Give `node`'s bindings the description `table[language][binding.id]` when there is one
-    (binding descriptions are class-level English; the footer and help show these)."""
-    texts = table.get(language(), {})
-    english = table.get("en", {})
-    key_to_bindings = {}
-    for key, bindings in node._bindings.key_to_bindings.items():
-        key_to_bindings[key] = [
-            replace(binding, description=texts.get(binding.id or "")
-                    or english.get(binding.id or "") or binding.description)
-            for binding in bindings]
-    node._bindings.key_to_bindings = key_to_bindings
 
 
 def error_message(error: BaseException) -> str:

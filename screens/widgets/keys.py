@@ -1,9 +1,10 @@
 """Key bindings shared by every screen: translated descriptions and a wrapping key bar.
 
-`localize_bindings(node, TEXT)` gives a screen's bindings descriptions in the current language
-(the BINDINGS descriptions are keys of the module's TEXT table), so the key bar, the help screen
-and the command palette all show the same words. `KeyBar` lists the active screen's keys over as
-many lines as needed (80 columns hold far fewer actions than the connections screen has).
+`localize_bindings(node, TEXT)` gives a node's bindings descriptions in the current language
+(looked up in the module's TEXT table by binding id, then by English description), so the key
+bar, the help screen and the command palette all show the same words. `KeyBar` lists the active
+screen's keys over as many lines as needed (80 columns hold far fewer actions than the
+connections screen has).
 """
 
 from __future__ import annotations
@@ -12,21 +13,39 @@ import dataclasses
 from collections.abc import Mapping
 
 from rich.text import Text
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.widget import Widget
 
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import language
 
 
 def localize_bindings(node: DOMNode, table: Mapping[str, Mapping[str, str]]) -> None:
-    """Translate the descriptions of `node`'s bindings through `table` (keys = descriptions)."""
-    translated: list[Binding] = []
-    for _key, binding in node._bindings:
-        text = tr(table, binding.description) if binding.description else ""
-        translated.append(dataclasses.replace(binding, description=text))
-    node._bindings = BindingsMap(translated)
+    """Give `node`'s bindings descriptions in the current language from `table`.
+
+    A binding's text is looked up by its id first (`"mappings.done"`), then by its English
+    description (`"Add"`), in the current language and then in English; a binding found in
+    neither keeps its description. The key bar, the help screen and the command palette all show
+    these words.
+    """
+    texts = table.get(language(), {})
+    english = table.get("en", {})
+
+    def translated(binding: Binding) -> str:
+        if not binding.description:
+            return binding.description
+        for lookup in (texts, english):
+            for name in (binding.id, binding.description):
+                if name and lookup.get(name):
+                    return lookup[name]
+        return binding.description
+
+    bindings = node._bindings
+    bindings.key_to_bindings = {
+        key: [dataclasses.replace(binding, description=translated(binding))
+              for binding in key_bindings]
+        for key, key_bindings in bindings.key_to_bindings.items()}
 
 
 def visible_bindings(node: DOMNode, *, include_hidden: bool = False

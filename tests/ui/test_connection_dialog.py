@@ -30,6 +30,9 @@ def _config_input(dialog: ConnectionDialog, label: str) -> Input:
 async def _fill_new(pilot: Any, dialog: ConnectionDialog, erp_file: Path) -> None:
     dialog.query_one("#name", Input).value = "Test One"
     dialog.query_one("#scope", Select).value = "everyone"
+    # More than one connector is installed: none is preselected, choose the sample ERP.
+    dialog.query_one("#connector", Select).value = "sample"
+    await pilot.pause()
     _config_input(dialog, "ERP database").value = str(erp_file)
     _config_input(dialog, "API key").value = API_KEY
     await pilot.pause()

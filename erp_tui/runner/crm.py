@@ -1,0 +1,170 @@
+"""The CRM side as the runner sees it: bulk reads and writes on the CRM entity tables.
+
+Every write stamps the record with a new change stamp (one counter per entity table) so that
+incremental CRM→ERP sync can find what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy.sql import ColumnElement
+
+from erp_tui.crm_catalog import COMPANY, PERSON, PROJECT
+from erp_tui.model import CrmCompany, CrmPerson, CrmProject, utc_now
+
+TABLES: dict[str, Table] = {
+    COMPANY: CrmCompany.__table__,  # type: ignore[attr-defined]
+    PERSON: CrmPerson.__table__,  # type: ignore[attr-defined]
+    PROJECT: CrmProject.__table__,  # type: ignore[attr-defined]
+}
+CHUNK = 900  # keys per IN (...) list
+
+
+def table(entity: str) -> Table:
+    """The table of a CRM entity."""
+    return TABLES[entity]
+
+
+def max_stamp(conn: Connection, entity: str) -> int:
+    """The newest change stamp of an entity table (0 when empty)."""
+    t = table(entity)
+    return int(conn.execute(select(func.coalesce(func.max(t.c.change_stamp), 0))).scalar_one())
+
+
+def allocate_ids(conn: Connection, entity: str, count: int) -> list[int]:
+    """`count` new record ids (inside the caller's write transaction)."""
+    t = table(entity)
+    if conn.dialect.name == "postgresql":
+        sequence = f"{t.name}_id_seq"
+        rows = conn.exec_driver_sql(
+            f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})").all()
+        return [int(r[0]) for r in rows]
+    top = int(conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one())
+    return list(range(top + 1, top + 1 + count))
+
+
+def read(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
+         ) -> dict[int, tuple[Any, ...]]:
+    """id -> (change_stamp, updated, *columns) of the given records."""
+    t = table(entity)
+    cols: list[ColumnElement[Any]] = [t.c.id, t.c.change_stamp, t.c.updated,
+                                      *(t.c[c] for c in columns)]
+    out: dict[int, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start:start + CHUNK])
+        for row in conn.execute(select(*cols).where(t.c.id.in_(chunk))):
+            out[row[0]] = tuple(row[1:])
+    return out
+
+
+def _marks(conn: Connection, count: int) -> str:
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    return ", ".join([mark] * count)
+
+
+def lookup_links(conn: Connection, connection_id: int, actor_type: str, erp_keys: Sequence[str]
+                 ) -> dict[str, tuple[int, int, str, int, str]]:
+    """erp_key -> (link id, crm id, snapshot, crm stamp, state) for the keys that have links
+    (plain driver SQL: this runs for every page of every run)."""
+    out: dict[str, tuple[int, int, str, int, str]] = {}
+    for start in range(0, len(erp_keys), CHUNK):
+        chunk = list(erp_keys[start:start + CHUNK])
+        sql = ("SELECT erp_key, id, crm_id, snapshot, crm_stamp, state FROM link "
+               f"WHERE connection_id = {_marks(conn, 1)} AND actor_type = {_marks(conn, 1)} "
+               f"AND erp_key IN ({_marks(conn, len(chunk))})")
+        for row in conn.exec_driver_sql(sql, (connection_id, actor_type, *chunk)):
+            out[row[0]] = (row[1], row[2], row[3], row[4], row[5])
+    return out
+
+
+def bulk_insert(conn: Connection, target: Table, columns: Sequence[str],
+                rows: Sequence[Sequence[Any]]) -> None:
+    """Insert plain tuples straight through the driver (no per-row objects or processing).
+
+    Values must already be in the driver's form: see `db_datetime` and `db_date`.
+    """
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(target.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({_marks(conn, len(columns))})")
+    conn.exec_driver_sql(sql, list(rows))
+
+
+def db_datetime(conn: Connection, moment: datetime) -> Any:
+    """A UTC datetime as the driver stores it for our DateTime columns."""
+    if conn.dialect.name == "sqlite":
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return moment
+
+
+def db_date(conn: Connection, value: Any) -> Any:
+    """A date column value (canonical ISO text or None) as the driver stores it."""
+    if value in ("", None):
+        return None
+    if conn.dialect.name == "sqlite":
+        return str(value)[:10]
+    return date.fromisoformat(str(value)[:10])
+
+
+def update_values(conn: Connection, entity: str, changes: dict[int, dict[str, Any]],
+                  stamps: dict[int, int]) -> None:
+    """Write changed columns of records (grouped by column set) with their new stamps."""
+    t = table(entity)
+    now = utc_now()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record_id, values in changes.items():
+        key = tuple(sorted(values))
+        params = {f"v_{k}": v for k, v in values.items()}
+        params["b_id"] = record_id
+        params["b_stamp"] = stamps[record_id]
+        groups.setdefault(key, []).append(params)
+    for columns, group in groups.items():
+        statement = (update(t).where(t.c.id == bindparam("b_id"))
+                     .values({**{c: bindparam(f"v_{c}") for c in columns},
+                              "change_stamp": bindparam("b_stamp"), "updated": now}))
+        conn.execute(statement, group)
+
+
+def changed_since(conn: Connection, entity: str, link_table: Table, connection_id: int,
+                  actor_type: str, stamp: int, columns: Sequence[str], limit: int
+                  ) -> list[Any]:
+    """Linked records changed after `stamp`, oldest first: rows of
+    (crm_id, change_stamp, updated, link_id, erp_key, snapshot, link_stamp, *columns)."""
+    t = table(entity)
+    link = link_table
+    query = (select(t.c.id, t.c.change_stamp, t.c.updated, link.c.id, link.c.erp_key,
+                    link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
+             .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
+                   & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
+                   & (link.c.state == "linked"))
+             .where(t.c.change_stamp > stamp)
+             .order_by(t.c.change_stamp).limit(limit))
+    return list(conn.execute(query))
+
+
+def linked_rows(conn: Connection, entity: str, link_table: Table, connection_id: int,
+                actor_type: str, erp_keys: Sequence[str], columns: Sequence[str]) -> list[Any]:
+    """Rows shaped like `changed_since` for the links of these ERP keys."""
+    t = table(entity)
+    link = link_table
+    query = (select(t.c.id, t.c.change_stamp, t.c.updated, link.c.id, link.c.erp_key,
+                    link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
+             .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
+                   & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
+                   & (link.c.state == "linked"))
+             .where(link.c.erp_key.in_(list(erp_keys))))
+    return list(conn.execute(query))
+
+
+def edit_record(conn: Connection, entity: str, record_id: int, values: dict[str, Any]) -> int:
+    """Change a CRM record as a CRM user would (new change stamp); returns the stamp."""
+    t = table(entity)
+    stamp = max_stamp(conn, entity) + 1
+    conn.execute(update(t).where(t.c.id == record_id)
+                 .values(**values, change_stamp=stamp, updated=utc_now()))
+    return stamp

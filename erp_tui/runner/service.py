@@ -1,0 +1,294 @@
+"""Running syncs: every active connection in priority order, one run per connection at a time;
+retrying failed records; resyncing from the CRM; reading the log."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import col
+from sqlmodel import select as sm_select
+
+from erp_tui.context import AppContext
+from erp_tui.contract import PageResult
+from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
+from erp_tui.model import ChangeLog, Connection, Link, SyncError, SyncRun
+from erp_tui.runner.calls import timed_call
+from erp_tui.runner.engine import (
+    ERRORS,
+    LINK,
+    ActorSync,
+    Change,
+    Counts,
+    RunOptions,
+    finish_run,
+    start_run,
+)
+from erp_tui.runner.lock import run_lock
+from erp_tui.runner.plan import ActorPlan, actor_plans
+from erp_tui.services.common import get_connection
+
+
+@dataclass
+class RunReport:
+    """The outcome of one connection's run."""
+
+    connection: str
+    run_id: int | None
+    status: str
+    counts: Counts
+    actors: dict[str, Counts] = field(default_factory=dict)
+    changes: list[Change] = field(default_factory=list)
+    seconds: float = 0.0
+    message: str = ""
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"connection": self.connection, "run_id": self.run_id, "status": self.status,
+                "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
+                "counts": self.counts.as_dict(),
+                "actors": {k: v.as_dict() for k, v in self.actors.items()},
+                "message": self.message,
+                "changes": [c.__dict__ for c in self.changes]}
+
+
+def _connections_to_run(ctx: AppContext, names: list[str] | None) -> list[Connection]:
+    with ctx.session() as session:
+        active = sorted(session.exec(sm_select(Connection).where(
+            col(Connection.active).is_(True))), key=lambda c: c.priority)
+        if not names:
+            return active
+        chosen = [get_connection(session, name) for name in names]
+        for connection in chosen:
+            if not connection.active:
+                raise RefusedError(f"Connection '{connection.name}' is not active; activate it "
+                                   "before syncing it.")
+        order = {c.id: i for i, c in enumerate(active)}
+        return sorted(chosen, key=lambda c: order.get(c.id, 0))
+
+
+def run_sync(ctx: AppContext, names: list[str] | None = None,
+             options: RunOptions | None = None) -> list[RunReport]:
+    """Sync the named (or all) active connections in priority order."""
+    options = options or RunOptions()
+    connections = _connections_to_run(ctx, names)
+    if not connections:
+        raise RefusedError("No connection is active; activate one first "
+                           "('erp-tui activate NAME').")
+    reports = []
+    for connection in connections:
+        if options.cancel.is_set():
+            break
+        reports.append(_run_connection(ctx, connection, options))
+    return reports
+
+
+def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
+                    ) -> RunReport:
+    started = time.perf_counter()
+    report = RunReport(connection.name, None, "running", Counts(), dry_run=options.dry_run)
+    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+        connector = ctx.connectors.for_connection(connection)
+        with ctx.session() as session:
+            plans = actor_plans(session, connection)
+        run_id = 0 if options.dry_run else start_run(ctx.engine, connection.id or 0, "sync")
+        report.run_id = run_id or None
+        before, after = [], []
+        for plan in plans:
+            sync = ActorSync(ctx.engine, plan, connector, run_id, options, report.changes)
+            try:
+                counts = sync.run()
+            except ErpTuiError as exc:
+                counts = sync.counts
+                counts.errors += 1
+                report.message = str(exc)
+            report.actors[plan.actor_type] = counts
+            report.counts.add(counts)
+            before.append(f"{plan.actor_type}={sync.cursor_before}")
+            after.append(f"{plan.actor_type}={sync.cursor_after}")
+        status = "cancelled" if options.cancel.is_set() else "finished"
+        report.status = status
+        report.seconds = time.perf_counter() - started
+        if not options.dry_run:
+            summary = _summary(report)
+            with ctx.engine.begin() as conn:
+                finish_run(conn, run_id, status, report.message or summary,
+                           cursor_before=" ".join(before), cursor_after=" ".join(after))
+                conn.execute(update(Connection.__table__)  # type: ignore[attr-defined]
+                             .where(Connection.__table__.c.id == connection.id)  # type: ignore[attr-defined]
+                             .values(last_sync_at=datetime.now(UTC), status=summary[:200]))
+    return report
+
+
+def _summary(report: RunReport) -> str:
+    c = report.counts
+    text = (f"{report.status}: {c.created} created, {c.updated} updated, {c.pushed} pushed, "
+            f"{c.conflicts} conflicts, {c.errors} errors")
+    return text
+
+
+# ---- retry and resync ------------------------------------------------------------------------
+
+def retry_errors(ctx: AppContext, name: str | None = None,
+                 error_ids: list[int] | None = None) -> tuple[int, int]:
+    """Retry failed records (chosen ones or all open ones); returns (resolved, still failing)."""
+    with ctx.session() as session:
+        query = sm_select(SyncError).where(col(SyncError.resolved).is_(False))
+        if name:
+            query = query.where(SyncError.connection_id == get_connection(session, name).id)
+        if error_ids:
+            query = query.where(col(SyncError.id).in_(error_ids))
+        errors = list(session.exec(query))
+        if error_ids and len(errors) != len(set(error_ids)):
+            raise NotFoundError("Some of those errors do not exist or are already resolved; "
+                                "'erp-tui log --errors' lists the open ones.")
+        connections = {e.connection_id: session.get(Connection, e.connection_id)
+                       for e in errors}
+    resolved = failing = 0
+    for connection_id, connection in connections.items():
+        if connection is None:
+            continue
+        mine = [e for e in errors if e.connection_id == connection_id]
+        done, still = _retry_connection(ctx, connection, mine)
+        resolved += done
+        failing += still
+    return resolved, failing
+
+
+def _retry_connection(ctx: AppContext, connection: Connection, errors: list[SyncError]
+                      ) -> tuple[int, int]:
+    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+        connector = ctx.connectors.for_connection(connection)
+        with ctx.session() as session:
+            plans = {p.actor_type: p for p in actor_plans(session, connection)}
+        options = RunOptions()
+        run_id = start_run(ctx.engine, connection.id or 0, "retry")
+        fixed: list[int] = []
+        for actor_type in {e.actor_type for e in errors}:
+            plan = plans.get(actor_type)
+            mine = [e for e in errors if e.actor_type == actor_type]
+            if plan is None:
+                continue
+            sync = ActorSync(ctx.engine, plan, connector, run_id, options, [])
+            fixed.extend(_retry_actor(ctx, sync, plan, mine))
+        with ctx.engine.begin() as conn:
+            if fixed:
+                conn.execute(update(ERRORS).where(ERRORS.c.id.in_(fixed)).values(resolved=True))
+            finish_run(conn, run_id, "finished", f"retry: {len(fixed)} resolved, "
+                       f"{len(errors) - len(fixed)} still failing")
+    return len(fixed), len(errors) - len(fixed)
+
+
+def _retry_actor(ctx: AppContext, sync: ActorSync, plan: ActorPlan, errors: list[SyncError]
+                 ) -> list[int]:
+    fixed: list[int] = []
+    batch_errors = [e for e in errors if not e.erp_key]
+    if batch_errors:
+        before = sync.counts.errors
+        sync.run()
+        if sync.counts.errors == before:
+            fixed.extend(e.id for e in batch_errors if e.id is not None)
+    pulls = [e for e in errors if e.erp_key and e.direction == ">"]
+    if pulls:
+        keys = sorted({e.erp_key for e in pulls})
+        result = timed_call(lambda: sync.connector.get_actors(
+            plan.connection_id, plan.actor_type, keys, [f.erp_key for f in plan.in_fields]),
+            PageResult, sync.options.timeout)
+        if result.ok and result.page is not None:
+            failed = sync.apply_records(result.page)
+            fixed.extend(e.id for e in pulls
+                         if e.erp_key in result.page.erp_keys and e.erp_key not in failed
+                         and e.id is not None)
+    pushes = [e for e in errors if e.erp_key and e.direction == "<"]
+    if pushes:
+        failed = sync.push_links([e.erp_key for e in pushes], force=False)
+        fixed.extend(e.id for e in pushes if e.erp_key not in failed and e.id is not None)
+    return fixed
+
+
+def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
+                    erp_keys: list[str] | None = None) -> RunReport:
+    """Push CRM values of every CRM→ERP field to the ERP for chosen (or all) links, ignoring
+    timestamps and snapshots."""
+    started = time.perf_counter()
+    with ctx.session() as session:
+        connection = get_connection(session, name)
+    if not connection.active:
+        raise RefusedError(f"Connection '{connection.name}' is not active; activate it first.")
+    report = RunReport(connection.name, None, "running", Counts())
+    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+        connector = ctx.connectors.for_connection(connection)
+        with ctx.session() as session:
+            plans = [p for p in actor_plans(session, connection)
+                     if actor_type is None or p.actor_type.lower() == actor_type.lower()]
+        if actor_type and not plans:
+            raise NotFoundError(f"Actor '{actor_type}' is not synced by '{connection.name}'.")
+        run_id = start_run(ctx.engine, connection.id or 0, "resync")
+        report.run_id = run_id
+        for plan in plans:
+            sync = ActorSync(ctx.engine, plan, connector, run_id, RunOptions(), [])
+            keys = erp_keys
+            if keys is None:
+                with ctx.engine.connect() as conn:
+                    keys = list(conn.execute(select(LINK.c.erp_key).where(
+                        LINK.c.connection_id == plan.connection_id,
+                        LINK.c.actor_type == plan.actor_type,
+                        LINK.c.state == "linked")).scalars())
+            sync.push_links(keys, force=True)
+            report.actors[plan.actor_type] = sync.counts
+            report.counts.add(sync.counts)
+        report.status = "finished"
+        report.seconds = time.perf_counter() - started
+        with ctx.engine.begin() as conn:
+            finish_run(conn, run_id, "finished", _summary(report))
+    return report
+
+
+# ---- reading the log -------------------------------------------------------------------------
+
+def recent_runs(ctx: AppContext, name: str | None = None, limit: int = 20) -> list[SyncRun]:
+    """The newest runs, newest first."""
+    with ctx.session() as session:
+        query = sm_select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)
+        if name:
+            query = query.where(SyncRun.connection_id == get_connection(session, name).id)
+        return list(session.exec(query))
+
+
+def run_changes(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100
+                ) -> list[ChangeLog]:
+    """Field changes of one run, in order, one page at a time."""
+    with ctx.session() as session:
+        return list(session.exec(sm_select(ChangeLog).where(ChangeLog.run_id == run_id)
+                                 .order_by(col(ChangeLog.id)).offset(offset).limit(limit)))
+
+
+def count_changes(ctx: AppContext, run_id: int) -> int:
+    """How many field changes a run logged."""
+    with ctx.engine.connect() as conn:
+        table = ChangeLog.__table__  # type: ignore[attr-defined]
+        return int(conn.execute(select(func.count()).select_from(table)
+                                .where(table.c.run_id == run_id)).scalar_one())
+
+
+def open_errors(ctx: AppContext, name: str | None = None, limit: int = 1000
+                ) -> list[SyncError]:
+    """Unresolved record errors, newest first."""
+    with ctx.session() as session:
+        query = sm_select(SyncError).where(col(SyncError.resolved).is_(False)).order_by(
+            col(SyncError.id).desc()).limit(limit)
+        if name:
+            query = query.where(SyncError.connection_id == get_connection(session, name).id)
+        return list(session.exec(query))
+
+
+def link_of(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> Link | None:
+    """The link of an ERP actor in a connection, if any."""
+    with ctx.session() as session:
+        connection = get_connection(session, name)
+        return session.exec(sm_select(Link).where(
+            Link.connection_id == connection.id, Link.actor_type == actor_type,
+            Link.erp_key == erp_key)).first()
