@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from erp_tui.contract import (
     Actor,
@@ -180,6 +181,10 @@ class ActorSync:
         self.cursor_after = ""
         self._dry_links: dict[tuple[str, str], int] = {}
         self._dry_ids = -1
+        # True while this actor type has no links at all and pages hold unseen keys only:
+        # the initial sync then skips looking links up (a duplicate key, e.g. an actor changed
+        # during the run, makes the batch fail and be planned again with lookups).
+        self._fresh = False
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -228,9 +233,17 @@ class ActorSync:
         elif not self.options.dry_run:
             crm_stamp = self._skip_crm_changes()
         if self.in_fields and not self.options.cancel.is_set():
+            self._fresh = (not self.options.dry_run and not self.plan.lag_seconds
+                           and not self._has_links())
             erp_modified, erp_key = self._pull_erp_changes(erp_modified, erp_key)
         self.cursor_after = f"{erp_modified}|{erp_key}|{crm_stamp}"
         return self.counts
+
+    def _has_links(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(select(LINK.c.id).where(
+                LINK.c.connection_id == self.plan.connection_id,
+                LINK.c.actor_type == self.plan.actor_type).limit(1)).first() is not None
 
     def _report(self, phase: str, fraction: float | None = None, message: str = "") -> None:
         self.options.progress(ProgressEvent(self.plan.connection_name, self.plan.actor_type,
@@ -266,6 +279,11 @@ class ActorSync:
                 page = result.page
                 if len(page) == 0:
                     break
+                if _malformed(page):
+                    self._batch_error(">", "The ERP returned a malformed page (columns of "
+                                      "different lengths); the batch was skipped.",
+                                      _malformed(page))
+                    break
                 if page.field_keys and tuple(page.field_keys) != tuple(field_keys):
                     self._batch_error(">", "The ERP returned other fields than asked for; the "
                                       "batch was skipped.", f"got {page.field_keys}")
@@ -283,6 +301,17 @@ class ActorSync:
         return erp_modified, erp_key
 
     def _apply_page(self, page: ActorPage, advance: tuple[str, str]) -> None:
+        if self._fresh:
+            try:
+                self._apply_page_once(page, advance)
+                return
+            except IntegrityError:
+                self._fresh = False
+                self.counts = self._counts_before_page
+        self._apply_page_once(page, advance)
+
+    def _apply_page_once(self, page: ActorPage, advance: tuple[str, str]) -> None:
+        self._counts_before_page = Counts(**self.counts.as_dict())
         with self.engine.begin() as conn:
             batch, stamps = self._plan_page(conn, page)
             if self.options.dry_run:
@@ -305,7 +334,7 @@ class ActorSync:
         keys = page.erp_keys
         columns, bad = self._translate_page(page)
         values_rows: list[tuple[str, ...]] = []
-        links = self._links(conn, keys)
+        links = {} if self._fresh else self._links(conn, keys)
         linked_ids = [link[1] for link in links.values() if link[4] == "linked"]
         current = crm.read(conn, plan.crm_entity, linked_ids, self.crm_columns)
         owned = self._owned_columns(conn, linked_ids)
@@ -832,6 +861,18 @@ class ActorSync:
         with self.engine.begin() as conn:
             self._write(conn, batch)
             self._save_counts(conn)
+
+
+def _malformed(page: ActorPage) -> str:
+    """Why a page's columns do not line up ("" when they do)."""
+    count = len(page.erp_keys)
+    if len(page.last_modified) != count or len(page.rows) != count:
+        return f"{count} keys, {len(page.last_modified)} stamps, {len(page.rows)} rows"
+    for name in ("deleted", "parent_types", "parent_keys"):
+        column = getattr(page, name)
+        if column and len(column) != count:
+            return f"{count} keys but {len(column)} values in {name}"
+    return ""
 
 
 def _to_erp(f: FieldPlan, text: str) -> tuple[Any, str]:

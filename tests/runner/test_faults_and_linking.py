@@ -176,3 +176,49 @@ def test_postgresql_store_syncs_the_same(tmp_path: Path, pg_url: str) -> None:
         assert world.erp("C0000004", "email")["email"] == "pg@example.com"
     finally:
         ctx.engine.dispose()
+
+
+def test_actor_seen_twice_in_one_initial_run_is_linked_once(
+        ctx: AppContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An actor changed in the ERP while the initial sync runs comes back in a later page."""
+    world = _small_pages(ctx, tmp_path, customers=25)
+    connector = ctx.connectors.connector("sample")
+    original = connector.actors_changed_since
+    first: dict[str, Any] = {}
+
+    def replaying(*args: Any, **kwargs: Any) -> PageResult:
+        result = original(*args, **kwargs)
+        page = result.page
+        assert page is not None
+        if not first:
+            first["row"] = (page.erp_keys[0], page.rows[0])
+        elif page.next_cursor is None and page.erp_keys[0] != first["row"][0]:
+            key, row = first["row"]
+            page = ActorPage.trusted(**{
+                **page.__dict__, "erp_keys": [*page.erp_keys, key],
+                "last_modified": [*page.last_modified, "2099-01-01T00:00:00.000000Z"],
+                "rows": [*page.rows, row], "deleted": [*page.deleted, False]})
+        return PageResult(page=page)
+
+    monkeypatch.setattr(connector, "actors_changed_since", replaying)
+    report = _sync(world)
+    assert report.counts.created == 25 and report.counts.errors == 0
+    assert len(world.links()) == 25
+
+
+def test_malformed_page_is_a_batch_error(ctx: AppContext, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    world = _small_pages(ctx, tmp_path, customers=5)
+    connector = ctx.connectors.connector("sample")
+    original = connector.actors_changed_since
+
+    def short(*args: Any, **kwargs: Any) -> PageResult:
+        page = original(*args, **kwargs).page
+        assert page is not None
+        return PageResult(page=ActorPage.trusted(**{**page.__dict__,
+                                                    "rows": page.rows[:-1]}))
+
+    monkeypatch.setattr(connector, "actors_changed_since", short)
+    report = _sync(world)
+    assert report.status == "finished" and report.counts.created == 0
+    assert "malformed page" in open_errors(ctx, "F")[0].message
