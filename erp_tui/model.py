@@ -319,7 +319,11 @@ class SyncRun(SQLModel, table=True):
 
 
 class ChangeLog(SQLModel, table=True):
-    """One field change made by a run (a created record is one row with field '*')."""
+    """One field change made by a run (`field` '*' marks a link deleted in the ERP).
+
+    Records a run creates are not logged field by field (an initial sync creates millions):
+    their links carry `created_run`, and the run its `created` count.
+    """
 
     __tablename__ = "change_log"
     __table_args__ = (Index("ix_change_log_run", "run_id"),

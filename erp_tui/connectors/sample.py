@@ -15,7 +15,6 @@ Notes on the contract as implemented here:
 
 from __future__ import annotations
 
-import functools
 import gc
 import hmac
 import json
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from erp_tui.connectors import sample_data as sd
+from erp_tui.connectors.base import Refusal as _Refusal
+from erp_tui.connectors.base import guarded
 from erp_tui.contract import (
     Actor,
     ActorPage,
@@ -66,40 +67,11 @@ _TRUE_TEXTS = {"1", "true", "yes", "on", "y", "t"}
 _FALSE_TEXTS = {"", "0", "false", "no", "off", "n", "f"}
 
 
-class _Refusal(Exception):
-    """Raised inside the connector; turned into a failure result at the method boundary."""
-
-    def __init__(self, user_message: str, error_code: str = "error", tech_message: str = ""):
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.error_code = error_code
-        self.tech_message = tech_message
-
-
 def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
     """Turn refusals, sqlite errors and unexpected exceptions into failure results."""
-
-    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(method)
-        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
-                return method(*args, **kwargs)
-            except _Refusal as refusal:
-                return result_cls.failure(refusal.user_message, error_code=refusal.error_code,
-                                          tech_message=refusal.tech_message)
-            except sqlite3.Error as exc:
-                return result_cls.failure(
-                    "The sample ERP database could not be read or written; see the technical "
-                    "message for the cause.",
-                    tech_message=f"{type(exc).__name__}: {exc}", error_code="database")
-            except Exception as exc:  # the contract: nothing escapes
-                return result_cls.failure(
-                    "The sample connector failed unexpectedly; see the technical message.",
-                    tech_message=f"{type(exc).__name__}: {exc}", error_code="internal")
-
-        return guarded
-
-    return wrap
+    return guarded(result_cls, who="The sample connector", storage_errors=(sqlite3.Error,),
+                   storage_message="The sample ERP database could not be read or written; see "
+                                   "the technical message for the cause.")
 
 
 # ---- configuration ---------------------------------------------------------------------------

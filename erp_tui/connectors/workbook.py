@@ -29,7 +29,6 @@ place in the (last_modified, erp_key) order.
 from __future__ import annotations
 
 import contextlib
-import functools
 import glob
 import os
 import re
@@ -44,6 +43,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
+from erp_tui.connectors.base import Refusal as _Refusal
+from erp_tui.connectors.base import guarded
 from erp_tui.contract import (
     Actor,
     ActorPage,
@@ -98,39 +99,11 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R", bound=Result)
 
 
-class _Refusal(Exception):
-    """Raised inside the connector; turned into a failure result at the method boundary."""
-
-    def __init__(self, user_message: str, error_code: str = "error", tech_message: str = ""):
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.error_code = error_code
-        self.tech_message = tech_message
-
-
 def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Turn refusals and unexpected exceptions into failure results."""
-
-    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(method)
-        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
-                return method(*args, **kwargs)
-            except _Refusal as refusal:
-                return result_cls.failure(refusal.user_message, error_code=refusal.error_code,
-                                          tech_message=refusal.tech_message)
-            except OSError as exc:
-                return result_cls.failure(
-                    "The workbook could not be read or written; see the technical message.",
-                    tech_message=f"{type(exc).__name__}: {exc}", error_code="io")
-            except Exception as exc:  # the contract: nothing escapes
-                return result_cls.failure(
-                    "The workbook connector failed unexpectedly; see the technical message.",
-                    tech_message=f"{type(exc).__name__}: {exc}", error_code="internal")
-
-        return guarded
-
-    return wrap
+    """Turn refusals, file errors and unexpected exceptions into failure results."""
+    return guarded(result_cls, who="The workbook connector", storage_errors=(OSError,),
+                   storage_message="The workbook could not be read or written; see the "
+                                   "technical message.", storage_code="io")
 
 
 # ---- time stamps -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from erp_tui.runner.engine import Change, Counts, ProgressEvent, RunOptions
 from erp_tui.runner.lock import AlreadyRunningError
 from erp_tui.runner.service import (
     RunReport,
+    count_changes,
     open_errors,
     recent_runs,
     resync_from_crm,
@@ -21,6 +22,7 @@ __all__ = [
     "ProgressEvent",
     "RunOptions",
     "RunReport",
+    "count_changes",
     "open_errors",
     "recent_runs",
     "resync_from_crm",

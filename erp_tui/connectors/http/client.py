@@ -13,7 +13,6 @@ connect time-outs, 503).
 
 from __future__ import annotations
 
-import functools
 import json
 import threading
 import time
@@ -24,6 +23,8 @@ from typing import Any, ClassVar, ParamSpec, TypeVar
 import httpx
 from pydantic import ValidationError
 
+from erp_tui.connectors.base import Refusal as _Refusal
+from erp_tui.connectors.base import guarded
 from erp_tui.connectors.http import protocol as p
 from erp_tui.contract import (
     Actor,
@@ -55,31 +56,9 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R", bound=Result)
 
 
-class _Refusal(Exception):
-    def __init__(self, user_message: str, error_code: str = "error", tech_message: str = ""):
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.error_code = error_code
-        self.tech_message = tech_message
-
-
 def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(method)
-        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            try:
-                return method(*args, **kwargs)
-            except _Refusal as refusal:
-                return result_cls.failure(refusal.user_message, error_code=refusal.error_code,
-                                          tech_message=refusal.tech_message)
-            except Exception as exc:  # the contract: nothing escapes
-                return result_cls.failure(
-                    "The HTTP connector failed unexpectedly; see the technical message.",
-                    tech_message=f"{type(exc).__name__}: {exc}", error_code="internal")
-
-        return guarded
-
-    return wrap
+    """Turn refusals and unexpected exceptions into failure results."""
+    return guarded(result_cls, who="The HTTP connector")
 
 
 @dataclass(frozen=True)
@@ -450,8 +429,9 @@ class HttpConnector:
             message = (f"The connector server at {config.url} cannot be reached ({tries}); "
                        f"check that it runs and the URL.")
         else:
-            message = (f"The connector server at {config.url} failed ({tries}); see the "
-                       f"technical message.")
+            http_status = code.removeprefix("http_")
+            message = (f"The connector server at {config.url} failed with HTTP {http_status} "
+                       f"({tries}); see its log.")
         raise _Refusal(message, code, f"{verb} {path}: {last}")
 
 

@@ -20,7 +20,6 @@ Notes on the contract as implemented here:
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -35,6 +34,8 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from erp_tui.connectors.base import Refusal as _Refusal
+from erp_tui.connectors.base import guarded
 from erp_tui.connectors.sql.changes import ChangeStore, fingerprint, format_stamp, parse_stamp
 from erp_tui.connectors.sql.descriptor import (
     ActorSpec,
@@ -79,56 +80,18 @@ _FALSE_TEXTS = {"", "0", "false", "no", "off", "n", "f"}
 _ESCAPE = "!"
 
 
-class _Refusal(Exception):
-    """Raised inside the connector; turned into a failure result at the method boundary."""
-
-    def __init__(self, user_message: str, error_code: str = "error", tech_message: str = ""):
-        super().__init__(user_message)
-        self.user_message = user_message
-        self.error_code = error_code
-        self.tech_message = tech_message
-
-
-def _scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return " ".join(text.split())[:2000]
-
-
 def _db_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None)
     return f"{type(orig or exc).__name__}: {orig or exc}"
 
 
 def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Turn refusals, database errors and unexpected exceptions into failure results."""
-
-    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
-        @functools.wraps(method)
-        def guarded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
-            connector = args[0] if args else None
-            secrets = connector._secrets() if isinstance(connector, SqlConnector) else []
-            try:
-                return method(*args, **kwargs)
-            except _Refusal as refusal:
-                return result_cls.failure(
-                    _scrub(refusal.user_message, secrets), error_code=refusal.error_code,
-                    tech_message=_scrub(refusal.tech_message or refusal.user_message, secrets))
-            except SQLAlchemyError as exc:
-                return result_cls.failure(
-                    "The ERP database could not be read or written; see the technical message "
-                    "for the cause.", tech_message=_scrub(_db_reason(exc), secrets),
-                    error_code="database")
-            except Exception as exc:  # the contract: nothing escapes
-                return result_cls.failure(
-                    "The SQL connector failed unexpectedly; see the technical message.",
-                    tech_message=_scrub(f"{type(exc).__name__}: {exc}", secrets),
-                    error_code="internal")
-
-        return guarded
-
-    return wrap
+    """Turn refusals, database errors and unexpected exceptions into failure results
+    (the connection's password blanked out of every message)."""
+    return guarded(result_cls, who="The SQL connector", storage_errors=(SQLAlchemyError,),
+                   storage_message="The ERP database could not be read or written; see the "
+                                   "technical message for the cause.",
+                   secrets=lambda c: c._secrets() if isinstance(c, SqlConnector) else [])
 
 
 # ---- configuration ---------------------------------------------------------------------------
