@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
@@ -23,6 +22,7 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
     "en": {
@@ -98,7 +98,7 @@ def where_hint(problem: Problem) -> str:
     return tr(TEXT, "goto_connection")
 
 
-class ActivationProblemsScreen(ModalScreen[bool]):
+class ActivationProblemsScreen(Dialog[bool]):
     """The problems that block activation, each a way to its fix."""
 
     CSS = load_css("activation_problems.tcss")

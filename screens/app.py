@@ -141,7 +141,8 @@ class ErpTuiApp(App[int]):
         from erp_tui.screens.help import HelpScreen, screen_keys
 
         if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss(None)  # F1 again closes it
+            if self.screen.is_mounted:  # (typed ahead: not before it is even shown)
+                self.screen.dismiss(None)  # F1 again closes it
             return
         self.push_screen(HelpScreen(screen_keys(self.screen)))
 
@@ -151,7 +152,10 @@ class ErpTuiApp(App[int]):
 
         if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
             return
-        super().action_command_palette()
+        if self.use_command_palette:
+            from erp_tui.screens.commands import SafeCommandPalette
+
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     def action_help_question(self) -> None:
         self.action_help()

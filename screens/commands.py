@@ -4,9 +4,11 @@ followed by Textual's own system commands (theme, quit, ...)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from functools import partial
 
 from textual.app import App, SystemCommand
+from textual.command import CommandPalette
 from textual.screen import Screen
 
 from erp_tui.screens.i18n import tr
@@ -33,3 +35,12 @@ def screen_commands(app: App[object], screen: Screen[object]) -> Iterable[System
         shown = app.get_key_display(binding) if binding.show else key
         yield SystemCommand(binding.description, tr(TEXT, "key", shortcut=shown),
                             partial(app.run_action, binding.action, active.node))
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's command palette; page keys pressed before its list is laid out are ignored
+    (Textual 8.2.8 raises KeyError in `OptionList._move_page` then: found by random keys)."""
+
+    def _action_command_list(self, action: str) -> None:
+        with suppress(KeyError):
+            super()._action_command_list(action)

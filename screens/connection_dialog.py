@@ -19,7 +19,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import get_current_worker
@@ -31,6 +30,7 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.screens.widgets.tickbox import TickBox
 
 TEXT = {
@@ -156,7 +156,7 @@ class _ConfigInput:
     widget: Widget | None
 
 
-class ConnectionDialog(ModalScreen[bool]):
+class ConnectionDialog(Dialog[bool]):
     """Add a connection (`connection_id=None`) or configure an inactive one."""
 
     CSS = load_css("connection_dialog.tcss")

@@ -56,6 +56,8 @@ TEXT = {
         "Delete": "Delete",
         "Refresh": "Refresh",
         "Stop waiting": "Stop waiting",
+        "Sync now": "Sync now",
+        "Log": "Log",
         "empty": "No ERP connections yet. Press a to add one.",
         "loading": "Opening the configuration store…",
         "open_failed": "✗ The configuration store cannot be opened: {message}  (F10 quits.)",
@@ -123,6 +125,8 @@ TEXT = {
         "Delete": "Verwijderen",
         "Refresh": "Vernieuwen",
         "Stop waiting": "Niet meer wachten",
+        "Sync now": "Nu synchroniseren",
+        "Log": "Logboek",
         "empty": "Nog geen ERP-verbindingen. Druk op a om er een toe te voegen.",
         "loading": "De configuratie wordt geopend…",
         "open_failed": "✗ De configuratie kan niet worden geopend: {message}  (F10 sluit af.)",
@@ -246,6 +250,8 @@ class ConnectionsScreen(Screen[None]):
         Binding("r", "rank", "Rank fields", id="connections.rank"),
         Binding("p", "priority", "Set sync priority", id="connections.priority"),
         Binding("t", "test", "Test", id="connections.test"),
+        Binding("s", "sync_now", "Sync now", id="connections.sync_now"),
+        Binding("g", "sync_log", "Log", id="connections.sync_log"),
         Binding("space", "activate", "Activate", id="connections.activate"),
         Binding("space", "deactivate", "Deactivate", id="connections.deactivate"),
         Binding("delete", "delete", "Delete", id="connections.delete"),
@@ -647,3 +653,18 @@ class ConnectionsScreen(Screen[None]):
         if activated:
             row = self.selected()
             self._say(tr(TEXT, "activated", name=row.name if row else ""))
+
+    # ---- sync run and log (screens of their own) -----------------------------------------
+
+    def action_sync_now(self) -> None:
+        """Sync every active connection in priority order (the run screen shows it)."""
+        from erp_tui.screens.run_screen import SyncRunScreen
+
+        self._push(SyncRunScreen(self.ctx, None))
+
+    def action_sync_log(self) -> None:
+        """The sync log of the selected connection (all connections when none is selected)."""
+        from erp_tui.screens.log_screen import SyncLogScreen
+
+        row = self.selected()
+        self._push(SyncLogScreen(self.ctx, row.name if row else None))

@@ -13,7 +13,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -33,6 +32,7 @@ from erp_tui.screens.widgets.dialog_kit import (
 from erp_tui.screens.widgets.direction_cells import check_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.defaults import (
     DefaultRow,
     DefaultsState,
@@ -128,7 +128,7 @@ TEXT = {
 }
 
 
-class DefaultsDialog(ModalScreen[bool]):
+class DefaultsDialog(Dialog[bool]):
     """Standaardwaarden voor synchronisatie: answers True when anything was saved."""
 
     CSS = load_css("defaults_dialog.tcss")
@@ -367,7 +367,7 @@ def _value_text(tab: DefaultsTab, default: DefaultRow) -> str:
     return default.value
 
 
-class DefaultEditDialog(ModalScreen[str | None]):
+class DefaultEditDialog(Dialog[str | None]):
     """Standaardwaarden voor synchronisatie toevoegen / bewerken. Saves through `save_default`
     and answers the saved field's label (None when cancelled). OK stays disabled, with every
     reason shown, until the default is valid."""

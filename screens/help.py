@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.keys import localize_bindings, visible_bindings
+from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
     "en": {
@@ -44,10 +45,11 @@ def screen_keys(screen: Screen[object]) -> list[tuple[str, str]]:
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     """Lists the keys of the screen below it."""
 
     CSS = load_css("help.tcss")
+    AUTO_FOCUS = "#help-keys"
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="help.close"),
@@ -63,18 +65,17 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box"):
             yield Static(tr(TEXT, "title"), id="help-title")
+            # Filled here, not in on_mount: keys typed ahead may close the help before it is
+            # mounted, and then there is nothing left to query.
             table: DataTable[str] = DataTable(id="help-keys", cursor_type="row",
                                               zebra_stripes=False)
+            table.add_column(tr(TEXT, "key"), key="key")
+            table.add_column(tr(TEXT, "action"), key="action")
+            for key, description in self._keys:
+                table.add_row(key, description)
             yield table
             yield Static(tr(TEXT, "hint"), id="help-hint")
 
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_column(tr(TEXT, "key"), key="key")
-        table.add_column(tr(TEXT, "action"), key="action")
-        for key, description in self._keys:
-            table.add_row(key, description)
-        table.focus()
-
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.is_mounted:  # keys typed ahead may arrive before it is shown
+            self.dismiss(None)

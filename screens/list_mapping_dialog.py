@@ -10,7 +10,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -26,6 +25,7 @@ from erp_tui.screens.widgets.dialog_kit import (
 )
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.lists import (
     ListMappingState,
     MappedList,
@@ -83,7 +83,7 @@ TEXT = {
 }
 
 
-class ListMappingDialog(ModalScreen[bool]):
+class ListMappingDialog(Dialog[bool]):
     """Lijsttoewijzing: answers True when a list was saved, False when nothing was."""
 
     CSS = load_css("list_mapping_dialog.tcss")

@@ -14,7 +14,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -34,6 +33,7 @@ from erp_tui.screens.widgets.dialog_kit import (
 from erp_tui.screens.widgets.direction_cells import check_look, direction_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.mappings import (
     ActorTab,
     FieldRow,
@@ -132,7 +132,7 @@ DIRECTION_COLUMNS = {COL_TO_CRM: Direction.TO_CRM, COL_TO_ERP: Direction.TO_ERP,
                      COL_BOTH: Direction.BOTH}
 
 
-class MappingsDialog(ModalScreen[bool]):
+class MappingsDialog(Dialog[bool]):
     """Toewijzingen: answers True when the mapping was saved, False when cancelled."""
 
     CSS = load_css("mappings_dialog.tcss")

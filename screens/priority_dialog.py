@@ -9,7 +9,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from erp_tui.context import AppContext
@@ -22,6 +21,7 @@ from erp_tui.screens.widgets.dialog_kit import (
     error_message,
 )
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.connections import (
     ConnectionSummary,
@@ -64,7 +64,7 @@ TEXT = {
 }
 
 
-class SyncPriorityDialog(ModalScreen[bool]):
+class SyncPriorityDialog(Dialog[bool]):
     """Synchronisatieprioriteit instellen: answers True when the order was saved."""
 
     CSS = load_css("priority_dialog.tcss")

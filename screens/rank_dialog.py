@@ -12,7 +12,6 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -25,6 +24,7 @@ from erp_tui.screens.widgets.dialog_kit import (
     error_message,
 )
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
@@ -69,7 +69,7 @@ TEXT = {
 }
 
 
-class RankFieldsDialog(ModalScreen[bool]):
+class RankFieldsDialog(Dialog[bool]):
     """Velden rangschikken: answers True when an order was saved, False when cancelled."""
 
     CSS = load_css("rank_dialog.tcss")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.keys import localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
     "en": {"yes": "Yes", "no": "No", "Yes": "Yes", "No": "No"},
@@ -17,7 +17,7 @@ TEXT = {
 }
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Dialog[bool]):
     """Ask one question; dismisses with True (yes) or False (no)."""
 
     DEFAULT_CSS = """

@@ -10,13 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.keys import localize_bindings
+from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
     "en": {
@@ -54,7 +54,7 @@ def error_message(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(Dialog[bool]):
     """A yes/no question: `y`/`j` answers yes, `n`/Escape no."""
 
     DEFAULT_CSS = """
@@ -98,7 +98,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(event.button.id == "yes")
 
 
-class MessageDialog(ModalScreen[None]):
+class MessageDialog(Dialog[None]):
     """A message (e.g. every problem of a refused save); Enter or Escape closes it."""
 
     DEFAULT_CSS = """
@@ -147,7 +147,7 @@ class Picked:
     key: str | None
 
 
-class PickerDialog(ModalScreen[Picked | None]):
+class PickerDialog(Dialog[Picked | None]):
     """Choose one of many (CRM field, CRM list item, ERP field): type to filter, arrows to
     move, Enter to choose, Escape to cancel (answers None)."""
 

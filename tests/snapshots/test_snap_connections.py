@@ -95,3 +95,27 @@ def test_activation_problems(snap_compare: Any, snap_ctx: Any, language: str) ->
         await pilot.pause()
 
     assert snap_compare(_app(snap_ctx, language), run_before=show, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_edit_connection_dialog(snap_compare: Any, snap_ctx: Any, language: str) -> None:
+    """The connection dialog on an inactive connection (Dutch, second row): `e` edits it."""
+
+    async def edit(pilot: Any) -> None:
+        await pilot.press("down", "e")
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        from textual.widgets import Input
+
+        for field in pilot.app.screen.query(Input):  # the tmp path differs per run
+            if field.value.endswith(".sqlite"):
+                field.value = "/tmp/demo/erp-dutch.sqlite"
+                field.cursor_position = 0
+        await pilot.pause()
+
+    assert snap_compare(_app(snap_ctx, language), run_before=edit, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("language", ["en", "nl"])
+def test_command_palette(snap_compare: Any, snap_ctx: Any, language: str) -> None:
+    assert snap_compare(_app(snap_ctx, language), press=["ctrl+p"], terminal_size=SIZE)

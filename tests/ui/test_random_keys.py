@@ -2,8 +2,9 @@
 
 Starting on the connections screen of the demo, seeded random keys (arrows, tab, enter, escape,
 space, the letters screens bind, F-keys, shift+arrows, `<` `>` `=` `[` `]` `-`, digits, ...) open
-and drive every dialog. 3,000 keys in total over six seeds. The app must either still be running
-or have exited cleanly through quit (return code 0); an exception anywhere fails `run_test`.
+and drive every dialog: 3,000 keys in total over six seeds, typed ahead (see `press`). The app
+must either still be running or have exited cleanly through quit (return code 0); an exception
+anywhere fails `run_test`.
 After a quit the remaining keys go to a new app on the same store.
 """
 
@@ -44,11 +45,12 @@ CHARACTERS = {"space": " ", "less_than_sign": "<", "greater_than_sign": ">", "eq
 
 
 async def press(app: App[Any], key: str) -> None:
-    """Send one key as the terminal driver would and let the app handle it.
+    """Send one key as the terminal driver would and let the app run a few rounds.
 
-    `pilot.press` waits for the app to become idle after every key (tens of milliseconds); this
-    lets the event loop run a few rounds instead, so keys may arrive while the app still works
-    on the previous one, as when a user types ahead.
+    `pilot.press` waits for the process to be idle after every key (at least 20 ms); here keys
+    may arrive while the app still works on the previous one, as when a user types ahead (or a
+    slow link delivers several keys at once) — which is how the double-dismiss crashes were
+    found.
     """
     char = CHARACTERS.get(key, key if len(key) == 1 else None)
     event = events.Key(key, char)

@@ -98,7 +98,7 @@ async def test_whole_workflow_by_keys(demo_ctx: Any) -> None:
         assert isinstance(mappings, MappingsDialog)
         assert mappings.tab is not None and mappings.tab.actor_type == "Customer"
         assert mappings._current_row() is not None
-        assert mappings._current_row().erp.key == "name"  # type: ignore[union-attr]
+        assert mappings._current_row().erp.key == "name"
         await pilot.press("equals_sign", "f10")
         await pilot.pause()
         assert app.screen is problems
@@ -126,7 +126,7 @@ async def test_whole_workflow_by_keys(demo_ctx: Any) -> None:
         keys = [row.erp.key for row in mappings.tab.rows]
         grid = mappings.query_one("#fields", GridTable)
         await pilot.press(*["down"] * keys.index("orgno"))
-        assert mappings._current_row().erp.key == "orgno"  # type: ignore[union-attr]
+        assert mappings._current_row().erp.key == "orgno"
         await pilot.press("right", "enter")  # CRM field column: the picker
         await pilot.pause()
         assert isinstance(app.screen, PickerDialog)
@@ -134,9 +134,9 @@ async def test_whole_workflow_by_keys(demo_ctx: Any) -> None:
         assert app.screen is mappings
         await pilot.press("right", "space")  # the `>` cell
         assert grid.cursor_column == 2
-        assert str(mappings._current_row().direction) == ">"  # type: ignore[union-attr]
+        assert str(mappings._current_row().direction) == ">"
         await pilot.press(*["up"] * (keys.index("orgno") - keys.index("name")))
-        assert mappings._current_row().erp.key == "name"  # type: ignore[union-attr]
+        assert mappings._current_row().erp.key == "name"
         await pilot.press("minus")  # clear Name's direction: reactivation must be refused
         await pilot.press("f10")
         await pilot.pause()
@@ -266,7 +266,7 @@ async def test_whole_workflow_by_keys(demo_ctx: Any) -> None:
         await pilot.pause()
         mappings = app.screen
         assert isinstance(mappings, MappingsDialog)
-        assert mappings._current_row().erp.key == "name"  # type: ignore[union-attr]
+        assert mappings._current_row().erp.key == "name"
         await pilot.press("equals_sign", "f10")
         await pilot.pause()
         assert app.screen is problems

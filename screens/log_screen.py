@@ -1,0 +1,726 @@
+"""The Sync log screen: three views of what the runner did.
+
+1 Runs — the newest runs (`recent_runs`): id, connection, kind, started, status, counts.
+2 Changes — the field changes of the chosen run, read a page at a time as the rows come into
+  view (a run can log a million changes: the table paints only visible rows, pages are read by
+  key from a neighbouring page, or from the nearer end, never by a long OFFSET).
+3 Errors — the open record errors (`open_errors`); space marks rows, `r` retries the marked
+  ones, `R` retries all of them (`retry_errors`, in a worker).
+
+Filters: the connection (`name`, cycled with `c`) and a text (`/`) over field and ERP key for
+changes, over the message for errors.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.relabel import relabel
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
+    from erp_tui.model import SyncError, SyncRun
+
+TEXT = {
+    "en": {
+        "title": "Synchronise › Log",
+        "tab_runs": "1 Runs",
+        "tab_changes": "2 Changes",
+        "tab_errors": "3 Errors",
+        "all": "all connections",
+        "connection": "Connection: {name}",
+        "filter": "Filter: {text}",
+        "no_filter": "Filter: — (/)",
+        "col_id": "Run",
+        "col_connection": "Connection",
+        "col_kind": "Kind",
+        "col_started": "Started",
+        "col_status": "Status",
+        "col_created": "New",
+        "col_updated": "Upd.",
+        "col_errors": "Err.",
+        "col_actor": "Actor",
+        "col_key": "ERP key",
+        "col_crm": "CRM",
+        "col_field": "Field",
+        "col_dir": "Dir",
+        "col_old": "Old",
+        "col_new": "New",
+        "col_mark": "Sel",
+        "col_message": "Message",
+        "no_runs": "No runs yet. s on the connections screen syncs now.",
+        "run_detail": "Run {id} · {connection} · {kind} · {status} — {created} created, "
+                      "{updated} updated, {pushed} pushed to ERP, {unchanged} unchanged, "
+                      "{deleted} deleted in ERP, {conflicts} conflicts, {errors} errors. "
+                      "{message}",
+        "no_run": "Choose a run in the Runs view (1) first.",
+        "changes_head": "Run {id}: {count} field change(s).",
+        "changes_head_filtered": "Run {id}: {count} of {total} field change(s) match.",
+        "change_detail": "Row {row} of {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
+        "created_record": "record created",
+        "no_changes": "This run changed no fields.",
+        "errors_head": "{count} open error(s), {marked} marked.",
+        "no_errors": "✓ No open errors.",
+        "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
+        "retrying": "⏳ Retrying {count} error(s)…",
+        "retried": "✓ Retried: {resolved} resolved, {failing} still failing.",
+        "retried_bad": "! Retried: {resolved} resolved, {failing} still failing.",
+        "nothing_marked": "Mark errors with space first (or R retries all).",
+        "failed": "✗ {message}",
+        "unexpected": "✗ Unexpected error: {kind}: {message}",
+        "running": "running",
+        "filter_placeholder": "text in field or ERP key (errors: message); Enter applies",
+        "Back": "Back",
+        "Runs": "Runs",
+        "Changes": "Changes",
+        "Errors": "Errors",
+        "Next view": "Next view",
+        "Connection": "Connection",
+        "Filter": "Filter",
+        "Retry selected": "Retry selected",
+        "Retry all": "Retry all",
+        "Refresh": "Refresh",
+        "open_changes": "Changes",
+        "mark": "Mark",
+    },
+    "nl": {
+        "title": "Synchroniseren › Logboek",
+        "tab_runs": "1 Runs",
+        "tab_changes": "2 Wijzigingen",
+        "tab_errors": "3 Fouten",
+        "all": "alle verbindingen",
+        "connection": "Verbinding: {name}",
+        "filter": "Filter: {text}",
+        "no_filter": "Filter: — (/)",
+        "col_id": "Run",
+        "col_connection": "Verbinding",
+        "col_kind": "Soort",
+        "col_started": "Gestart",
+        "col_status": "Status",
+        "col_created": "Nieuw",
+        "col_updated": "Gew.",
+        "col_errors": "Fout",
+        "col_actor": "Actor",
+        "col_key": "Sleutel",
+        "col_crm": "CRM",
+        "col_field": "Veld",
+        "col_dir": "Richt",
+        "col_old": "Oud",
+        "col_new": "Nieuw",
+        "col_mark": "Sel",
+        "col_message": "Melding",
+        "no_runs": "Nog geen runs. s in het verbindingenscherm synchroniseert nu.",
+        "run_detail": "Run {id} · {connection} · {kind} · {status} — {created} nieuw, "
+                      "{updated} gewijzigd, {pushed} naar ERP, {unchanged} ongewijzigd, "
+                      "{deleted} verwijderd in ERP, {conflicts} conflicten, {errors} fouten. "
+                      "{message}",
+        "no_run": "Kies eerst een run in de weergave Runs (1).",
+        "changes_head": "Run {id}: {count} veldwijziging(en).",
+        "changes_head_filtered": "Run {id}: {count} van {total} veldwijziging(en) komen "
+                                 "overeen.",
+        "change_detail": "Rij {row} van {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
+        "created_record": "record gemaakt",
+        "no_changes": "Deze run heeft geen velden gewijzigd.",
+        "errors_head": "{count} openstaande fout(en), {marked} gemarkeerd.",
+        "no_errors": "✓ Geen openstaande fouten.",
+        "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
+        "retrying": "⏳ {count} fout(en) opnieuw proberen…",
+        "retried": "✓ Opnieuw geprobeerd: {resolved} opgelost, {failing} nog fout.",
+        "retried_bad": "! Opnieuw geprobeerd: {resolved} opgelost, {failing} nog fout.",
+        "nothing_marked": "Markeer eerst fouten met spatie (of R probeert alle opnieuw).",
+        "failed": "✗ {message}",
+        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
+        "running": "bezig",
+        "filter_placeholder": "tekst in veld of ERP-sleutel (fouten: melding); Enter past toe",
+        "Back": "Terug",
+        "Runs": "Runs",
+        "Changes": "Wijzigingen",
+        "Errors": "Fouten",
+        "Next view": "Volgende weergave",
+        "Connection": "Verbinding",
+        "Filter": "Filter",
+        "Retry selected": "Geselecteerde opnieuw proberen",
+        "Retry all": "Alle opnieuw proberen",
+        "Refresh": "Vernieuwen",
+        "open_changes": "Wijzigingen",
+        "mark": "Markeren",
+    },
+}
+
+VIEWS = ("runs", "changes", "errors")
+PAGE = 200
+CACHED_PAGES = 64
+
+
+def stamp(moment: datetime | None) -> str:
+    """A timestamp as listed: minutes precision, as stored (UTC)."""
+    return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    id: int
+    actor_type: str
+    erp_key: str
+    crm_id: int | None
+    field: str
+    direction: str
+    old: str | None
+    new: str | None
+    conflict: bool
+
+
+class ChangePages:
+    """The field changes of one run, read a page at a time on demand.
+
+    Page n is read by key from a cached neighbour (id > last id of page n-1, or id < first id
+    of page n+1), else from the nearer end of the run (ascending OFFSET from the start, or
+    descending from the end), so paging through or jumping to the end of a million changes
+    stays fast. Only the last `CACHED_PAGES` pages are kept.
+    """
+
+    def __init__(self, ctx: AppContext, run_id: int, text: str = "") -> None:
+        from sqlalchemy import func, or_, select
+
+        from erp_tui.model import ChangeLog
+
+        self.ctx = ctx
+        self.run_id = run_id
+        self.text = text
+        table = ChangeLog.__table__  # type: ignore[attr-defined]
+        self._t = table
+        self._columns = [table.c.id, table.c.actor_type, table.c.erp_key, table.c.crm_id,
+                         table.c.field, table.c.direction, table.c.old_value,
+                         table.c.new_value, table.c.conflict]
+        self._where = [table.c.run_id == run_id]
+        if text:
+            pattern = _like(text)
+            self._where.append(or_(table.c.field.like(pattern, escape="\\"),
+                                   table.c.erp_key.like(pattern, escape="\\")))
+        self._pages: OrderedDict[int, list[ChangeRow]] = OrderedDict()
+        from erp_tui.runner.service import count_changes
+
+        if text:
+            with ctx.engine.connect() as conn:
+                self.count = int(conn.execute(select(func.count()).select_from(table)
+                                              .where(*self._where)).scalar_one())
+        else:
+            self.count = count_changes(ctx, run_id)
+        self.total = self.count if not text else count_changes(ctx, run_id)
+
+    def row(self, index: int) -> ChangeRow | None:
+        """The change at `index` (0-based), reading its page when needed."""
+        if index < 0 or index >= self.count:
+            return None
+        number, at = divmod(index, PAGE)
+        page = self._pages.get(number)
+        if page is None:
+            page = self._load(number)
+        else:
+            self._pages.move_to_end(number)
+        return page[at] if at < len(page) else None
+
+    def _load(self, number: int) -> list[ChangeRow]:
+        from sqlalchemy import select
+
+        t = self._t
+        size = min(PAGE, self.count - number * PAGE)
+        query = select(*self._columns).where(*self._where)
+        before, after = self._pages.get(number - 1), self._pages.get(number + 1)
+        if before:
+            query = query.where(t.c.id > before[-1].id).order_by(t.c.id).limit(size)
+            backwards = False
+        elif after:
+            query = query.where(t.c.id < after[0].id).order_by(t.c.id.desc()).limit(size)
+            backwards = True
+        elif number * PAGE <= self.count // 2:
+            query = query.order_by(t.c.id).offset(number * PAGE).limit(size)
+            backwards = False
+        else:
+            query = query.order_by(t.c.id.desc()).offset(
+                self.count - number * PAGE - size).limit(size)
+            backwards = True
+        with self.ctx.engine.connect() as conn:
+            rows = [ChangeRow(*r) for r in conn.execute(query)]
+        if backwards:
+            rows.reverse()
+        self._pages[number] = rows
+        while len(self._pages) > CACHED_PAGES:
+            self._pages.popitem(last=False)
+        return rows
+
+
+class SyncLogScreen(Screen[None]):
+    """Runs, field changes of a run, and open errors with retry."""
+
+    CSS = load_css("log_screen.tcss")
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="log.back"),
+        Binding("1", "view('runs')", "Runs", id="log.runs"),
+        Binding("2", "view('changes')", "Changes", id="log.changes"),
+        Binding("3", "view('errors')", "Errors", id="log.errors"),
+        Binding("v", "next_view", "Next view", show=False, id="log.next_view"),
+        Binding("c", "cycle_connection", "Connection", id="log.connection"),
+        Binding("slash", "filter", "Filter", id="log.filter"),
+        Binding("r", "retry_selected", "Retry selected", id="log.retry_selected"),
+        Binding("R", "retry_all", "Retry all", id="log.retry_all"),
+        Binding("f5", "refresh", "Refresh", show=False, id="log.refresh"),
+    ]
+
+    class RetryFinished(Message):
+        """A retry ended: (resolved, failing), or `error` (one sentence)."""
+
+        def __init__(self, resolved: int, failing: int, error: str) -> None:
+            super().__init__()
+            self.resolved = resolved
+            self.failing = failing
+            self.error = error
+
+    def __init__(self, ctx: AppContext, name: str | None = None) -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self.ctx = ctx
+        self.name_filter = name
+        self.current_view = "runs"
+        self.text_filter = ""
+        self.runs: list[SyncRun] = []
+        self.errors: list[SyncError] = []
+        self.marked: set[int] = set()
+        self.run_id: int | None = None
+        self.changes: ChangePages | None = None
+        self.retrying = False
+        self._names: dict[int, str] = {}
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(tr(TEXT, "title"), id="title")
+        yield Static("", id="tabs")
+        yield Static("", id="head")
+        yield GridTable(self._run_columns(), self._run_cell, self._run_role,
+                        cursor_type="row", id="runs")
+        yield GridTable(self._change_columns(), self._change_cell, self._change_role,
+                        cursor_type="row", id="changes")
+        yield GridTable(self._error_columns(), self._error_cell, self._error_role,
+                        cursor_type="row", id="errors")
+        yield Input(placeholder=tr(TEXT, "filter_placeholder"), id="filter")
+        yield Static("", id="detail")
+        yield Static("", id="message")
+        yield KeyBar()
+
+    @staticmethod
+    def _run_columns() -> list[GridColumn]:
+        return [GridColumn("id", tr(TEXT, "col_id"), 4),
+                GridColumn("connection", tr(TEXT, "col_connection"), 10, flex=True),
+                GridColumn("kind", tr(TEXT, "col_kind"), 6),
+                GridColumn("started", tr(TEXT, "col_started"), 16),
+                GridColumn("status", tr(TEXT, "col_status"), 11),
+                GridColumn("created", tr(TEXT, "col_created"), 6),
+                GridColumn("updated", tr(TEXT, "col_updated"), 5),
+                GridColumn("errors", tr(TEXT, "col_errors"), 4)]
+
+    @staticmethod
+    def _change_columns() -> list[GridColumn]:
+        return [GridColumn("actor", tr(TEXT, "col_actor"), 8),
+                GridColumn("key", tr(TEXT, "col_key"), 10),
+                GridColumn("crm", tr(TEXT, "col_crm"), 6),
+                GridColumn("field", tr(TEXT, "col_field"), 12),
+                GridColumn("dir", tr(TEXT, "col_dir"), 5),
+                GridColumn("old", tr(TEXT, "col_old"), 10, flex=True),
+                GridColumn("new", tr(TEXT, "col_new"), 10, flex=True)]
+
+    @staticmethod
+    def _error_columns() -> list[GridColumn]:
+        return [GridColumn("mark", tr(TEXT, "col_mark"), 3, align="center"),
+                GridColumn("connection", tr(TEXT, "col_connection"), 12),
+                GridColumn("actor", tr(TEXT, "col_actor"), 8),
+                GridColumn("key", tr(TEXT, "col_key"), 10),
+                GridColumn("dir", tr(TEXT, "col_dir"), 5),
+                GridColumn("message", tr(TEXT, "col_message"), 10, flex=True)]
+
+    def on_mount(self) -> None:
+        relabel(self.query_one("#runs", GridTable), "activate", tr(TEXT, "open_changes"))
+        relabel(self.query_one("#changes", GridTable), "activate", show=False)
+        relabel(self.query_one("#errors", GridTable), "activate", tr(TEXT, "mark"))
+        self.query_one("#filter", Input).display = False
+        self._load_names()
+        self.reload()
+        self.show_view("runs")
+
+    def _load_names(self) -> None:
+        from erp_tui.services.connections import list_connections
+
+        self._names = {c.id: c.name for c in list_connections(self.ctx)}
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read runs and errors again (changes are read on demand)."""
+        from erp_tui.runner import open_errors, recent_runs
+
+        self.runs = recent_runs(self.ctx, self.name_filter, limit=500)
+        errors = open_errors(self.ctx, self.name_filter)
+        if self.text_filter:
+            needle = self.text_filter.casefold()
+            errors = [e for e in errors if needle in e.message.casefold()]
+        self.errors = errors
+        self.marked &= {e.id for e in errors if e.id is not None}
+        if self.run_id is None and self.runs:
+            self.run_id = self.runs[0].id
+        self._fill()
+
+    def _fill(self) -> None:
+        runs = self.query_one("#runs", GridTable)
+        runs.set_data(len(self.runs), cursor_row=self._run_index())
+        errors = self.query_one("#errors", GridTable)
+        errors.set_data(len(self.errors), cursor_row=errors.cursor_row)
+        self._load_changes()
+
+    def _run_index(self) -> int:
+        for index, run in enumerate(self.runs):
+            if run.id == self.run_id:
+                return index
+        return 0
+
+    def _load_changes(self) -> None:
+        grid = self.query_one("#changes", GridTable)
+        if self.run_id is None:
+            self.changes = None
+            grid.set_data(0)
+            return
+        self.changes = ChangePages(self.ctx, self.run_id, self.text_filter)
+        grid.set_data(self.changes.count)
+
+    # ---- views ---------------------------------------------------------------------------
+
+    def show_view(self, view: str) -> None:
+        """Show `runs`, `changes` or `errors`."""
+        self.current_view = view
+        for name in VIEWS:
+            self.query_one(f"#{name}", GridTable).display = name == view
+        self.query_one(f"#{view}", GridTable).focus()
+        self._paint_tabs()
+        self._paint_head()
+        self._paint_detail()
+        self.refresh_bindings()
+
+    def _paint_tabs(self) -> None:
+        from rich.text import Text
+
+        tabs = Text()
+        for name in VIEWS:
+            label = tr(TEXT, f"tab_{name}")
+            if name == self.current_view:
+                tabs.append(f"▸{label} ", style="bold reverse")
+            else:
+                tabs.append(f" {label} ")
+            tabs.append(" ")
+        tabs.append(" " + tr(TEXT, "connection", name=self.name_filter or tr(TEXT, "all")))
+        self.query_one("#tabs", Static).update(tabs)
+
+    def _paint_head(self) -> None:
+        head = tr(TEXT, "filter", text=self.text_filter) if self.text_filter else tr(
+            TEXT, "no_filter")
+        if self.current_view == "runs":
+            text = "" if self.runs else tr(TEXT, "no_runs")
+        elif self.current_view == "changes":
+            if self.changes is None:
+                text = tr(TEXT, "no_run")
+            elif self.text_filter:
+                text = tr(TEXT, "changes_head_filtered", id=self.changes.run_id,
+                          count=f"{self.changes.count:,}", total=f"{self.changes.total:,}")
+            elif self.changes.count:
+                text = tr(TEXT, "changes_head", id=self.changes.run_id,
+                          count=f"{self.changes.count:,}")
+            else:
+                text = tr(TEXT, "no_changes")
+        else:
+            text = (tr(TEXT, "errors_head", count=len(self.errors), marked=len(self.marked))
+                    if self.errors else tr(TEXT, "no_errors"))
+        if self.current_view != "runs":
+            text = f"{text}  {head}"
+        self.query_one("#head", Static).update(text)
+
+    def _paint_detail(self) -> None:
+        self.query_one("#detail", Static).update(self._detail())
+
+    def _detail(self) -> str:
+        grid = self.query_one(f"#{self.current_view}", GridTable)
+        row = grid.cursor_row
+        if self.current_view == "runs":
+            if not self.runs:
+                return ""
+            run = self.runs[row]
+            return tr(TEXT, "run_detail", id=run.id, kind=run.kind, status=run.status,
+                      connection=self._names.get(run.connection_id, "?"),
+                      created=run.created, updated=run.updated, pushed=run.pushed,
+                      unchanged=run.unchanged, deleted=run.deleted, conflicts=run.conflicts,
+                      errors=run.errors,
+                      message="" if run.message.startswith(f"{run.status}:") else run.message)
+        if self.current_view == "changes":
+            change = self.changes.row(row) if self.changes is not None else None
+            if change is None or self.changes is None:
+                return ""
+            if change.field == "*":
+                old, new = "", self._record_event(change)
+            else:
+                old, new = change.old or "∅", change.new or "∅"
+            return tr(TEXT, "change_detail", row=f"{row + 1:,}",
+                      count=f"{self.changes.count:,}", actor=change.actor_type,
+                      erp_key=change.erp_key, field=change.field, dir=change.direction,
+                      old=old, new=new)
+        if not self.errors:
+            return ""
+        error = self.errors[min(row, len(self.errors) - 1)]
+        return tr(TEXT, "error_detail", connection=self._names.get(error.connection_id, "?"),
+                  actor=error.actor_type, erp_key=error.erp_key or "—", dir=error.direction,
+                  message=error.message)
+
+    @on(GridTable.CursorMoved)
+    def _moved(self, event: GridTable.CursorMoved) -> None:
+        if event.grid.id == self.current_view:
+            self._paint_detail()
+
+    @on(GridTable.Activated, "#runs")
+    def _open_run(self, event: GridTable.Activated) -> None:
+        if event.row < len(self.runs):
+            self.run_id = self.runs[event.row].id
+            self._load_changes()
+            self.show_view("changes")
+
+    @on(GridTable.Activated, "#errors")
+    def _mark(self, event: GridTable.Activated) -> None:
+        if event.row >= len(self.errors):
+            return
+        error_id = self.errors[event.row].id
+        if error_id is None:
+            return
+        self.marked ^= {error_id}
+        grid = event.grid
+        grid.refresh()
+        grid.move_cursor(row=event.row + 1)
+        self._paint_head()
+
+    # ---- cells ---------------------------------------------------------------------------
+
+    def _run_cell(self, row: int, column: int) -> tuple[str, str]:
+        if row >= len(self.runs):
+            return "", ""
+        run = self.runs[row]
+        if column == 0:
+            return f"{run.id}".rjust(4), ""
+        if column == 1:
+            return self._names.get(run.connection_id, "?"), ""
+        if column == 2:
+            return run.kind, ""
+        if column == 3:
+            return stamp(run.started), ""
+        if column == 4:
+            mark = {"finished": "✓ ", "cancelled": "⊘ ", "failed": "✗ ",
+                    "running": "… "}.get(run.status, "")
+            return mark + run.status, ("error" if run.status == "failed" else "")
+        value = (run.created, run.updated, run.errors)[column - 5]
+        role = "error" if column == 7 and value else ""
+        return f"{value:,}".rjust((6, 5, 4)[column - 5]), role
+
+    def _run_role(self, row: int) -> str:
+        if row < len(self.runs) and self.runs[row].id == self.run_id:
+            return "selected"
+        return ""
+
+    def _change_cell(self, row: int, column: int) -> tuple[str, str]:
+        change = self.changes.row(row) if self.changes is not None else None
+        if change is None:
+            return "", ""
+        if column == 0:
+            return change.actor_type, ""
+        if column == 1:
+            return change.erp_key, ""
+        if column == 2:
+            return (str(change.crm_id) if change.crm_id is not None else ""), "dim"
+        if column == 3:
+            return change.field, ""
+        if column == 4:
+            return change.direction + ("!" if change.conflict else ""), (
+                "mark" if change.conflict else "")
+        if change.field == "*":
+            return ("", "") if column == 5 else (self._record_event(change), "mark")
+        value = change.old if column == 5 else change.new
+        return (value if value is not None else "∅"), ("dim" if column == 5 else "")
+
+    @staticmethod
+    def _record_event(change: ChangeRow) -> str:
+        """A whole-record row (field "*"): created, or what the runner says (deleted in ERP)."""
+        if change.new in (None, "", "create"):
+            return f"+ {tr(TEXT, 'created_record')}"
+        return f"* {change.new}"
+
+    def _change_role(self, row: int) -> str:
+        return ""
+
+    def _error_cell(self, row: int, column: int) -> tuple[str, str]:
+        if row >= len(self.errors):
+            return "", ""
+        error = self.errors[row]
+        if column == 0:
+            return ("[x]", "selected") if error.id in self.marked else ("[ ]", "")
+        if column == 1:
+            return self._names.get(error.connection_id, "?"), ""
+        if column == 2:
+            return error.actor_type, ""
+        if column == 3:
+            return error.erp_key or "—", ""
+        if column == 4:
+            return error.direction, ""
+        return error.message, "error"
+
+    def _error_role(self, row: int) -> str:
+        if row < len(self.errors) and self.errors[row].id in self.marked:
+            return "selected"
+        return ""
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("retry_selected", "retry_all"):
+            if self.current_view != "errors":
+                return False
+            if self.retrying or not self.errors:
+                return False
+            return True if self.marked or action == "retry_all" else None
+        if action == "filter":
+            return self.current_view != "runs" or None
+        return True
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.display:
+            filter_input.display = False
+            self.query_one(f"#{self.current_view}", GridTable).focus()
+            return
+        self.dismiss(None)
+
+    def action_view(self, view: str) -> None:
+        if view in VIEWS:
+            self.show_view(view)
+
+    def action_next_view(self) -> None:
+        self.show_view(VIEWS[(VIEWS.index(self.current_view) + 1) % len(VIEWS)])
+
+    def action_cycle_connection(self) -> None:
+        names = [None, *sorted(self._names.values())]
+        at = names.index(self.name_filter) if self.name_filter in names else 0
+        self.name_filter = names[(at + 1) % len(names)]
+        self.run_id = None
+        self.marked.clear()
+        self.reload()
+        self.show_view(self.current_view)
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.value = self.text_filter
+        filter_input.display = True
+        filter_input.focus()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.apply_filter(event.value)
+
+    def apply_filter(self, text: str) -> None:
+        """Filter changes (field, ERP key) and errors (message) by `text` ("" clears)."""
+        self.text_filter = text.strip()
+        self.query_one("#filter", Input).display = False
+        self.reload()
+        self.show_view(self.current_view)
+
+    def action_refresh(self) -> None:
+        self.reload()
+        self.show_view(self.current_view)
+
+    def action_retry_selected(self) -> None:
+        if not self.marked:
+            self._say(tr(TEXT, "nothing_marked"))
+            return
+        self._start_retry(sorted(self.marked))
+
+    def action_retry_all(self) -> None:
+        self._start_retry(None)
+
+    def _start_retry(self, error_ids: list[int] | None) -> None:
+        if self.retrying:
+            return
+        self.retrying = True
+        count = len(error_ids) if error_ids is not None else len(self.errors)
+        self._say(tr(TEXT, "retrying", count=count))
+        self.refresh_bindings()
+        if error_ids is None and self.text_filter:
+            error_ids = [e.id for e in self.errors if e.id is not None]
+        self._retry_worker(self.name_filter, error_ids)
+
+    @work(thread=True, exclusive=True, group="log-retry", exit_on_error=False)
+    def _retry_worker(self, name: str | None, error_ids: list[int] | None) -> None:
+        from erp_tui.errors import ErpTuiError
+        from erp_tui.runner import retry_errors
+
+        try:
+            resolved, failing = retry_errors(self.ctx, name, error_ids)
+        except ErpTuiError as exc:
+            self.post_message(self.RetryFinished(0, 0, tr(TEXT, "failed", message=str(exc))))
+        except Exception as exc:  # never a traceback in the UI
+            self.post_message(self.RetryFinished(0, 0, tr(
+                TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))))
+        else:
+            self.post_message(self.RetryFinished(resolved, failing, ""))
+
+    @on(RetryFinished)
+    def _retried(self, event: RetryFinished) -> None:
+        self.retrying = False
+        self.marked.clear()
+        self.run_id = None
+        self.reload()
+        self.show_view(self.current_view)
+        if event.error:
+            self._say(event.error)
+        else:
+            self._say(tr(TEXT, "retried_bad" if event.failing else "retried",
+                         resolved=event.resolved, failing=event.failing))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    def message_text(self) -> str:
+        """The message line as shown (for tests)."""
+        return str(self.query_one("#message", Static).render())
+
+    def detail_text(self) -> str:
+        """The detail line as shown (for tests)."""
+        return str(self.query_one("#detail", Static).render())
+
+    def head_text(self) -> str:
+        return str(self.query_one("#head", Static).render())
+
+    def cell_text(self, view: str, row: int, column: int) -> str:
+        """The text a view's table shows in a cell (for tests)."""
+        renderer: Any = {"runs": self._run_cell, "changes": self._change_cell,
+                         "errors": self._error_cell}[view]
+        return str(renderer(row, column)[0])

@@ -1,0 +1,565 @@
+"""The Sync run screen: runs the sync (or a dry run) of the active connections in a thread worker
+and shows a progress bar and live counts per connection and actor type.
+
+The runner calls the `progress` callback from its own threads; the callback keeps a snapshot
+under a lock and posts a typed `RunProgress` message at most ~10 times a second (a timer picks up
+the last snapshot, so the final state of a quiet stretch is never lost). Escape sets the
+runner's `cancel` event: it stops after the current batch and nothing is lost. Durations and
+timestamps are not shown, so the finished screen is deterministic (snapshots).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Static
+
+from erp_tui.screens.css import load_css
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.relabel import relabel
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
+    from erp_tui.runner import Change, Counts, ProgressEvent, RunReport
+
+TEXT = {
+    "en": {
+        "title": "Synchronise › Sync now",
+        "title_dry": "Synchronise › Dry run (nothing is written)",
+        "col_name": "Connection / actor",
+        "col_created": "Created",
+        "col_updated": "Updated",
+        "col_pushed": "To ERP",
+        "col_unchanged": "Same",
+        "col_deleted": "Deleted",
+        "col_conflicts": "Confl.",
+        "col_errors": "Errors",
+        "col_actor": "Actor",
+        "col_key": "ERP key",
+        "col_crm": "CRM",
+        "col_field": "Field",
+        "col_dir": "Dir",
+        "col_old": "Old",
+        "col_new": "New",
+        "new_record": "new",
+        "starting": "Starting…",
+        "running": "Syncing {connection} · {actor} · {phase}…  (Esc cancels)",
+        "running_dry": "Dry run of {connection} · {actor} · {phase}…  (Esc cancels)",
+        "cancelling": "Cancelling after the current batch…",
+        "cancelled": "Cancelled. Every finished batch is kept; the next sync does the rest.",
+        "finished": "✓ Finished.",
+        "finished_errors": "! Finished with {errors} record error(s); l opens the log.",
+        "finished_dry": "✓ Dry run finished: nothing was written. {count} intended change(s).",
+        "failed": "✗ {message}",
+        "unexpected": "✗ Unexpected error: {kind}: {message}",
+        "actors": "{done}/{total} actor types",
+        "summary": "{connection}: {status} — {created} created, {updated} updated, {pushed} "
+                   "pushed to ERP, {unchanged} unchanged, {deleted} deleted in ERP, "
+                   "{conflicts} conflicts, {errors} errors",
+        "status_finished": "finished",
+        "status_cancelled": "cancelled",
+        "status_running": "running",
+        "status_dry": "dry run",
+        "waiting": "waiting",
+        "more_changes": "(only the first {kept} of the changes are listed)",
+        "no_changes": "No changes: everything is in sync.",
+        "Cancel": "Cancel",
+        "Close": "Close",
+        "Log": "Log",
+        "Sync again": "Sync now",
+        "Dry run": "Dry run",
+        "Changes": "Changes/counts",
+    },
+    "nl": {
+        "title": "Synchroniseren › Nu synchroniseren",
+        "title_dry": "Synchroniseren › Proefrun (er wordt niets geschreven)",
+        "col_name": "Verbinding / actor",
+        "col_created": "Nieuw",
+        "col_updated": "Gewijzd",
+        "col_pushed": "Nr ERP",
+        "col_unchanged": "Gelijk",
+        "col_deleted": "Verwijd",
+        "col_conflicts": "Confl.",
+        "col_errors": "Fouten",
+        "col_actor": "Actor",
+        "col_key": "Sleutel",
+        "col_crm": "CRM",
+        "col_field": "Veld",
+        "col_dir": "Richt",
+        "col_old": "Oud",
+        "col_new": "Nieuw",
+        "new_record": "nieuw",
+        "starting": "Starten…",
+        "running": "{connection} · {actor} · {phase} wordt gesynchroniseerd…  (Esc annuleert)",
+        "running_dry": "Proefrun van {connection} · {actor} · {phase}…  (Esc annuleert)",
+        "cancelling": "Annuleren na de huidige batch…",
+        "cancelled": "Geannuleerd. Elke voltooide batch blijft bewaard; de volgende "
+                     "synchronisatie doet de rest.",
+        "finished": "✓ Voltooid.",
+        "finished_errors": "! Voltooid met {errors} fout(en) in records; l opent het logboek.",
+        "finished_dry": "✓ Proefrun voltooid: er is niets geschreven. {count} beoogde "
+                        "wijziging(en).",
+        "failed": "✗ {message}",
+        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
+        "actors": "{done}/{total} actortypen",
+        "summary": "{connection}: {status} — {created} nieuw, {updated} gewijzigd, {pushed} "
+                   "naar ERP, {unchanged} ongewijzigd, {deleted} verwijderd in ERP, "
+                   "{conflicts} conflicten, {errors} fouten",
+        "status_finished": "voltooid",
+        "status_cancelled": "geannuleerd",
+        "status_running": "bezig",
+        "status_dry": "proefrun",
+        "waiting": "wacht",
+        "more_changes": "(alleen de eerste {kept} wijzigingen worden getoond)",
+        "no_changes": "Geen wijzigingen: alles is gesynchroniseerd.",
+        "Cancel": "Annuleren",
+        "Close": "Sluiten",
+        "Log": "Logboek",
+        "Sync again": "Nu synchroniseren",
+        "Dry run": "Proefrun",
+        "Changes": "Wijzigingen/aantallen",
+    },
+}
+
+COUNT_KEYS = ("created", "updated", "pushed", "unchanged", "deleted", "conflicts", "errors")
+BAR_WIDTH = 30
+UPDATES_PER_SECOND = 10
+
+
+def progress_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A text bar with a percentage (glyphs, so it reads without colour)."""
+    fraction = max(0.0, min(1.0, fraction))
+    filled = round(fraction * width)
+    return f"[{'█' * filled}{'░' * (width - filled)}] {int(fraction * 100):3d} %"
+
+
+def _copy(counts: Counts) -> dict[str, int]:
+    return {key: int(getattr(counts, key, 0)) for key in COUNT_KEYS}
+
+
+@dataclass
+class RunState:
+    """What the screen shows: one snapshot, copied out of the runner's threads."""
+
+    # (connection, actor type or "") in display order; "" is the connection's total
+    rows: list[tuple[str, str]] = field(default_factory=list)
+    counts: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    connection: str = ""
+    actor: str = ""
+    phase: str = ""
+    fraction: float = 0.0
+    done_units: int = 0
+    total_units: int = 0
+    version: int = 0
+
+    def copy(self) -> RunState:
+        return RunState(list(self.rows), {k: dict(v) for k, v in self.counts.items()},
+                        self.connection, self.actor, self.phase, self.fraction,
+                        self.done_units, self.total_units, self.version)
+
+    def ensure(self, connection: str, actor: str) -> None:
+        if (connection, "") not in self.counts:
+            self.rows.append((connection, ""))
+            self.counts[(connection, "")] = dict.fromkeys(COUNT_KEYS, 0)
+        if actor and (connection, actor) not in self.counts:
+            # after the connection's last actor row
+            at = max(i for i, (c, _a) in enumerate(self.rows) if c == connection) + 1
+            self.rows.insert(at, (connection, actor))
+            self.counts[(connection, actor)] = dict.fromkeys(COUNT_KEYS, 0)
+
+    def total(self, connection: str) -> None:
+        self.counts[(connection, "")] = {
+            key: sum(v[key] for (c, a), v in self.counts.items() if c == connection and a)
+            for key in COUNT_KEYS}
+
+    @property
+    def overall(self) -> float:
+        if not self.total_units:
+            return 0.0
+        return min(1.0, (self.done_units + self.fraction) / self.total_units)
+
+
+def planned_units(ctx: AppContext, names: list[str] | None) -> list[tuple[str, str]]:
+    """(connection, actor type) the run will go through, in order (best effort: [] when the
+    plan cannot be read; the runner then reports its own problem)."""
+    try:
+        from sqlmodel import select
+
+        from erp_tui.model import Connection
+        from erp_tui.runner.plan import actor_plans
+
+        with ctx.session() as session:
+            connections = sorted((c for c in session.exec(select(Connection))
+                                  if c.active and (not names or c.name in names)),
+                                 key=lambda c: c.priority)
+            return [(c.name, p.actor_type) for c in connections
+                    for p in actor_plans(session, c)]
+    except Exception:
+        return []
+
+
+class SyncRunScreen(Screen[None]):
+    """Runs a sync (or a dry run) and shows its progress, counts and outcome."""
+
+    CSS = load_css("run_screen.tcss")
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="run.cancel"),
+        Binding("escape", "close", "Close", id="run.close"),
+        Binding("l", "log", "Log", id="run.log"),
+        Binding("s", "sync_again", "Sync again", id="run.sync"),
+        Binding("d", "dry_run", "Dry run", id="run.dry_run"),
+        Binding("c", "toggle_changes", "Changes", id="run.changes"),
+    ]
+
+    class RunProgress(Message):
+        """A snapshot of the running sync (posted from the runner's threads, throttled)."""
+
+        def __init__(self, state: RunState) -> None:
+            super().__init__()
+            self.state = state
+
+    class RunFinished(Message):
+        """The run ended: `reports` when it ran, `error` (one sentence) when it could not."""
+
+        def __init__(self, reports: list[RunReport], error: str) -> None:
+            super().__init__()
+            self.reports = reports
+            self.error = error
+
+    def __init__(self, ctx: AppContext, names: list[str] | None = None,
+                 dry_run: bool = False) -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self.ctx = ctx
+        self.names = names
+        self.dry_run = dry_run
+        self.running = False
+        self.cancelling = False
+        self.reports: list[RunReport] = []
+        self.error = ""
+        self._state = RunState()
+        self._shown_version = -1
+        self._lock = threading.Lock()
+        self._shared = RunState()
+        self._cancel: threading.Event | None = None
+        self._changes: list[Change] = []
+        self._show_changes = False
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="title")
+        yield Static("", id="status")
+        yield Static("", id="bar")
+        yield GridTable(self._count_columns(), self._count_cell, self._count_role,
+                        cursor_type="row", id="counts")
+        yield GridTable(self._change_columns(), self._change_cell, cursor_type="row",
+                        id="changes")
+        yield Static("", id="summary")
+        yield KeyBar()
+
+    @staticmethod
+    def _count_columns() -> list[GridColumn]:
+        return [GridColumn("name", tr(TEXT, "col_name"), 16, flex=True),
+                *(GridColumn(key, tr(TEXT, f"col_{key}"), 7) for key in COUNT_KEYS)]
+
+    @staticmethod
+    def _change_columns() -> list[GridColumn]:
+        return [GridColumn("actor", tr(TEXT, "col_actor"), 8),
+                GridColumn("key", tr(TEXT, "col_key"), 10),
+                GridColumn("crm", tr(TEXT, "col_crm"), 5),
+                GridColumn("field", tr(TEXT, "col_field"), 12),
+                GridColumn("dir", tr(TEXT, "col_dir"), 5),
+                GridColumn("old", tr(TEXT, "col_old"), 10, flex=True),
+                GridColumn("new", tr(TEXT, "col_new"), 10, flex=True)]
+
+    def on_mount(self) -> None:
+        for grid in self.query(GridTable):
+            relabel(grid, "activate", show=False)
+        self.query_one("#changes", GridTable).display = False
+        self.query_one("#counts", GridTable).focus()
+        self.set_interval(1 / UPDATES_PER_SECOND, self._pick_up_progress)
+        self.start()
+
+    # ---- running -------------------------------------------------------------------------
+
+    def start(self, dry_run: bool | None = None) -> None:
+        """Start a run (again), real or dry."""
+        if self.running:
+            return
+        if dry_run is not None:
+            self.dry_run = dry_run
+        self.running = True
+        self.cancelling = False
+        self.reports = []
+        self.error = ""
+        self._changes = []
+        self._show_changes = False
+        self._cancel = threading.Event()
+        self._state = RunState()
+        with self._lock:
+            self._shared = RunState()
+        self._shown_version = -1
+        self.query_one("#title", Static).update(tr(TEXT, "title_dry" if self.dry_run
+                                                   else "title"))
+        self._set_status(tr(TEXT, "starting"))
+        self.query_one("#summary", Static).update("")
+        self._show_table()
+        self._paint()
+        self.refresh_bindings()
+        self._run_worker(self._cancel, self.dry_run)
+
+    @work(thread=True, exclusive=True, group="sync-run", exit_on_error=False)
+    def _run_worker(self, cancel: threading.Event, dry_run: bool) -> None:
+        from erp_tui.errors import ErpTuiError
+        from erp_tui.runner import RunOptions, run_sync
+
+        units = planned_units(self.ctx, self.names)
+        with self._lock:
+            for connection, actor in units:
+                self._shared.ensure(connection, actor)
+            self._shared.total_units = len(units)
+            self._shared.version += 1
+            planned = self._shared.copy()
+        self.post_message(self.RunProgress(planned))
+        last_post = [0.0]
+
+        def progress(event: ProgressEvent) -> None:
+            with self._lock:
+                self._take(event)
+                snapshot = self._shared.copy()
+            now = time.monotonic()
+            if now - last_post[0] >= 1 / UPDATES_PER_SECOND:
+                last_post[0] = now
+                self.post_message(self.RunProgress(snapshot))
+
+        reports: list[RunReport] = []
+        error = ""
+        try:
+            reports = run_sync(self.ctx, self.names,
+                               RunOptions(dry_run=dry_run, cancel=cancel, progress=progress))
+        except ErpTuiError as exc:
+            error = tr(TEXT, "failed", message=str(exc))
+        except Exception as exc:  # never a traceback in the UI
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+        self.post_message(self.RunFinished(reports, error))
+
+    def _take(self, event: ProgressEvent) -> None:
+        """Fold one runner event into the shared snapshot (under the lock)."""
+        state = self._shared
+        state.ensure(event.connection, event.actor_type)
+        key = (event.connection, event.actor_type)
+        if (state.connection, state.actor) != key:
+            if state.connection:
+                state.done_units += 1
+            state.fraction = 0.0
+        state.connection, state.actor, state.phase = key[0], key[1], event.phase
+        if event.fraction is not None:
+            state.fraction = max(state.fraction, event.fraction)
+        state.counts[key] = _copy(event.counts)
+        state.total(event.connection)
+        state.version += 1
+
+    def _pick_up_progress(self) -> None:
+        """The trailing edge of the throttle: show the newest snapshot if not shown yet."""
+        if not self.running:
+            return
+        with self._lock:
+            if self._shared.version == self._shown_version:
+                return
+            snapshot = self._shared.copy()
+        self._apply(snapshot)
+
+    @on(RunProgress)
+    def _progress(self, event: RunProgress) -> None:
+        if self.running and event.state.version > self._shown_version:
+            self._apply(event.state)
+
+    def _apply(self, state: RunState) -> None:
+        self._state = state
+        self._shown_version = state.version
+        if not self.cancelling and state.connection:
+            self._set_status(tr(TEXT, "running_dry" if self.dry_run else "running",
+                                connection=state.connection, actor=state.actor,
+                                phase=state.phase))
+        self._paint()
+
+    @on(RunFinished)
+    def _finished(self, event: RunFinished) -> None:
+        self.running = False
+        self.reports = event.reports
+        self.error = event.error
+        state = self._state
+        for report in event.reports:
+            state.ensure(report.connection, "")
+            for actor, counts in report.actors.items():
+                state.ensure(report.connection, actor)
+                state.counts[(report.connection, actor)] = _copy(counts)
+            state.counts[(report.connection, "")] = _copy(report.counts)
+            self._changes.extend(report.changes)
+        state.connection = state.actor = ""
+        cancelled = any(r.status == "cancelled" for r in event.reports) or (
+            self._cancel is not None and self._cancel.is_set())
+        if not event.error and not cancelled:
+            state.done_units, state.fraction = state.total_units or 1, 0.0
+            state.total_units = state.total_units or 1
+        if event.error:
+            self._set_status(event.error)
+        elif cancelled:
+            self._set_status(tr(TEXT, "cancelled"))
+        elif self.dry_run:
+            self._set_status(tr(TEXT, "finished_dry", count=sum(
+                len(r.changes) for r in event.reports)))
+            self._show_changes = True
+        else:
+            errors = sum(r.counts.errors for r in event.reports)
+            self._set_status(tr(TEXT, "finished_errors", errors=errors) if errors
+                             else tr(TEXT, "finished"))
+        self.cancelling = False
+        self._paint()
+        self._show_table()
+        self._show_summary()
+        self.refresh_bindings()
+
+    # ---- painting ------------------------------------------------------------------------
+
+    def _set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def _paint(self) -> None:
+        state = self._state
+        done = min(state.done_units, state.total_units)
+        text = progress_bar(state.overall)
+        if state.total_units:
+            text += "  " + tr(TEXT, "actors", done=done, total=state.total_units)
+        self.query_one("#bar", Static).update(text)
+        grid = self.query_one("#counts", GridTable)
+        if grid.row_count != len(state.rows):
+            grid.set_data(len(state.rows), cursor_row=grid.cursor_row)
+        else:
+            grid.refresh()
+
+    def _count_cell(self, row: int, column: int) -> tuple[str, str]:
+        rows = self._state.rows
+        if row >= len(rows):
+            return "", ""
+        connection, actor = rows[row]
+        if column == 0:
+            return (f"  {actor}" if actor else connection), ""
+        counts = self._state.counts.get((connection, actor), {})
+        key = COUNT_KEYS[column - 1]
+        value = counts.get(key, 0)
+        role = "error" if key == "errors" and value else ("mark" if key == "conflicts"
+                                                          and value else "")
+        return f"{value:,}".rjust(7), role
+
+    def _count_role(self, row: int) -> str:
+        rows = self._state.rows
+        if row < len(rows) and not rows[row][1]:
+            return "selected"
+        return ""
+
+    def _change_cell(self, row: int, column: int) -> tuple[str, str]:
+        if row >= len(self._changes):
+            return "", ""
+        change = self._changes[row]
+        if column == 0:
+            return change.actor_type, ""
+        if column == 1:
+            return change.erp_key, ""
+        if column == 2:
+            return (str(change.crm_id) if change.crm_id else tr(TEXT, "new_record")), "dim"
+        if column == 3:
+            return change.field, ("error" if change.field == "!" else "")
+        if column == 4:
+            return change.direction, ""
+        if column == 5:
+            return change.old or "", "dim"
+        return (change.new or ""), ("mark" if change.conflict else "")
+
+    def _show_table(self) -> None:
+        counts = self.query_one("#counts", GridTable)
+        changes = self.query_one("#changes", GridTable)
+        counts.display = not self._show_changes
+        changes.display = self._show_changes
+        if self._show_changes:
+            changes.set_data(len(self._changes))
+            changes.focus()
+        else:
+            counts.focus()
+
+    def _show_summary(self) -> None:
+        lines = []
+        for report in self.reports:
+            status = tr(TEXT, "status_dry") if report.dry_run else tr(
+                TEXT, f"status_{report.status}") if report.status in (
+                "finished", "cancelled", "running") else report.status
+            lines.append(tr(TEXT, "summary", connection=report.connection, status=status,
+                            **report.counts.as_dict()))
+        if self._show_changes:
+            if not self._changes:
+                lines.append(tr(TEXT, "no_changes"))
+            elif any(len(r.changes) < sum(r.counts.as_dict().values()) and len(r.changes)
+                     >= 10_000 for r in self.reports):
+                lines.append(tr(TEXT, "more_changes", kept=len(self._changes)))
+        self.query_one("#summary", Static).update("\n".join(lines))
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":
+            return self.running
+        if action == "close":
+            return not self.running
+        if action in ("log", "sync_again", "dry_run"):
+            return None if self.running else True
+        if action == "toggle_changes":
+            return not self.running and self.dry_run and bool(self.reports)
+        return True
+
+    def action_cancel(self) -> None:
+        if self.running and self._cancel is not None and not self.cancelling:
+            self.cancelling = True
+            self._cancel.set()
+            self._set_status(tr(TEXT, "cancelling"))
+
+    def action_close(self) -> None:
+        if not self.running:
+            self.dismiss(None)
+
+    def action_log(self) -> None:
+        from erp_tui.screens.log_screen import SyncLogScreen
+
+        names = {r.connection for r in self.reports}
+        name = names.pop() if len(names) == 1 else None
+        self.app.push_screen(SyncLogScreen(self.ctx, name))
+
+    def action_sync_again(self) -> None:
+        self.start(dry_run=False)
+
+    def action_dry_run(self) -> None:
+        self.start(dry_run=True)
+
+    def action_toggle_changes(self) -> None:
+        self._show_changes = not self._show_changes
+        self._show_table()
+        self._show_summary()
+
+    def status_text(self) -> str:
+        """The status line as shown (for tests)."""
+        return str(self.query_one("#status", Static).render())
+
+    def counts_of(self, connection: str, actor: str = "") -> dict[str, Any]:
+        """The counts shown for a connection (or one of its actor types)."""
+        return dict(self._state.counts.get((connection, actor), {}))
