@@ -18,6 +18,7 @@ Without --data-dir the demo is created once in a temporary directory (`erp-tui d
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
@@ -88,10 +89,8 @@ def one_run(argv: list[str], env: dict[str, str], timeout: float = 30.0
             if done:
                 break
             if select.select([fd], [], [], 0.05)[0]:
-                try:
+                with contextlib.suppress(OSError):
                     os.read(fd, 1 << 16)  # keep the pty drained so the child can exit
-                except OSError:
-                    pass
         else:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
@@ -120,7 +119,7 @@ def main() -> int:
         argv = [command, "--data-dir", data_dir, "--lang", "en"]
         one_run(argv, env)  # warm the OS file cache
         runs = [one_run(argv, env) for _ in range(args.runs)]
-    print("command:", " ".join(argv[:1] + ["--data-dir", "DIR", "--lang", "en"]),
+    print("command:", " ".join([*argv[:1], "--data-dir", "DIR", "--lang", "en"]),
           "(on an 80x24 pty)")
     print("first paint:", " ".join(f"{first:.3f}" for first, _ in runs))
     print("rows shown: ", " ".join(f"{shown:.3f}" for _, shown in runs))

@@ -19,6 +19,7 @@ from textual.worker import get_current_worker
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -146,7 +147,8 @@ class ActivationProblemsScreen(Dialog[bool]):
         options = self.query_one(OptionList)
         options.clear_options()
         for index, problem in enumerate(self.problems, start=1):
-            options.add_option(Option(Text(f"✗ {index}. {problem.message}"), id=str(index - 1)))
+            text = Text(f"✗ {index}. {engine_text(problem.message)}")
+            options.add_option(Option(text, id=str(index - 1)))
         if self.problems:
             options.highlighted = 0
         self._show_where()

@@ -27,6 +27,7 @@ from erp_tui.context import AppContext
 from erp_tui.contract import FieldInfo, FieldType
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import localize_bindings
@@ -391,9 +392,9 @@ class ConnectionDialog(Dialog[bool]):
         if self._load_error:
             return [self._load_error]
         try:
-            return draft_problems(self.ctx, draft, self._tested)
+            return [engine_text(p) for p in draft_problems(self.ctx, draft, self._tested)]
         except ErpTuiError as exc:
-            return [str(exc)]
+            return [engine_text(str(exc))]
 
     def _update_state(self) -> None:
         self._problems = self.problems()
@@ -524,9 +525,9 @@ class ConnectionDialog(Dialog[bool]):
         try:
             connection_id = save_draft(self.ctx, draft, tested)
         except ValidationFailed as exc:
-            error = "; ".join(p.message for p in exc.problems) or exc.summary
+            error = "; ".join(engine_text(p.message) for p in exc.problems) or exc.summary
         except ErpTuiError as exc:
-            error = str(exc)
+            error = engine_text(str(exc))
         except Exception as exc:  # never a traceback in the UI
             error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
         self.post_message(self.SaveDone(connection_id, error))

@@ -25,6 +25,7 @@ from textual.worker import get_current_worker
 
 from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -500,7 +501,7 @@ class ConnectionsScreen(Screen[None]):
         try:
             deactivate(self.ctx, row.id)
         except ErpTuiError as exc:
-            self._say(tr(TEXT, "error", message=str(exc)))
+            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
             return False
         self.reload(row.id)
         self._say(tr(TEXT, "deactivated", name=row.name))
@@ -547,7 +548,7 @@ class ConnectionsScreen(Screen[None]):
             try:
                 delete_connection(self.ctx, row.id)
             except ErpTuiError as exc:
-                self._say(tr(TEXT, "error", message=str(exc)))
+                self._say(tr(TEXT, "error", message=engine_text(str(exc))))
                 return
             self.reload()
             self._say(tr(TEXT, "deleted", name=row.name))
@@ -625,7 +626,7 @@ class ConnectionsScreen(Screen[None]):
         except ValidationFailed as exc:
             problems = list(exc.problems) or [Problem(exc.summary)]
         except ErpTuiError as exc:
-            error = str(exc)
+            error = engine_text(str(exc))
         except Exception as exc:  # never a traceback in the UI
             error = f"{type(exc).__name__}: {exc}"
         if not get_current_worker().is_cancelled:

@@ -20,6 +20,7 @@ from erp_tui.contract import FieldType
 from erp_tui.errors import ErpTuiError, StaleEditError
 from erp_tui.rules import DefaultSpec, ErpFieldView
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.dialog_kit import (
     ConfirmDialog,
@@ -470,7 +471,7 @@ class DefaultEditDialog(Dialog[str | None]):
         """Why OK is disabled (empty when the default can be saved)."""
         if self.field is None:
             return [tr(TEXT, "no_field")]
-        return check_default(self.tab, self.spec())
+        return [engine_text(p) for p in check_default(self.tab, self.spec())]
 
     def _validate(self) -> None:
         problems = self.problems()

@@ -21,6 +21,7 @@ from erp_tui.crm_catalog import CrmField, entity_label
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
 from erp_tui.rules import Direction, DirectionCell, show_on_tab_warning
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import language, tr
 from erp_tui.screens.widgets.dialog_kit import (
     ConfirmDialog,
@@ -385,7 +386,7 @@ class MappingsDialog(Dialog[bool]):
             names = tr(TEXT, "dir_names").split("|")
             name = names[column - COL_TO_CRM]
             if not cell.enabled:
-                return tr(TEXT, "dir_disabled", reason=cell.reason), "error"
+                return tr(TEXT, "dir_disabled", reason=engine_text(cell.reason)), "error"
             state = tr(TEXT, "dir_selected" if row.direction is cell.direction
                        else "dir_enabled")
             return tr(TEXT, "dir_status", name=name, state=state), ""
@@ -430,7 +431,7 @@ class MappingsDialog(Dialog[bool]):
         grid = self.query_one("#fields", GridTable)
         cell = self._row_cells(grid.cursor_row)[list(Direction).index(direction)]
         if not cell.enabled and row.direction is not direction:
-            self._changed(tr(TEXT, "dir_disabled", reason=cell.reason))
+            self._changed(tr(TEXT, "dir_disabled", reason=engine_text(cell.reason)))
             return
         refusal = toggle_direction(tab, row, direction)
         self._after_direction(refusal)

@@ -45,12 +45,15 @@ TEXT = {
 
 def error_message(error: BaseException) -> str:
     """The sentence(s) to show for an engine error (never a traceback)."""
+    from erp_tui.screens.engine_text import engine_text
+
     if isinstance(error, StaleEditError):
-        return f"{error}\n{tr(TEXT, 'stale')}"
+        return f"{engine_text(str(error))}\n{tr(TEXT, 'stale')}"
     if isinstance(error, ValidationFailed):
-        return str(error)
+        lines = [error.summary, *(f"- {engine_text(p.message)}" for p in error.problems)]
+        return "\n".join(lines)
     if isinstance(error, ErpTuiError):
-        return str(error)
+        return engine_text(str(error))
     return f"{type(error).__name__}: {error}"
 
 
