@@ -12,7 +12,7 @@ the rows appear when it posts `ContextOpened`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -94,7 +94,7 @@ class ErpTuiApp(App[int]):
         localize_bindings(self, TEXT)
         self.sub_title = tr(TEXT, "sub_title")
 
-    def _connections_screen(self) -> Screen[object]:
+    def _connections_screen(self) -> Screen[Any]:
         from erp_tui.screens.connections import ConnectionsScreen
 
         return ConnectionsScreen(self.ctx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import suppress
 from functools import partial
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.command import CommandPalette
@@ -22,7 +23,7 @@ TEXT = {
 _SKIP_ACTIONS = {"command_palette", "app.command_palette"}
 
 
-def screen_commands(app: App[object], screen: Screen[object]) -> Iterable[SystemCommand]:
+def screen_commands(app: App[Any], screen: Screen[Any]) -> Iterable[SystemCommand]:
     """A palette command for every enabled binding of `screen` that has a description."""
     seen: set[str] = set()
     for key, active in screen.active_bindings.items():

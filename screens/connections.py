@@ -203,30 +203,32 @@ def test_mark(ok: bool | None) -> str:
 def open_dialog(ctx: AppContext, which: str, connection_id: int | None = None,
                 **focus: Any) -> Screen[Any]:
     """The dialog `which` for a connection, imported lazily (ImportError if not installed)."""
+    if which == "priority":
+        from erp_tui.screens.priority_dialog import SyncPriorityDialog
+
+        return SyncPriorityDialog(ctx)
+    if connection_id is None:
+        raise ValueError(f"dialog {which!r} needs a connection")
     if which == "configure":
         from erp_tui.screens.connection_dialog import ConnectionDialog
 
         return ConnectionDialog(ctx, connection_id)
     if which == "mappings":
-        from erp_tui.screens.mappings_dialog import MappingsDialog  # type: ignore[import-not-found,unused-ignore]
+        from erp_tui.screens.mappings_dialog import MappingsDialog
 
-        return MappingsDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+        return MappingsDialog(ctx, connection_id, **focus)
     if which == "list_mapping":
-        from erp_tui.screens.list_mapping_dialog import ListMappingDialog  # type: ignore[import-not-found,unused-ignore]
+        from erp_tui.screens.list_mapping_dialog import ListMappingDialog
 
-        return ListMappingDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+        return ListMappingDialog(ctx, connection_id, **focus)
     if which == "defaults":
-        from erp_tui.screens.defaults_dialog import DefaultsDialog  # type: ignore[import-not-found,unused-ignore]
+        from erp_tui.screens.defaults_dialog import DefaultsDialog
 
-        return DefaultsDialog(ctx, connection_id, **focus)  # type: ignore[no-any-return,unused-ignore]
+        return DefaultsDialog(ctx, connection_id, **focus)
     if which == "rank":
-        from erp_tui.screens.rank_dialog import RankFieldsDialog  # type: ignore[import-not-found,unused-ignore]
+        from erp_tui.screens.rank_dialog import RankFieldsDialog
 
-        return RankFieldsDialog(ctx, connection_id)  # type: ignore[no-any-return,unused-ignore]
-    if which == "priority":
-        from erp_tui.screens.priority_dialog import SyncPriorityDialog  # type: ignore[import-not-found,unused-ignore]
-
-        return SyncPriorityDialog(ctx)  # type: ignore[no-any-return,unused-ignore]
+        return RankFieldsDialog(ctx, connection_id)
     raise ValueError(f"unknown dialog {which!r}")
 
 
