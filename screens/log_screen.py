@@ -73,6 +73,8 @@ TEXT = {
         "change_detail": "Row {row} of {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
         "created_record": "record created",
         "no_changes": "This run changed no fields.",
+        "only_created": "This run changed no fields; it created {created:,} records (their "
+                        "links carry the run).",
         "errors_head": "{count} open error(s), {marked} marked.",
         "no_errors": "✓ No open errors.",
         "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
@@ -135,6 +137,8 @@ TEXT = {
         "change_detail": "Rij {row} van {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
         "created_record": "record gemaakt",
         "no_changes": "Deze run heeft geen velden gewijzigd.",
+        "only_created": "Deze run heeft geen velden gewijzigd; er zijn {created:,} records "
+                        "aangemaakt.",
         "errors_head": "{count} openstaande fout(en), {marked} gemarkeerd.",
         "no_errors": "✓ Geen openstaande fouten.",
         "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
@@ -453,7 +457,10 @@ class SyncLogScreen(Screen[None]):
                 text = tr(TEXT, "changes_head", id=self.changes.run_id,
                           count=f"{self.changes.count:,}")
             else:
-                text = tr(TEXT, "no_changes")
+                created = next((r.created for r in self.runs
+                                if r.id == self.changes.run_id), 0)
+                text = (tr(TEXT, "only_created", created=created) if created
+                        else tr(TEXT, "no_changes"))
         else:
             text = (tr(TEXT, "errors_head", count=len(self.errors), marked=len(self.marked))
                     if self.errors else tr(TEXT, "no_errors"))
