@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import ParamSpec, TypeVar
 
-from erp_tui.contract import Result
+from erp_tui.contract import FieldInfo, Result
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=Result)
@@ -62,3 +63,36 @@ def guarded(result_cls: type[R], *, who: str,
         return guarded_method
 
     return wrap
+
+
+TRUE_TEXTS = frozenset({"1", "true", "yes", "on", "y", "t"})
+FALSE_TEXTS = frozenset({"", "0", "false", "no", "off", "n", "f"})
+
+
+def as_bool(value: object, label: str, true_texts: frozenset[str] = TRUE_TEXTS) -> bool:
+    """A checkbox config value as a bool; a Refusal naming `label` when it is neither."""
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return False
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in true_texts | FALSE_TEXTS:
+        return value.strip().lower() in true_texts
+    raise Refusal(f"{label} must be on or off.", "config")
+
+
+def as_date(value: object) -> date:
+    """A date from a date, a datetime or an ISO 'YYYY-MM-DD' text; ValueError otherwise."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value.strip())
+    raise ValueError(f"not a date: {value!r}")
+
+
+def describe(field: FieldInfo) -> str:
+    """How a field is named in messages: label and key."""
+    return f"{field.label} ({field.key})"

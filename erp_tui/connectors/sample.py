@@ -23,13 +23,16 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from erp_tui.connectors import sample_data as sd
 from erp_tui.connectors.base import Refusal as _Refusal
+from erp_tui.connectors.base import as_bool as _as_bool
+from erp_tui.connectors.base import as_date as _as_date
+from erp_tui.connectors.base import describe as _describe
 from erp_tui.connectors.base import guarded
 from erp_tui.contract import (
     Actor,
@@ -63,8 +66,6 @@ _P = ParamSpec("_P")
 _R = TypeVar("_R", bound=Result)
 
 _ENVIRONMENTS = {"production": "Production", "test": "Test"}
-_TRUE_TEXTS = {"1", "true", "yes", "on", "y", "t"}
-_FALSE_TEXTS = {"", "0", "false", "no", "off", "n", "f"}
 
 
 def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
@@ -84,29 +85,6 @@ class _Config:
     page_size: int
     read_only: bool
     sync_from: date | None
-
-
-def _as_bool(value: Any, label: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if value is None:
-        return False
-    if isinstance(value, str) and value.strip().lower() in _TRUE_TEXTS | _FALSE_TEXTS:
-        return value.strip().lower() in _TRUE_TEXTS
-    raise _Refusal(f"{label} must be on or off.", "config")
-
-
-def _as_date(value: Any) -> date:
-    """A date from a date, a datetime or an ISO 'YYYY-MM-DD' text; ValueError otherwise."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        return date.fromisoformat(value.strip())
-    raise ValueError(f"not a date: {value!r}")
 
 
 def _parse_config(values: Mapping[str, Any]) -> _Config:
@@ -207,10 +185,6 @@ def _column_converter(field: FieldInfo) -> Callable[[Any], Any] | None:
     if field.type is FieldType.DOUBLE:
         return lambda v: None if v is None else float(v)
     return None
-
-
-def _describe(field: FieldInfo) -> str:
-    return f"{field.label} ({field.key})"
 
 
 def _check_value(field: FieldInfo, value: Any, list_keys: Mapping[str, set[str]]) -> Any:

@@ -43,8 +43,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
+from erp_tui.connectors.base import TRUE_TEXTS, as_bool, guarded
 from erp_tui.connectors.base import Refusal as _Refusal
-from erp_tui.connectors.base import guarded
 from erp_tui.contract import (
     Actor,
     ActorPage,
@@ -90,8 +90,7 @@ _SPECIAL = {c.casefold() for c in (ID_COLUMN, STAMP_COLUMN, PARENT_TYPE_COLUMN,
 
 _STAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_TRUE_TEXTS = {"1", "true", "yes", "on", "y", "t", "x"}
-_FALSE_TEXTS = {"", "0", "false", "no", "off", "n", "f"}
+_TRUE_TEXTS = TRUE_TEXTS | {"x"}  # a cell ticked with an x
 _TYPE_NAMES = {t.value: t for t in (FieldType.TEXT, FieldType.INTEGER, FieldType.DOUBLE,
                                     FieldType.CHECKBOX, FieldType.DATE, FieldType.DATETIME)}
 
@@ -149,18 +148,6 @@ class _Config:
     lists: dict[tuple[str, str], str]
     overrides: dict[tuple[str, str], FieldType]
     read_only: bool
-
-
-def _as_bool(value: Any, label: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if value is None:
-        return False
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in _TRUE_TEXTS | _FALSE_TEXTS:
-        return value.strip().lower() in _TRUE_TEXTS
-    raise _Refusal(f"{label} must be on or off.", "config")
 
 
 def _pairs(text: Any, label: str, example: str) -> dict[tuple[str, str], str]:
@@ -267,6 +254,10 @@ def _to_type(ftype: FieldType, value: Any) -> Value:
             return datetime(value.year, value.month, value.day)
         return datetime.fromisoformat(str(value).strip())
     raise ValueError
+
+
+def _as_bool(value: Any, label: str) -> bool:
+    return as_bool(value, label, _TRUE_TEXTS)
 
 
 def _describe(info: FieldInfo) -> str:

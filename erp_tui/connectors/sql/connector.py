@@ -34,8 +34,11 @@ from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
+from erp_tui.connectors.base import TRUE_TEXTS, guarded
 from erp_tui.connectors.base import Refusal as _Refusal
-from erp_tui.connectors.base import guarded
+from erp_tui.connectors.base import as_bool as _as_bool
+from erp_tui.connectors.base import as_date as _as_date
+from erp_tui.connectors.base import describe as _describe
 from erp_tui.connectors.sql.changes import ChangeStore, fingerprint, format_stamp, parse_stamp
 from erp_tui.connectors.sql.descriptor import (
     ActorSpec,
@@ -75,8 +78,6 @@ _SCAN_BATCH = 5000
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R", bound=Result)
-_TRUE_TEXTS = {"1", "true", "yes", "on", "y", "t"}
-_FALSE_TEXTS = {"", "0", "false", "no", "off", "n", "f"}
 _ESCAPE = "!"
 
 
@@ -108,18 +109,6 @@ class _Config:
     @property
     def safe_url(self) -> str:
         return self.url.render_as_string(hide_password=True)
-
-
-def _as_bool(value: Any, label: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int) and value in (0, 1):
-        return bool(value)
-    if value is None:
-        return False
-    if isinstance(value, str) and value.strip().lower() in _TRUE_TEXTS | _FALSE_TEXTS:
-        return value.strip().lower() in _TRUE_TEXTS
-    raise _Refusal(f"{label} must be on or off.", "config")
 
 
 def _parse_config(values: Mapping[str, Any]) -> _Config:
@@ -293,7 +282,7 @@ def _default_of(info: FieldInfo) -> Any:
     """A field's default (text in the descriptor) as a contract value."""
     text = info.default
     if info.type is FieldType.CHECKBOX:
-        return text.strip().lower() in _TRUE_TEXTS
+        return text.strip().lower() in TRUE_TEXTS
     if info.type is FieldType.INTEGER:
         return int(text)
     if info.type is FieldType.DOUBLE:
@@ -304,10 +293,6 @@ def _default_of(info: FieldInfo) -> Any:
 def _like_escape(text: str) -> str:
     return (text.replace(_ESCAPE, _ESCAPE * 2).replace("%", _ESCAPE + "%")
             .replace("_", _ESCAPE + "_"))
-
-
-def _describe(info: FieldInfo) -> str:
-    return f"{info.label} ({info.key})"
 
 
 # ---- the bound connection --------------------------------------------------------------------
@@ -526,16 +511,6 @@ _OPS_BY_TYPE = {
     FieldType.DATETIME: _DATE_OPS,
 }
 _TEXTUAL = (FieldType.TEXT, FieldType.PASSWORD, FieldType.LABEL)
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        return date.fromisoformat(value.strip())
-    raise ValueError(f"not a date: {value!r}")
 
 
 def _as_datetime(value: Any) -> datetime:
