@@ -22,6 +22,7 @@ from textual.screen import Screen
 
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import guess_language, set_language, tr
+from erp_tui.screens.widgets.safe_option_list import guard_option_list_paging
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
@@ -40,6 +41,9 @@ TEXT = {
         "sub_title": "Synchroniseren",
     },
 }
+
+
+guard_option_list_paging()
 
 
 class ErpTuiApp(App[int]):
