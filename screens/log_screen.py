@@ -175,11 +175,6 @@ def stamp(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 @dataclass(frozen=True)
 class ChangeRow:
     id: int
@@ -203,33 +198,14 @@ class ChangePages:
     """
 
     def __init__(self, ctx: AppContext, run_id: int, text: str = "") -> None:
-        from sqlalchemy import func, or_, select
-
-        from erp_tui.model import ChangeLog
+        from erp_tui.runner.service import count_changes
 
         self.ctx = ctx
         self.run_id = run_id
         self.text = text
-        table = ChangeLog.__table__  # type: ignore[attr-defined]
-        self._t = table
-        self._columns = [table.c.id, table.c.actor_type, table.c.erp_key, table.c.crm_id,
-                         table.c.field, table.c.direction, table.c.old_value,
-                         table.c.new_value, table.c.conflict]
-        self._where = [table.c.run_id == run_id]
-        if text:
-            pattern = _like(text)
-            self._where.append(or_(table.c.field.like(pattern, escape="\\"),
-                                   table.c.erp_key.like(pattern, escape="\\")))
         self._pages: OrderedDict[int, list[ChangeRow]] = OrderedDict()
-        from erp_tui.runner.service import count_changes
-
-        if text:
-            with ctx.engine.connect() as conn:
-                self.count = int(conn.execute(select(func.count()).select_from(table)
-                                              .where(*self._where)).scalar_one())
-        else:
-            self.count = count_changes(ctx, run_id)
-        self.total = self.count if not text else count_changes(ctx, run_id)
+        self.total = count_changes(ctx, run_id)
+        self.count = count_changes(ctx, run_id, text) if text else self.total
 
     def row(self, index: int) -> ChangeRow | None:
         """The change at `index` (0-based), reading its page when needed."""
@@ -244,29 +220,23 @@ class ChangePages:
         return page[at] if at < len(page) else None
 
     def _load(self, number: int) -> list[ChangeRow]:
-        from sqlalchemy import select
+        from erp_tui.runner.service import run_changes
 
-        t = self._t
         size = min(PAGE, self.count - number * PAGE)
-        query = select(*self._columns).where(*self._where)
         before, after = self._pages.get(number - 1), self._pages.get(number + 1)
         if before:
-            query = query.where(t.c.id > before[-1].id).order_by(t.c.id).limit(size)
-            backwards = False
+            found = run_changes(self.ctx, self.run_id, limit=size, text=self.text,
+                                after_id=before[-1].id)
         elif after:
-            query = query.where(t.c.id < after[0].id).order_by(t.c.id.desc()).limit(size)
-            backwards = True
+            found = run_changes(self.ctx, self.run_id, limit=size, text=self.text,
+                                before_id=after[0].id, newest_first=True)[::-1]
         elif number * PAGE <= self.count // 2:
-            query = query.order_by(t.c.id).offset(number * PAGE).limit(size)
-            backwards = False
+            found = run_changes(self.ctx, self.run_id, number * PAGE, size, text=self.text)
         else:
-            query = query.order_by(t.c.id.desc()).offset(
-                self.count - number * PAGE - size).limit(size)
-            backwards = True
-        with self.ctx.engine.connect() as conn:
-            rows = [ChangeRow(*r) for r in conn.execute(query)]
-        if backwards:
-            rows.reverse()
+            found = run_changes(self.ctx, self.run_id, self.count - number * PAGE - size,
+                                size, text=self.text, newest_first=True)[::-1]
+        rows = [ChangeRow(c.id or 0, c.actor_type, c.erp_key, c.crm_id, c.field, c.direction,
+                          c.old_value, c.new_value, c.conflict) for c in found]
         self._pages[number] = rows
         while len(self._pages) > CACHED_PAGES:
             self._pages.popitem(last=False)

@@ -192,18 +192,10 @@ class RunState:
 def planned_units(ctx: AppContext, names: list[str] | None) -> list[tuple[str, str]]:
     """(connection, actor type) the run will go through, in order (best effort: [] when the
     plan cannot be read; the runner then reports its own problem)."""
+    from erp_tui.runner.service import planned_actors
+
     try:
-        from sqlmodel import select
-
-        from erp_tui.model import Connection
-        from erp_tui.runner.plan import actor_plans
-
-        with ctx.session() as session:
-            connections = sorted((c for c in session.exec(select(Connection))
-                                  if c.active and (not names or c.name in names)),
-                                 key=lambda c: c.priority)
-            return [(c.name, p.actor_type) for c in connections
-                    for p in actor_plans(session, c)]
+        return planned_actors(ctx, names)
     except Exception:
         return []
 

@@ -184,6 +184,9 @@ class ActorSync:
         # the initial sync then skips looking links up (a duplicate key, e.g. an actor changed
         # during the run, makes the batch fail and be planned again with lookups).
         self._fresh = False
+        # Counts already added to the run record, and counts before the page being applied.
+        self._saved_counts = Counts()
+        self._counts_before_page = Counts()
 
     # ---- state -------------------------------------------------------------------------------
 
@@ -810,8 +813,8 @@ class ActorSync:
 
     def _delta(self) -> dict[str, int]:
         now = self.counts.as_dict()
-        before = getattr(self, "_saved_counts", dict.fromkeys(now, 0))
-        self._saved_counts = now
+        before = self._saved_counts.as_dict()
+        self._saved_counts = Counts(**now)
         return {k: now[k] - before[k] for k in now if now[k] != before[k]}
 
     # ---- log and errors ----------------------------------------------------------------------

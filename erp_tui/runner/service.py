@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlmodel import col
 from sqlmodel import select as sm_select
 
@@ -258,20 +258,50 @@ def recent_runs(ctx: AppContext, name: str | None = None, limit: int = 20) -> li
         return list(session.exec(query))
 
 
-def run_changes(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100
-                ) -> list[ChangeLog]:
-    """Field changes of one run, in order, one page at a time."""
+def _change_filter(run_id: int, text: str) -> list[Any]:
+    table = ChangeLog.__table__  # type: ignore[attr-defined]
+    where = [table.c.run_id == run_id]
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        where.append(or_(table.c.field.like(pattern, escape="\\"),
+                         table.c.erp_key.like(pattern, escape="\\")))
+    return where
+
+
+def run_changes(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100, *,
+                text: str = "", after_id: int | None = None, before_id: int | None = None,
+                newest_first: bool = False) -> list[ChangeLog]:
+    """Field changes of one run, one page at a time, oldest first (or newest first).
+
+    `text` keeps changes whose field or ERP key contains it; `after_id`/`before_id` page by
+    key from a neighbouring page (fast anywhere in a million changes), `offset` from an end.
+    """
+    table = ChangeLog.__table__  # type: ignore[attr-defined]
+    query = sm_select(ChangeLog).where(*_change_filter(run_id, text))
+    if after_id is not None:
+        query = query.where(table.c.id > after_id)
+    if before_id is not None:
+        query = query.where(table.c.id < before_id)
+    order = col(ChangeLog.id).desc() if newest_first else col(ChangeLog.id)
     with ctx.session() as session:
-        return list(session.exec(sm_select(ChangeLog).where(ChangeLog.run_id == run_id)
-                                 .order_by(col(ChangeLog.id)).offset(offset).limit(limit)))
+        return list(session.exec(query.order_by(order).offset(offset).limit(limit)))
 
 
-def count_changes(ctx: AppContext, run_id: int) -> int:
-    """How many field changes a run logged."""
+def count_changes(ctx: AppContext, run_id: int, text: str = "") -> int:
+    """How many field changes a run logged (whose field or ERP key contains `text`)."""
     with ctx.engine.connect() as conn:
         table = ChangeLog.__table__  # type: ignore[attr-defined]
         return int(conn.execute(select(func.count()).select_from(table)
-                                .where(table.c.run_id == run_id)).scalar_one())
+                                .where(*_change_filter(run_id, text))).scalar_one())
+
+
+def planned_actors(ctx: AppContext, names: list[str] | None = None) -> list[tuple[str, str]]:
+    """(connection, actor type) pairs a sync of `names` (or all) goes through, in order."""
+    connections = _connections_to_run(ctx, names)
+    with ctx.session() as session:
+        return [(c.name, plan.actor_type) for c in connections
+                for plan in actor_plans(session, c)]
 
 
 def open_errors(ctx: AppContext, name: str | None = None, limit: int = 1000
