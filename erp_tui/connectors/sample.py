@@ -385,6 +385,8 @@ class SampleConnector:
 
     kind: ClassVar[str] = "sample"
     label: ClassVar[str] = "Sample ERP (embedded SQLite)"
+    # A second instance (in the runner's page-reader process) reads the same file.
+    reads_in_worker_process: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._connections: dict[int, dict[str, Any]] = {}

@@ -1,19 +1,34 @@
-"""The connector runner: carries the configured synchronisation out (SPEC §5)."""
+"""The connector runner: carries the configured synchronisation out (SPEC §5).
+
+Names are imported on first use, so that the page-reader process (erp_tui.runner.reader)
+starts without loading the store.
+"""
 
 from __future__ import annotations
 
-from erp_tui.runner.engine import Change, Counts, ProgressEvent, RunOptions
-from erp_tui.runner.lock import AlreadyRunningError
-from erp_tui.runner.service import (
-    RunReport,
-    count_changes,
-    open_errors,
-    recent_runs,
-    resync_from_crm,
-    retry_errors,
-    run_changes,
-    run_sync,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from erp_tui.runner.engine import Change, Counts, ProgressEvent, RunOptions
+    from erp_tui.runner.lock import AlreadyRunningError
+    from erp_tui.runner.service import (
+        RunReport,
+        count_changes,
+        open_errors,
+        recent_runs,
+        resync_from_crm,
+        retry_errors,
+        run_changes,
+        run_sync,
+    )
+
+_HOMES = {
+    "Change": "engine", "Counts": "engine", "ProgressEvent": "engine", "RunOptions": "engine",
+    "AlreadyRunningError": "lock", "RunReport": "service", "count_changes": "service",
+    "open_errors": "service", "recent_runs": "service", "resync_from_crm": "service",
+    "retry_errors": "service", "run_changes": "service", "run_sync": "service",
+}
 
 __all__ = [
     "AlreadyRunningError",
@@ -30,3 +45,10 @@ __all__ = [
     "run_changes",
     "run_sync",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'erp_tui.runner' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"erp_tui.runner.{home}"), name)

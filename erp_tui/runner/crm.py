@@ -81,20 +81,6 @@ def lookup_links(conn: Connection, connection_id: int, actor_type: str, erp_keys
     return out
 
 
-def bulk_insert(conn: Connection, target: Table, columns: Sequence[str],
-                rows: Sequence[Sequence[Any]]) -> None:
-    """Insert plain tuples straight through the driver (no per-row objects or processing).
-
-    Values must already be in the driver's form: see `db_datetime` and `db_date`.
-    """
-    if not rows:
-        return
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (f"INSERT INTO {quote(target.name)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({_marks(conn, len(columns))})")
-    conn.exec_driver_sql(sql, list(rows))
-
-
 def db_datetime(conn: Connection, moment: datetime) -> Any:
     """A UTC datetime as the driver stores it for our DateTime columns."""
     if conn.dialect.name == "sqlite":

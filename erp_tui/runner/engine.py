@@ -12,10 +12,9 @@ a link's snapshot holds the last synced value of each synced field.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection as DbConnection
@@ -33,10 +32,18 @@ from erp_tui.contract import (
 )
 from erp_tui.model import ChangeLog, Link, SyncError, SyncRun, SyncState
 from erp_tui.rules import Direction
-from erp_tui.runner import crm
+from erp_tui.runner import crm, staging
 from erp_tui.runner.calls import timed_call
 from erp_tui.runner.plan import ActorPlan, FieldPlan
-from erp_tui.runner.values import SEPARATOR, canon, decode, encode
+from erp_tui.runner.reader import READ_AHEAD_MIN_ROWS, PageRequest, PageStream, ReaderSource
+from erp_tui.runner.translate import (
+    InboundField,
+    Translation,
+    malformed,
+    snapshots,
+    translate_page,
+)
+from erp_tui.runner.values import canon, decode, encode
 
 LINK = Link.__table__  # type: ignore[attr-defined]
 LOG = ChangeLog.__table__  # type: ignore[attr-defined]
@@ -44,15 +51,6 @@ ERRORS = SyncError.__table__  # type: ignore[attr-defined]
 STATE = SyncState.__table__  # type: ignore[attr-defined]
 RUNS = SyncRun.__table__  # type: ignore[attr-defined]
 PUSH_BATCH = 500
-LINK_COLUMNS = ("connection_id", "actor_type", "erp_key", "crm_entity", "crm_id", "state",
-                "snapshot", "crm_stamp", "erp_modified", "created_run")
-_MISSING = "\x00missing"
-# Python types an in-process connector may send for each field type.
-_TYPES: dict[FieldType, tuple[type, ...]] = {
-    FieldType.TEXT: (str,), FieldType.LIST: (str, int), FieldType.INTEGER: (int,),
-    FieldType.DOUBLE: (int, float), FieldType.CHECKBOX: (bool, int),
-    FieldType.DATE: (date, datetime, str), FieldType.DATETIME: (datetime, str),
-}
 
 
 @dataclass
@@ -111,18 +109,19 @@ class RunOptions:
     progress: Callable[[ProgressEvent], None] = lambda _event: None
     # Dry runs keep at most this many changes in memory for display (all are counted).
     keep_changes: int = 10_000
+    # A first ERP page of at least this many actors starts reading ahead in a second process.
+    read_ahead_rows: int = READ_AHEAD_MIN_ROWS
 
 
 @dataclass
 class _Batch:
     """The writes of one batch, applied in one transaction."""
 
-    # (id, change_stamp, *inbound column values[, company_id], created, updated)
-    crm_inserts: list[tuple[Any, ...]] = field(default_factory=list)
+    # Rows of (crm id, stamp, erp key, last modified, parent crm id, snapshot text,
+    # *canonical values) for new records and their links (see erp_tui.runner.staging).
+    new_records: list[Iterable[tuple[Any, ...]]] = field(default_factory=list)
     crm_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
     crm_stamps: dict[int, int] = field(default_factory=dict)
-    # in LINK_COLUMNS order
-    link_inserts: list[tuple[Any, ...]] = field(default_factory=list)
     link_updates: list[dict[str, Any]] = field(default_factory=list)
     logs: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -158,8 +157,12 @@ class ActorSync:
     """Syncs one actor type of one connection within a run."""
 
     def __init__(self, engine: Any, plan: ActorPlan, connector: Connector, run_id: int,
-                 options: RunOptions, changes: list[Change]) -> None:
+                 options: RunOptions, changes: list[Change],
+                 reader_source: ReaderSource | None = None,
+                 dry_links: dict[tuple[str, str], int] | None = None) -> None:
         self.engine = engine
+        # Set when pages may be read ahead by a child process (see erp_tui.runner.reader).
+        self.reader_source = reader_source
         self.plan = plan
         self.connector = connector
         self.run_id = run_id
@@ -174,11 +177,21 @@ class ActorSync:
         self.out_fields = plan.out_fields
         self.out_slots = [self.index[f.erp_key] for f in self.out_fields]
         self.crm_columns = [f.crm_column for f in self.in_fields]
+        self.inbound = [InboundField(f.label, f.erp_type, f.to_crm_items, f.erp_list,
+                                     f.crm_max_length) for f in self.in_fields]
         self.date_columns = {f.crm_column for f in plan.fields
                              if f.crm_type in (FieldType.DATE, FieldType.DATETIME)}
+        self.new_records = staging.NewRecordWriter(staging.NewRecordsShape(
+            crm_table=crm.table(plan.crm_entity), link_table=LINK,
+            crm_columns=self.crm_columns, date_columns=frozenset(self.date_columns),
+            with_parent=bool(plan.parent_types)))
         self.cursor_before = ""
         self.cursor_after = ""
-        self._dry_links: dict[tuple[str, str], int] = {}
+        # False once a batch error stopped reading ERP changes before the end.
+        self.read_all = True
+        # Records a dry run would create, by (actor type, ERP key): shared by the actor types
+        # of a run, so that children find the parents created before them.
+        self._dry_links: dict[tuple[str, str], int] = {} if dry_links is None else dry_links
         self._dry_ids = -1
         # True while this actor type has no links at all and pages hold unseen keys only:
         # the initial sync then skips looking links up (a duplicate key, e.g. an actor changed
@@ -225,8 +238,9 @@ class ActorSync:
 
     # ---- the run -----------------------------------------------------------------------------
 
-    def run(self) -> Counts:
-        """Push CRM changes, then pull ERP changes; returns what was done."""
+    def run(self, pull: bool = True) -> Counts:
+        """Push CRM changes, then (unless `pull` is False) pull ERP changes; returns what was
+        done. `read_all` tells afterwards whether the ERP changes were read to the end."""
         with self.engine.begin() as conn:
             erp_modified, erp_key, crm_stamp = self._state(conn)
         self.cursor_before = f"{erp_modified}|{erp_key}|{crm_stamp}"
@@ -234,10 +248,11 @@ class ActorSync:
             crm_stamp = self._push_crm_changes(crm_stamp)
         elif not self.options.dry_run:
             crm_stamp = self._skip_crm_changes()
-        if self.in_fields and not self.options.cancel.is_set():
+        if self.in_fields and not self.options.cancel.is_set() and pull:
             self._fresh = (not self.options.dry_run and not self.plan.lag_seconds
                            and not self._has_links())
             erp_modified, erp_key = self._pull_erp_changes(erp_modified, erp_key)
+        self.read_all = pull and not self.options.cancel.is_set() and self.read_all
         self.cursor_after = f"{erp_modified}|{erp_key}|{crm_stamp}"
         return self.counts
 
@@ -266,51 +281,66 @@ class ActorSync:
                 self.plan.connection_id, self.plan.actor_type, at, field_keys,
                 self.plan.page_size), PageResult, self.options.timeout)
 
-        # Pages are read and written one after the other: reading the next page in a thread
-        # while writing this one was measured slower (the two drivers fight over the GIL).
-        next_cursor: Cursor | None = cursor
-        while next_cursor is not None and not self.options.cancel.is_set():
-            result = fetch(next_cursor)
-            next_cursor = None
-            if not result.ok or result.page is None:
-                self._batch_error(">", result.user_message or "The ERP returned no page.",
-                                  result.tech_message)
-                break
-            page = result.page
-            if len(page) == 0:
-                break
-            if _malformed(page):
-                self._batch_error(">", "The ERP returned a malformed page (columns of "
-                                  "different lengths); the batch was skipped.",
-                                  _malformed(page))
-                break
-            if page.field_keys and tuple(page.field_keys) != tuple(field_keys):
-                self._batch_error(">", "The ERP returned other fields than asked for; the "
-                                  "batch was skipped.", f"got {page.field_keys}")
-                break
-            first_seen = first_seen or page.last_modified[0]
-            last = (page.last_modified[-1], page.erp_keys[-1])
-            advance = max(last, (erp_modified, erp_key))
-            self._apply_page(page, advance)
-            erp_modified, erp_key = advance
-            self._report("ERP → CRM", _fraction(first_seen, erp_modified, started))
-            next_cursor = page.next_cursor
+        request = PageRequest(self.plan.connection_id, self.plan.actor_type, field_keys,
+                              self.plan.page_size, self.inbound, self.in_slots, self.width)
+        pages = PageStream(fetch, request, cursor, source=self.reader_source,
+                           timeout=self.options.timeout, min_rows=self.options.read_ahead_rows)
+        try:
+            while not self.options.cancel.is_set():
+                item = pages.next()
+                if item is None:
+                    break
+                result, translation = item
+                if not result.ok or result.page is None:
+                    self._batch_error(">", result.user_message or "The ERP returned no page.",
+                                      result.tech_message)
+                    self.read_all = False
+                    break
+                page = result.page
+                if len(page) == 0:
+                    break
+                if translation is None and not self._page_fits(page, field_keys):
+                    self.read_all = False
+                    break
+                first_seen = first_seen or page.last_modified[0]
+                last = (page.last_modified[-1], page.erp_keys[-1])
+                advance = max(last, (erp_modified, erp_key))
+                self._apply_page(page, advance, translation)
+                erp_modified, erp_key = advance
+                self._report("ERP → CRM", _fraction(first_seen, erp_modified, started))
+        finally:
+            pages.close()
         return erp_modified, erp_key
 
-    def _apply_page(self, page: ActorPage, advance: tuple[str, str]) -> None:
+    def _page_fits(self, page: ActorPage, field_keys: list[str]) -> bool:
+        """True when the page lines up with what was asked; else a batch error is recorded."""
+        problem = malformed(page)
+        if problem:
+            self._batch_error(">", "The ERP returned a malformed page (columns of different "
+                              "lengths); the batch was skipped.", problem)
+            return False
+        if page.field_keys and tuple(page.field_keys) != tuple(field_keys):
+            self._batch_error(">", "The ERP returned other fields than asked for; the batch "
+                              "was skipped.", f"got {page.field_keys}")
+            return False
+        return True
+
+    def _apply_page(self, page: ActorPage, advance: tuple[str, str],
+                    translation: Translation | None) -> None:
         if self._fresh:
             try:
-                self._apply_page_once(page, advance)
+                self._apply_page_once(page, advance, translation)
                 return
             except IntegrityError:
                 self._fresh = False
                 self.counts = self._counts_before_page
-        self._apply_page_once(page, advance)
+        self._apply_page_once(page, advance, translation)
 
-    def _apply_page_once(self, page: ActorPage, advance: tuple[str, str]) -> None:
+    def _apply_page_once(self, page: ActorPage, advance: tuple[str, str],
+                         translation: Translation | None) -> None:
         self._counts_before_page = Counts(**self.counts.as_dict())
         with self.engine.begin() as conn:
-            batch, stamps = self._plan_page(conn, page)
+            batch, stamps = self._plan_page(conn, page, translation)
             if self.options.dry_run:
                 return
             self._write(conn, batch, stamps)
@@ -320,8 +350,8 @@ class ActorSync:
                 erp_modified=advance[0], erp_key=advance[1]))
             self._save_counts(conn)
 
-    def _plan_page(self, conn: DbConnection, page: ActorPage
-                   ) -> tuple[_Batch, tuple[int, int]]:
+    def _plan_page(self, conn: DbConnection, page: ActorPage,
+                   translation: Translation | None = None) -> tuple[_Batch, tuple[int, int]]:
         """Decide, for every actor of the page, what to write (nothing is written here).
 
         Returns the batch and the CRM stamps before and after it.
@@ -329,7 +359,8 @@ class ActorSync:
         plan = self.plan
         batch = _Batch()
         keys = page.erp_keys
-        columns, bad = self._translate_page(page)
+        translation = translation or translate_page(page, self.inbound)
+        columns, bad = translation.columns, translation.bad
         values_rows: list[tuple[str, ...]] = []
         links = {} if self._fresh else self._links(conn, keys)
         linked_ids = [link[1] for link in links.values() if link[4] == "linked"]
@@ -415,50 +446,45 @@ class ActorSync:
                                        "b_snapshot": encode(snapshot), "b_stamp": new_stamp,
                                        "b_modified": modified[i]})
         if new:
-            stamp = self._plan_new(conn, page, new, columns, stamp, batch)
+            stamp = self._plan_new(conn, page, new, translation, stamp, batch)
         return batch, (base_stamp, stamp)
 
     def _plan_new(self, conn: DbConnection, page: ActorPage, new: list[int],
-                  value_columns: list[Sequence[str]], stamp: int, batch: _Batch) -> int:
+                  translation: Translation, stamp: int, batch: _Batch) -> int:
         """CRM records and links for ERP actors seen for the first time (built column-wise:
         this is the path of an initial sync of millions of actors)."""
         plan = self.plan
+        every_parent: list[int | None] = []
+        if plan.parent_types:
+            every_parent, new = self._linked_parents(conn, page, new, batch)
+            if not new:
+                return stamp
         count = len(new)
         everything = count == len(page)
         keys = page.erp_keys if everything else [page.erp_keys[i] for i in new]
         modified = page.last_modified if everything else [page.last_modified[i] for i in new]
+        value_columns = translation.columns
         columns: list[Sequence[Any]] = (list(value_columns) if everything else
                                         [[column[i] for i in new] for column in value_columns])
         ids = self._new_ids(conn, count)
         stamps = range(stamp + 1, stamp + 1 + count)
-        snapshot_columns = list(columns)
-        for j, column in enumerate(self.crm_columns):
-            if column in self.date_columns:
-                columns[j] = [crm.db_date(conn, v) for v in columns[j]]
-        if plan.parent_types:
-            parents = self._parents(conn, page)
-            size = len(page)
-            pairs = zip(page.parent_types or [""] * size, page.parent_keys or [""] * size,
-                        strict=True)
-            parent_ids = [parents.get(pair) for pair in pairs]
-            columns.append(parent_ids if everything else [parent_ids[i] for i in new])
-        now = crm.db_datetime(conn, datetime.now(UTC))
-        batch.crm_inserts.extend(zip(ids, stamps, *columns, repeat(now), repeat(now)))
-        if self.in_slots == list(range(self.width)):
-            snapshots = list(map(SEPARATOR.join, zip(*snapshot_columns, strict=True)))
-        else:
-            by_slot: list[Sequence[str]] = [[""] * count] * self.width
-            for slot, values in zip(self.in_slots, snapshot_columns, strict=True):
-                by_slot[slot] = values
-            snapshots = list(map(SEPARATOR.join, zip(*by_slot, strict=True)))
-        batch.link_inserts.extend(zip(
-            repeat(plan.connection_id), repeat(plan.actor_type), keys, repeat(plan.crm_entity),
-            ids, repeat("linked"), snapshots, stamps, modified, repeat(self.run_id)))
         self.counts.created += count
         if self.options.dry_run:
             for key, record_id in zip(keys, ids, strict=True):
                 self._dry_links[(plan.actor_type, key)] = record_id
                 self._keep(Change(plan.actor_type, key, None, "*", ">", None, "create"))
+            return stamp + count
+        parent_ids: Sequence[int | None] = [None] * count
+        if every_parent:
+            parent_ids = every_parent if everything else [every_parent[i] for i in new]
+        texts = translation.snapshots
+        if texts is None:
+            texts = snapshots(columns, self.in_slots, self.width)
+        elif not everything:
+            texts = [texts[i] for i in new]
+        # Consumed by the write (same transaction): no row tuples are kept in memory.
+        batch.new_records.append(zip(ids, stamps, keys, modified, parent_ids, texts, *columns,
+                                     strict=True))
         return stamp + count
 
     def _erp_wins(self, erp_modified: str, crm_updated: datetime | None) -> bool:
@@ -468,45 +494,6 @@ class ActorSync:
         if policy == "crm_wins":
             return False
         return erp_modified >= _stamp_text(crm_updated)
-
-    def _translate_page(self, page: ActorPage) -> tuple[list[Sequence[str]], dict[int, str]]:
-        """Canonical CRM-side values of the page's inbound fields, a column per field, and the
-        rows that cannot be synced with the reason. Works a column at a time: type check, list
-        translation and length check are a few C-level passes per column."""
-        count = len(page)
-        bad: dict[int, str] = {}
-        if not self.in_fields or not count:
-            return [], bad
-        columns = list(zip(*page.rows, strict=True))
-        translated: list[Sequence[str]] = []
-        for j, f in enumerate(self.in_fields):
-            column = columns[j]
-            kinds = set(map(type, column))
-            allowed = _TYPES.get(f.erp_type)
-            if allowed is not None and not kinds <= {*allowed, type(None)}:
-                for i, value in enumerate(column):
-                    if value is not None and not isinstance(value, allowed):
-                        bad.setdefault(i, f"The ERP sent a {type(value).__name__} for "
-                                          f"{f.label}, a {f.erp_type.value} field; the record "
-                                          "was skipped.")
-            texts: Sequence[str] = column if kinds == {str} else [canon(v) for v in column]
-            items = f.to_crm_items
-            if items is not None:
-                texts = [items.get(t, _MISSING) if t else "" for t in texts]
-                if _MISSING in texts:
-                    for i, text in enumerate(texts):
-                        if text == _MISSING:
-                            bad.setdefault(i, f"ERP item '{canon(column[i])}' of list "
-                                              f"'{f.erp_list}' ({f.label}) has no CRM item; map "
-                                              "it in List mapping, then retry.")
-            limit = f.crm_max_length
-            if limit and max(map(len, texts)) > limit:
-                for i, text in enumerate(texts):
-                    if len(text) > limit and text != _MISSING:
-                        bad.setdefault(i, f"{f.label} is {len(text)} characters long; the CRM "
-                                          f"field holds at most {limit}.")
-            translated.append(texts)
-        return translated, bad
 
     def _links(self, conn: DbConnection, keys: Sequence[str]
                ) -> dict[str, tuple[int, int, str, int, str]]:
@@ -535,6 +522,27 @@ class ActorSync:
                                                              LINK.c.state == "linked")):
                 owned.setdefault(crm_id, set()).update(higher[connection_id])
         return owned
+
+    def _linked_parents(self, conn: DbConnection, page: ActorPage, new: list[int],
+                        batch: _Batch) -> tuple[list[int | None], list[int]]:
+        """The CRM id of every row's parent, and the new rows that can be created now: an
+        actor whose parent is not in the CRM yet (its sync failed or comes later) is a record
+        error to retry, not a record without its parent."""
+        parents = self._parents(conn, page)
+        size = len(page)
+        pairs = list(zip(page.parent_types or [""] * size, page.parent_keys or [""] * size,
+                         strict=True))
+        every_parent = [parents.get(pair) for pair in pairs]
+        ready = []
+        for i in new:
+            parent_type, parent_key = pairs[i]
+            if parent_key and parent_type in self.plan.parent_types and every_parent[i] is None:
+                self._record_error(batch, ">", page.erp_keys[i], None,
+                                   f"Its parent {parent_type} {parent_key} is not in the CRM "
+                                   "yet; retry once the parent is synced.")
+            else:
+                ready.append(i)
+        return every_parent, ready
 
     def _parents(self, conn: DbConnection, page: ActorPage) -> dict[tuple[str, str], int]:
         wanted = {(t, k) for t, k in zip(page.parent_types, page.parent_keys, strict=True)
@@ -774,12 +782,13 @@ class ActorSync:
     def _write(self, conn: DbConnection, batch: _Batch,
                stamps: tuple[int, int] | None = None) -> None:
         plan = self.plan
-        if batch.crm_inserts:
-            columns = ["id", "change_stamp", *self.crm_columns]
-            if plan.parent_types:
-                columns.append("company_id")
-            crm.bulk_insert(conn, crm.table(plan.crm_entity), [*columns, "created", "updated"],
-                            batch.crm_inserts)
+        if batch.new_records:
+            now = crm.db_datetime(conn, datetime.now(UTC))
+            link_values = {"connection_id": plan.connection_id, "actor_type": plan.actor_type,
+                           "crm_entity": plan.crm_entity, "state": "linked",
+                           "created_run": self.run_id}
+            for rows in batch.new_records:
+                self.new_records.write(conn, rows, link_values, now)
         if batch.crm_updates:
             crm.update_values(conn, plan.crm_entity, batch.crm_updates, batch.crm_stamps)
         if stamps is not None and stamps[1] != stamps[0]:
@@ -789,8 +798,6 @@ class ActorSync:
                 STATE.c.connection_id == plan.connection_id,
                 STATE.c.actor_type == plan.actor_type,
                 STATE.c.crm_stamp == stamps[0]).values(crm_stamp=stamps[1]))
-        if batch.link_inserts:
-            crm.bulk_insert(conn, LINK, LINK_COLUMNS, batch.link_inserts)
         if batch.link_updates:
             conn.execute(update(LINK).where(LINK.c.id == bindparam("b_id")).values(
                 state=bindparam("b_state"), snapshot=bindparam("b_snapshot"),
@@ -858,18 +865,6 @@ class ActorSync:
         with self.engine.begin() as conn:
             self._write(conn, batch)
             self._save_counts(conn)
-
-
-def _malformed(page: ActorPage) -> str:
-    """Why a page's columns do not line up ("" when they do)."""
-    count = len(page.erp_keys)
-    if len(page.last_modified) != count or len(page.rows) != count:
-        return f"{count} keys, {len(page.last_modified)} stamps, {len(page.rows)} rows"
-    for name in ("deleted", "parent_types", "parent_keys"):
-        column = getattr(page, name)
-        if column and len(column) != count:
-            return f"{count} keys but {len(column)} values in {name}"
-    return ""
 
 
 def _to_erp(f: FieldPlan, text: str) -> tuple[Any, str]:

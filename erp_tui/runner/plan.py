@@ -125,7 +125,11 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
             fields=plan_fields, allow_import=connection.allow_import,
             conflict_policy=connection.conflict_policy, lag_seconds=connection.lag_seconds,
             page_size=max(1, min(page_size, 50_000))))
+    # A parent type counts only when this connection creates its records: else children are
+    # created without a parent, not held back for one that never comes.
+    linkable = {p.actor_type for p in plans if p.in_fields}
     for plan in plans:
+        plan.parent_types = tuple(t for t in plan.parent_types if t in linkable)
         for other in higher:
             columns = _columns_written(session, other, plan.crm_entity)
             if columns:

@@ -29,6 +29,7 @@ from erp_tui.runner.engine import (
 )
 from erp_tui.runner.lock import run_lock
 from erp_tui.runner.plan import ActorPlan, actor_plans
+from erp_tui.runner.reader import reader_source
 from erp_tui.services.common import get_connection
 
 
@@ -92,19 +93,30 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
     report = RunReport(connection.name, None, "running", Counts(), dry_run=options.dry_run)
     with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
+        source = reader_source(connection.connector, connector,
+                               ctx.connectors.values_of(connection))
         with ctx.session() as session:
             plans = actor_plans(session, connection)
         run_id = 0 if options.dry_run else start_run(ctx.engine, connection.id or 0, "sync")
         report.run_id = run_id or None
         before, after = [], []
+        dry_links: dict[tuple[str, str], int] = {}
+        unfinished: list[str] = []  # actor types whose ERP changes were not all read
         for plan in plans:
-            sync = ActorSync(ctx.engine, plan, connector, run_id, options, report.changes)
+            sync = ActorSync(ctx.engine, plan, connector, run_id, options, report.changes,
+                             source, dry_links)
+            waits_for = [t for t in plan.parent_types if t in unfinished]
+            if waits_for:
+                report.message = (f"{plan.actor_type} changes were not read: {waits_for[0]} "
+                                  "stopped early; the next run reads both.")
             try:
-                counts = sync.run()
+                counts = sync.run(pull=not waits_for)
             except ErpTuiError as exc:
                 counts = sync.counts
                 counts.errors += 1
                 report.message = str(exc)
+            if not sync.read_all:
+                unfinished.append(plan.actor_type)
             report.actors[plan.actor_type] = counts
             report.counts.add(counts)
             before.append(f"{plan.actor_type}={sync.cursor_before}")
@@ -167,10 +179,10 @@ def _retry_connection(ctx: AppContext, connection: Connection, errors: list[Sync
         options = RunOptions()
         run_id = start_run(ctx.engine, connection.id or 0, "retry")
         fixed: list[int] = []
-        for actor_type in {e.actor_type for e in errors}:
-            plan = plans.get(actor_type)
+        failing = {e.actor_type for e in errors}
+        for actor_type, plan in plans.items():  # parents first: their children may wait
             mine = [e for e in errors if e.actor_type == actor_type]
-            if plan is None:
+            if actor_type not in failing:
                 continue
             sync = ActorSync(ctx.engine, plan, connector, run_id, options, [])
             fixed.extend(_retry_actor(ctx, sync, plan, mine))

@@ -1,0 +1,269 @@
+"""ERP pages for phase A: read in this process, or read ahead in a second process.
+
+Reading a page (the connector's work) and translating it take about as long as writing it, and
+threads cannot share that work (they serialise on the GIL). So when the first page shows a large
+backlog (an initial sync), a child process recreates the connector and reads and translates
+the following pages while this process writes: the two cores each do half. Small runs never
+start the child. Only connectors that declare `reads_in_worker_process = True` are read this
+way (their instances hold no state that a second instance would miss).
+
+The child is at most one page ahead (a pipe send blocks until the page is taken), ends with its
+parent (a send to a closed pipe fails), and everything it sends is a result: a connector error,
+a time-out or the child's death become a failed `PageResult`, never an exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from erp_tui.contract import ActorPage, Cursor, PageResult
+from erp_tui.runner.translate import (
+    InboundField,
+    Translation,
+    malformed,
+    snapshots,
+    translate_page,
+)
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection as Pipe
+
+    from erp_tui.contract import Connector
+
+# Read ahead in a child only when the first page holds at least this many actors.
+READ_AHEAD_MIN_ROWS = 2000
+# Peak memory (KB) of the reader processes of this process (benchmarks print it).
+peak_child_rss_kb = 0
+
+Item = tuple[PageResult, Translation | None]
+
+
+@dataclass(frozen=True)
+class ReaderSource:
+    """How a child process recreates a connector: its kind and the connection's values."""
+
+    kind: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What to read: everything crosses to the child process as plain data."""
+
+    connection_id: int
+    actor_type: str
+    field_keys: list[str]
+    page_size: int
+    fields: list[InboundField]
+    # Snapshot slot of each field and the snapshot's width (see translate.snapshots).
+    slots: list[int]
+    width: int
+
+
+def reader_source(kind: str, connector: Connector, values: dict[str, Any]
+                  ) -> ReaderSource | None:
+    """A source for a reader process, or None when `connector` must be read in this process
+    (it has not opted in, or it is not the instance the registry would create)."""
+    from erp_tui.registry import load_connector_class
+
+    try:
+        cls = load_connector_class(kind)
+    except Exception:  # an unknown kind is read in-process, where its error is reported
+        return None
+    if type(connector) is not cls or not getattr(cls, "reads_in_worker_process", False):
+        return None
+    if "actors_changed_since" in vars(connector):  # a replaced method lives only here
+        return None
+    return ReaderSource(kind, values)
+
+
+class PageStream:
+    """The pages of one phase A, from `start` on, in order; `next()` is None at the end."""
+
+    def __init__(self, fetch: Callable[[Cursor], PageResult], request: PageRequest,
+                 start: Cursor, *, source: ReaderSource | None, timeout: float,
+                 min_rows: int = READ_AHEAD_MIN_ROWS) -> None:
+        self._fetch = fetch
+        self._request = request
+        self._cursor: Cursor | None = start
+        self._source = source
+        self._timeout = timeout
+        self._min_rows = min_rows
+        self._child: _ChildReader | None = None
+        self._first = True
+
+    def next(self) -> Item | None:
+        """The next page (translated when it was read ahead), or None when there is none."""
+        if self._child is not None:
+            item = self._child.next()
+            if item is None or not item[0].ok or item[0].page is None:
+                self.close()
+            return item
+        if self._cursor is None:
+            return None
+        result = self._fetch(self._cursor)
+        page = result.page if result.ok else None
+        self._cursor = page.next_cursor if page is not None else None
+        if self._first and page is not None and self._cursor is not None:
+            self._first = False
+            if self._source is not None and len(page) >= self._min_rows:
+                self._child = _ChildReader(self._source, self._request, self._cursor,
+                                           self._timeout)
+        return result, None
+
+    def close(self) -> None:
+        """Stop reading ahead (the child is ended)."""
+        if self._child is not None:
+            self._child.close()
+            self._child = None
+        self._cursor = None
+
+
+class _ChildReader:
+    """The parent's end of a reader process.
+
+    The child is a fresh interpreter started with subprocess (not multiprocessing, which would
+    re-import the host program's main module) and talks over one socket pair.
+    """
+
+    def __init__(self, source: ReaderSource, request: PageRequest, start: Cursor,
+                 timeout: float) -> None:
+        ours, theirs = multiprocessing.Pipe(duplex=True)
+        self._pipe = ours
+        self._timeout = timeout
+        self._done = False
+        package_root = str(Path(__file__).resolve().parents[2])
+        path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
+        fd = theirs.fileno()
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from erp_tui.runner.reader import child_entry; "
+             "child_entry(int(sys.argv[1]))", str(fd)],
+            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": path})
+        theirs.close()
+        self._pipe.send((source, request, start))
+
+    def next(self) -> Item | None:
+        if self._done:
+            return None
+        try:
+            if not self._pipe.poll(self._timeout):
+                self._done = True
+                return _failure(f"The connector did not answer within {self._timeout:g} "
+                                "seconds; the batch was skipped and will be read again on the "
+                                "next run.", "connector_timeout"), None
+            message = self._pipe.recv()
+        except (EOFError, OSError) as exc:
+            self._done = True
+            return _failure("The ERP page reader stopped unexpectedly; the batch was skipped "
+                            "and will be read again on the next run.", "reader_died",
+                            f"{type(exc).__name__}: {exc}"), None
+        kind, payload, translation = message
+        if kind == "end":
+            global peak_child_rss_kb
+            peak_child_rss_kb = max(peak_child_rss_kb, int(payload))
+            self._done = True
+            return None
+        if kind != "page":
+            self._done = True
+            return payload, None
+        return PageResult(page=ActorPage.trusted(**payload)), translation
+
+    def close(self) -> None:
+        self._pipe.close()
+        try:
+            self._process.wait(0.5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def _failure(message: str, code: str, tech: str = "") -> PageResult:
+    result: PageResult = PageResult.failure(message, tech_message=tech or message,
+                                            error_code=code)
+    return result
+
+
+def _page_fields(page: ActorPage, with_rows: bool) -> dict[str, Any]:
+    return {"actor_type": page.actor_type, "field_keys": page.field_keys,
+            "erp_keys": page.erp_keys, "last_modified": page.last_modified,
+            "rows": page.rows if with_rows else [], "parent_types": page.parent_types,
+            "parent_keys": page.parent_keys, "deleted": page.deleted,
+            "next_cursor": page.next_cursor}
+
+
+def child_entry(fd: int) -> None:
+    """The reader process: take the request from the parent, then read, check and translate
+    pages until the last one, a failure, or the parent going away."""
+    from multiprocessing.connection import Connection
+
+    pipe = Connection(fd)
+    try:
+        source, request, start = pipe.recv()
+        _read_pages(pipe, source, request, start)
+    except (EOFError, OSError):
+        pass  # the parent stopped listening: nothing more to do
+    except Exception as exc:  # tell the parent, which records it as a batch error
+        with contextlib.suppress(OSError):
+            pipe.send(("failure", _failure("The ERP page reader failed; the batch was skipped "
+                                           "and will be read again on the next run.",
+                                           "reader_failed", f"{type(exc).__name__}: {exc}"),
+                       None))
+    finally:
+        pipe.close()
+
+
+def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest, start: Cursor) -> None:
+    from erp_tui.contract import Result
+    from erp_tui.registry import create_connector
+
+    def guarded(function: Callable[[], Any], result_type: type[Any]) -> Any:
+        try:
+            return function()
+        except Exception as exc:  # a connector must never take the reader down
+            return result_type.failure("The connector failed unexpectedly; see the log for "
+                                       "details.", tech_message=f"{type(exc).__name__}: {exc}",
+                                       error_code="connector_exception")
+
+    connector = guarded(lambda: create_connector(source.kind), Result)
+    if isinstance(connector, Result):
+        pipe.send(("failure", connector, None))
+        return
+    bound = guarded(lambda: connector.create_connection(request.connection_id, source.values),
+                    Result)
+    if not bound.ok:
+        pipe.send(("failure", _failure(bound.user_message or "The connector refused the "
+                                       "connection's configuration.", bound.error_code,
+                                       bound.tech_message), None))
+        return
+    cursor: Cursor | None = start
+    while cursor is not None:
+        result = guarded(lambda at=cursor: connector.actors_changed_since(  # type: ignore[misc]
+            request.connection_id, request.actor_type, at, request.field_keys,
+            request.page_size), PageResult)
+        if not isinstance(result, PageResult):
+            result = _failure("The connector returned an answer of the wrong kind.",
+                              "connector_bad_answer", type(result).__name__)
+        page = result.page if result.ok else None
+        if page is None:
+            pipe.send(("failure", result, None))
+            return
+        cursor = page.next_cursor
+        if malformed(page) or (page.field_keys and
+                               tuple(page.field_keys) != tuple(request.field_keys)):
+            pipe.send(("page", _page_fields(page, with_rows=True), None))  # the parent says why
+            return
+        translation = translate_page(page, request.fields)
+        translation.snapshots = snapshots(translation.columns, request.slots, request.width)
+        pipe.send(("page", _page_fields(page, with_rows=False), translation))
+    pipe.send(("end", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, None))
+
