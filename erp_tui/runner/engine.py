@@ -284,7 +284,8 @@ class ActorSync:
         request = PageRequest(self.plan.connection_id, self.plan.actor_type, field_keys,
                               self.plan.page_size, self.inbound, self.in_slots, self.width)
         pages = PageStream(fetch, request, cursor, source=self.reader_source,
-                           timeout=self.options.timeout, min_rows=self.options.read_ahead_rows)
+                           timeout=self.options.timeout, min_rows=self.options.read_ahead_rows,
+                           prestart=not erp_modified and not erp_key)
         try:
             while not self.options.cancel.is_set():
                 item = pages.next()
@@ -373,8 +374,10 @@ class ActorSync:
         width = self.width
         modified = page.last_modified
         deleted = page.deleted
-        new: list[int] = []
-        for i, key in enumerate(keys):
+        # A page of unseen actors only (an initial sync) creates them all: no per-row loop.
+        all_new = not links and plan.allow_import and not bad and not any(deleted)
+        new: list[int] = list(range(len(keys))) if all_new else []
+        for i, key in () if all_new else enumerate(keys):
             link = links.get(key)
             if i in bad:
                 self._record_error(batch, ">", key, link[1] if link else None, bad[i])

@@ -20,7 +20,7 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,7 +91,9 @@ class PageStream:
 
     def __init__(self, fetch: Callable[[Cursor], PageResult], request: PageRequest,
                  start: Cursor, *, source: ReaderSource | None, timeout: float,
-                 min_rows: int = READ_AHEAD_MIN_ROWS) -> None:
+                 min_rows: int = READ_AHEAD_MIN_ROWS, prestart: bool = False) -> None:
+        """`prestart` starts the reader process at once (while the first page is read here),
+        for runs that are likely large: the first sync of an actor type."""
         self._fetch = fetch
         self._request = request
         self._cursor: Cursor | None = start
@@ -99,11 +101,13 @@ class PageStream:
         self._timeout = timeout
         self._min_rows = min_rows
         self._child: _ChildReader | None = None
+        if prestart and source is not None and request.page_size >= min_rows:
+            self._child = _ChildReader(source, request, timeout)
         self._first = True
 
     def next(self) -> Item | None:
         """The next page (translated when it was read ahead), or None when there is none."""
-        if self._child is not None:
+        if self._child is not None and self._child.reading:
             item = self._child.next()
             if item is None or not item[0].ok or item[0].page is None:
                 self.close()
@@ -113,11 +117,16 @@ class PageStream:
         result = self._fetch(self._cursor)
         page = result.page if result.ok else None
         self._cursor = page.next_cursor if page is not None else None
-        if self._first and page is not None and self._cursor is not None:
+        if self._first:
             self._first = False
-            if self._source is not None and len(page) >= self._min_rows:
-                self._child = _ChildReader(self._source, self._request, self._cursor,
-                                           self._timeout)
+            if (self._source is not None and page is not None and self._cursor is not None
+                    and len(page) >= self._min_rows):
+                if self._child is None:
+                    self._child = _ChildReader(self._source, self._request, self._timeout)
+                self._child.begin(self._cursor)
+            elif self._child is not None:  # a small run: the started reader is not needed
+                self._child.close()
+                self._child = None
         return result, None
 
     def close(self) -> None:
@@ -135,12 +144,13 @@ class _ChildReader:
     re-import the host program's main module) and talks over one socket pair.
     """
 
-    def __init__(self, source: ReaderSource, request: PageRequest, start: Cursor,
-                 timeout: float) -> None:
+    def __init__(self, source: ReaderSource, request: PageRequest, timeout: float) -> None:
         ours, theirs = multiprocessing.Pipe(duplex=True)
         self._pipe = ours
         self._timeout = timeout
         self._done = False
+        self._last = False  # the last page was received
+        self.reading = False  # begin() was called
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         fd = theirs.fileno()
@@ -150,7 +160,13 @@ class _ChildReader:
             pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": path})
         theirs.close()
-        self._pipe.send((source, request, start))
+        self._pipe.send((source, request))
+
+    def begin(self, start: Cursor) -> None:
+        """Start reading pages from `start` (the child is ready, or gets ready, meanwhile)."""
+        self.reading = True
+        with contextlib.suppress(OSError):  # the child is gone: next() says so
+            self._pipe.send(start)
 
     def next(self) -> Item | None:
         if self._done:
@@ -176,9 +192,19 @@ class _ChildReader:
         if kind != "page":
             self._done = True
             return payload, None
+        self._last = payload["next_cursor"] is None
+        for name in _TEXT_COLUMNS:
+            payload[name] = _unpack(payload[name])
+        if translation is not None:
+            columns, bad, texts = translation
+            translation = Translation([_unpack(c) for c in columns], bad, _unpack(texts))
         return PageResult(page=ActorPage.trusted(**payload)), translation
 
     def close(self) -> None:
+        if self._last and not self._done:  # the child's closing words are on their way
+            with contextlib.suppress(EOFError, OSError):
+                if self._pipe.poll(1.0):
+                    self.next()
         self._pipe.close()
         try:
             self._process.wait(0.5)
@@ -193,12 +219,33 @@ def _failure(message: str, code: str, tech: str = "") -> PageResult:
     return result
 
 
+# Text columns of a page sent packed (see _pack).
+_TEXT_COLUMNS = ("erp_keys", "last_modified", "parent_types", "parent_keys")
+_SEPARATOR = "\x1e"
+
+
+def _pack(values: Sequence[str]) -> str | list[str]:
+    """A column of texts as one string when no text holds the separator: pickling one long
+    string is a copy, pickling thousands of short ones was most of the transfer's cost."""
+    if not values:
+        return []
+    joined = _SEPARATOR.join(values)
+    return joined if joined.count(_SEPARATOR) == len(values) - 1 else list(values)
+
+
+def _unpack(packed: str | list[str] | None) -> list[str]:
+    if packed is None:
+        return []
+    return packed.split(_SEPARATOR) if isinstance(packed, str) else packed
+
+
 def _page_fields(page: ActorPage, with_rows: bool) -> dict[str, Any]:
-    return {"actor_type": page.actor_type, "field_keys": page.field_keys,
-            "erp_keys": page.erp_keys, "last_modified": page.last_modified,
-            "rows": page.rows if with_rows else [], "parent_types": page.parent_types,
-            "parent_keys": page.parent_keys, "deleted": page.deleted,
-            "next_cursor": page.next_cursor}
+    fields: dict[str, Any] = {"actor_type": page.actor_type, "field_keys": page.field_keys,
+                              "rows": page.rows if with_rows else [],
+                              "deleted": page.deleted, "next_cursor": page.next_cursor}
+    for name in _TEXT_COLUMNS:
+        fields[name] = _pack(getattr(page, name))
+    return fields
 
 
 def child_entry(fd: int) -> None:
@@ -208,8 +255,8 @@ def child_entry(fd: int) -> None:
 
     pipe = Connection(fd)
     try:
-        source, request, start = pipe.recv()
-        _read_pages(pipe, source, request, start)
+        source, request = pipe.recv()
+        _read_pages(pipe, source, request, None)
     except (EOFError, OSError):
         pass  # the parent stopped listening: nothing more to do
     except Exception as exc:  # tell the parent, which records it as a batch error
@@ -222,7 +269,9 @@ def child_entry(fd: int) -> None:
         pipe.close()
 
 
-def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest, start: Cursor) -> None:
+def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
+                start: Cursor | None) -> None:
+    """Bind a connector, wait for the start cursor (unless given), then send pages."""
     from erp_tui.contract import Result
     from erp_tui.registry import create_connector
 
@@ -245,7 +294,7 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest, start: C
                                        "connection's configuration.", bound.error_code,
                                        bound.tech_message), None))
         return
-    cursor: Cursor | None = start
+    cursor: Cursor | None = start if start is not None else pipe.recv()
     while cursor is not None:
         result = guarded(lambda at=cursor: connector.actors_changed_since(  # type: ignore[misc]
             request.connection_id, request.actor_type, at, request.field_keys,
@@ -263,7 +312,8 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest, start: C
             pipe.send(("page", _page_fields(page, with_rows=True), None))  # the parent says why
             return
         translation = translate_page(page, request.fields)
-        translation.snapshots = snapshots(translation.columns, request.slots, request.width)
-        pipe.send(("page", _page_fields(page, with_rows=False), translation))
+        texts = snapshots(translation.columns, request.slots, request.width)
+        pipe.send(("page", _page_fields(page, with_rows=False),
+                   ([_pack(c) for c in translation.columns], translation.bad, _pack(texts))))
     pipe.send(("end", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, None))
 

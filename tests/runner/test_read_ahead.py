@@ -194,11 +194,18 @@ def test_reader_process_translates_pages_and_reports_its_end(
     sent = _read(monkeypatch, [_page(["C1", "C2"], [("Åsa AB", "SE"), ("Bo", "NO")], False),
                                _page(["C3"], [("Cia", "SE")], True)])
     assert [m[0] for m in sent] == ["page", "page", "end"]
-    first = sent[0][2]
-    assert first.columns == [("Åsa AB", "Bo"), ["Sverige", "\x00missing"]]
-    assert "ERP item 'NO' of list 'country'" in first.bad[1]
-    assert first.snapshots == ["Åsa AB\x1fSverige", "Bo\x1f\x00missing"]
+    columns, bad, texts = sent[0][2]
+    assert [reader_module._unpack(c) for c in columns] == [["Åsa AB", "Bo"],
+                                                          ["Sverige", "\x00missing"]]
+    assert "ERP item 'NO' of list 'country'" in bad[1]
+    assert reader_module._unpack(texts) == ["Åsa AB\x1fSverige", "Bo\x1f\x00missing"]
     assert sent[0][1]["rows"] == []  # translated pages travel without their raw rows
+    assert reader_module._unpack(sent[1][1]["erp_keys"]) == ["C3"]
+
+
+def test_texts_holding_the_packing_separator_travel_as_lists() -> None:
+    for column in (["a", "b\x1ec", ""], ["", ""], ["only"], []):
+        assert reader_module._unpack(reader_module._pack(column)) == column
 
 
 def test_reader_process_passes_malformed_pages_and_failures_on(
@@ -206,6 +213,7 @@ def test_reader_process_passes_malformed_pages_and_failures_on(
     bad = _page(["C1", "C2"], [("Åsa AB", "SE")], False)  # two keys, one row
     sent = _read(monkeypatch, [bad])
     assert len(sent) == 1 and sent[0][2] is None and len(sent[0][1]["rows"]) == 1
+    assert reader_module._unpack(sent[0][1]["erp_keys"]) == ["C1", "C2"]
     sent = _read(monkeypatch, [RuntimeError("socket closed")])
     assert sent[0][0] == "failure"
     assert sent[0][1].tech_message == "RuntimeError: socket closed"
@@ -222,3 +230,18 @@ def test_only_opted_in_registry_connectors_are_read_in_a_second_process() -> Non
     patched = SampleConnector()
     patched.actors_changed_since = lambda *a: None  # type: ignore[method-assign]
     assert reader_source("sample", patched, {}) is None
+
+
+def test_reader_started_for_a_first_sync_is_ended_when_the_run_is_small(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    erp_file = tmp_path / "erp.sqlite"
+    generate_sample_erp(erp_file, customers=30, suppliers=0, persons_per_customer=0,
+                        persons_per_supplier=0, projects=0, api_key=API_KEY)
+    ctx = AppContext.open(Settings(data_dir=tmp_path / "data",
+                                   database_url=f"sqlite:///{tmp_path / 'store.sqlite'}"))
+    configure(ctx, erp_file, "Small", page_size=1000, persons=False)
+    started = _capture_children(monkeypatch)
+    report = run_sync(ctx, options=AHEAD)[0]
+    assert len(started) == 1  # a first sync starts the reader before its first page...
+    assert started[0].poll() is not None  # ...and ends it when one page holds everything
+    assert (report.counts.created, report.counts.errors) == (30, 0)
