@@ -11,6 +11,7 @@ the rows appear when it posts `ContextOpened`.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -123,10 +124,15 @@ class ErpTuiApp(App[int]):
         else:
             self.post_message(self.ContextOpened(ctx))
 
+    def on_mount(self) -> None:
+        if self.ctx is not None:
+            self.call_after_refresh(_freeze_startup_objects)
+
     @on(ContextOpened)
     def _context_opened(self, event: ContextOpened) -> None:
         self.ctx = event.ctx
         self._tell_screens()
+        _freeze_startup_objects()
 
     @on(ContextFailed)
     def _context_failed(self, event: ContextFailed) -> None:
@@ -185,3 +191,12 @@ def run_app(ctx: AppContext | None = None, *, opener: Callable[[], AppContext] |
     the first screen is painted before the engine context is opened."""
     result = ErpTuiApp(ctx, language, opener=opener).run()
     return result or 0
+
+
+def _freeze_startup_objects() -> None:
+    """Exempt everything loaded so far (modules, the store's metadata, the first screen) from
+    the cyclic garbage collector: a full collection scanning them took ~80 ms, a visible
+    stall on whatever key it happened to follow. Garbage is collected first, so that none is
+    kept forever."""
+    gc.collect()
+    gc.freeze()
