@@ -29,6 +29,7 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.numbers import fit_count
 from erp_tui.screens.widgets.relabel import relabel
 
 if TYPE_CHECKING:
@@ -518,7 +519,7 @@ class SyncLogScreen(Screen[None]):
             return mark + run.status, ("error" if run.status == "failed" else "")
         value = (run.created, run.updated, run.errors)[column - 5]
         role = "error" if column == 7 and value else ""
-        return f"{value:,}".rjust((6, 5, 4)[column - 5]), role
+        return fit_count(value, (6, 5, 4)[column - 5]), role
 
     def _run_role(self, row: int) -> str:
         if row < len(self.runs) and self.runs[row].id == self.run_id:

@@ -26,6 +26,7 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.numbers import fit_count
 from erp_tui.screens.widgets.relabel import relabel
 
 if TYPE_CHECKING:
@@ -454,7 +455,7 @@ class SyncRunScreen(Screen[None]):
         value = counts.get(key, 0)
         role = "error" if key == "errors" and value else ("mark" if key == "conflicts"
                                                           and value else "")
-        return f"{value:,}".rjust(7), role
+        return fit_count(value, 7), role
 
     def _count_role(self, row: int) -> str:
         rows = self._state.rows
