@@ -148,6 +148,9 @@ class ActorPage(BaseModel):
     deleted: list[bool] = Field(default_factory=list)
     # Cursor to pass to the next call; None when there is nothing more.
     next_cursor: Cursor | None = None
+    # How many more actors the calls after this one will return, when the connector can tell
+    # cheaply (None when it cannot); the runner shows it as progress.
+    remaining: int | None = Field(default=None, ge=0)
 
     MAX_ROWS: ClassVar[int] = 100_000
 
@@ -158,6 +161,7 @@ class ActorPage(BaseModel):
         columns.setdefault("parent_keys", [])
         columns.setdefault("deleted", [])
         columns.setdefault("next_cursor", None)
+        columns.setdefault("remaining", None)
         return cls.model_construct(**columns)
 
     @classmethod

@@ -531,6 +531,10 @@ class SampleConnector:
                 session, spec, fields, from_sql=f"{spec.table} t",
                 where="(t.last_modified, t.erp_key) > (?, ?)", params=list(after),
                 order="t.last_modified, t.erp_key", limit=limit, with_deleted=True)
+            if len(page) == limit and after == ("", ""):
+                # Reading everything (a first sync): the table's size is cheap to tell.
+                total = session.conn.execute(f"SELECT count(*) FROM {spec.table}").fetchone()
+                page.remaining = max(0, int(total[0]) - limit)
         if len(page) == limit:
             page.next_cursor = Cursor(last_modified=page.last_modified[-1],
                                       erp_key=page.erp_keys[-1])

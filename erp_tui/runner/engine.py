@@ -275,6 +275,8 @@ class ActorSync:
         field_keys = [f.erp_key for f in self.in_fields]
         started = datetime.now(UTC)
         first_seen = ""
+        seen = 0
+        expected: int | None = None  # actors this phase will read, when the ERP tells
 
         def fetch(at: Cursor) -> PageResult:
             return timed_call(lambda: self.connector.actors_changed_since(
@@ -308,7 +310,11 @@ class ActorSync:
                 advance = max(last, (erp_modified, erp_key))
                 self._apply_page(page, advance, translation)
                 erp_modified, erp_key = advance
-                self._report("ERP → CRM", _fraction(first_seen, erp_modified, started))
+                seen += len(page)
+                if page.remaining is not None:
+                    expected = seen + page.remaining
+                self._report("ERP → CRM", min(1.0, seen / expected) if expected else
+                             _fraction(first_seen, erp_modified, started))
         finally:
             pages.close()
         return erp_modified, erp_key

@@ -242,7 +242,8 @@ def _unpack(packed: str | list[str] | None) -> list[str]:
 def _page_fields(page: ActorPage, with_rows: bool) -> dict[str, Any]:
     fields: dict[str, Any] = {"actor_type": page.actor_type, "field_keys": page.field_keys,
                               "rows": page.rows if with_rows else [],
-                              "deleted": page.deleted, "next_cursor": page.next_cursor}
+                              "deleted": page.deleted, "next_cursor": page.next_cursor,
+                              "remaining": page.remaining}
     for name in _TEXT_COLUMNS:
         fields[name] = _pack(getattr(page, name))
     return fields

@@ -272,3 +272,15 @@ def test_priority_higher_connection_value_stands(ctx, tmp_path: Path) -> None:  
     low.edit_erp(["C0000002"], name="Now the higher one")
     run_sync(ctx)
     assert high.company(crm_id)["name"] == "Now the higher one"
+
+
+def test_first_sync_progress_counts_against_the_size_the_erp_tells(ctx, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                                   ) -> None:
+    erp_file = tmp_path / "erp.sqlite"
+    generate_sample_erp(erp_file, customers=40, suppliers=0, persons_per_customer=0,
+                        persons_per_supplier=0, projects=0, api_key=API_KEY)
+    configure(ctx, erp_file, "Progress", page_size=10, persons=False)
+    events = []
+    run_sync(ctx, options=RunOptions(progress=events.append))
+    fractions = [e.fraction for e in events if e.phase == "ERP → CRM"]
+    assert fractions == [0.25, 0.5, 0.75, 1.0]
