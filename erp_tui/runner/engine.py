@@ -34,6 +34,7 @@ from erp_tui.model import ChangeLog, Link, SyncError, SyncRun, SyncState
 from erp_tui.rules import Direction
 from erp_tui.runner import crm, staging
 from erp_tui.runner.calls import timed_call
+from erp_tui.runner.page_db import read_staged_page
 from erp_tui.runner.plan import ActorPlan, FieldPlan
 from erp_tui.runner.reader import READ_AHEAD_MIN_ROWS, PageRequest, PageStream, ReaderSource
 from erp_tui.runner.translate import (
@@ -120,6 +121,8 @@ class _Batch:
     # Rows of (crm id, stamp, erp key, last modified, parent crm id, snapshot text,
     # *canonical values) for new records and their links (see erp_tui.runner.staging).
     new_records: list[Iterable[tuple[Any, ...]]] = field(default_factory=list)
+    # Pages staged by the reader process: (database, first crm id, first stamp).
+    staged_pages: list[tuple[bytes, int, int]] = field(default_factory=list)
     crm_updates: dict[int, dict[str, Any]] = field(default_factory=dict)
     crm_stamps: dict[int, int] = field(default_factory=dict)
     link_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -284,7 +287,8 @@ class ActorSync:
                 self.plan.page_size), PageResult, self.options.timeout)
 
         request = PageRequest(self.plan.connection_id, self.plan.actor_type, field_keys,
-                              self.plan.page_size, self.inbound, self.in_slots, self.width)
+                              self.plan.page_size, self.inbound, self.in_slots, self.width,
+                              stage=self._can_take_staged_pages())
         pages = PageStream(fetch, request, cursor, source=self.reader_source,
                            timeout=self.options.timeout, min_rows=self.options.read_ahead_rows,
                            prestart=not erp_modified and not erp_key)
@@ -318,6 +322,14 @@ class ActorSync:
         finally:
             pages.close()
         return erp_modified, erp_key
+
+    def _can_take_staged_pages(self) -> bool:
+        """True when the reader process may send pages staged as SQLite databases: new
+        records of an actor type without parents, written to a SQLite store."""
+        if self.options.dry_run or self.plan.parent_types or not self.plan.allow_import:
+            return False
+        with self.engine.connect() as conn:
+            return staging.can_attach_pages(conn)
 
     def _page_fits(self, page: ActorPage, field_keys: list[str]) -> bool:
         """True when the page lines up with what was asked; else a batch error is recorded."""
@@ -367,9 +379,13 @@ class ActorSync:
         batch = _Batch()
         keys = page.erp_keys
         translation = translation or translate_page(page, self.inbound)
+        links = {} if self._fresh else self._links(conn, keys)
+        if translation.staged is not None and links:
+            # Some actors are known after all: plan row by row from the staged values.
+            columns, texts = read_staged_page(translation.staged, len(self.in_fields))
+            translation = Translation(columns, {}, texts)
         columns, bad = translation.columns, translation.bad
         values_rows: list[tuple[str, ...]] = []
-        links = {} if self._fresh else self._links(conn, keys)
         linked_ids = [link[1] for link in links.values() if link[4] == "linked"]
         current = crm.read(conn, plan.crm_entity, linked_ids, self.crm_columns)
         owned = self._owned_columns(conn, linked_ids)
@@ -478,6 +494,9 @@ class ActorSync:
         ids = self._new_ids(conn, count)
         stamps = range(stamp + 1, stamp + 1 + count)
         self.counts.created += count
+        if translation.staged is not None:  # every row is new: SQL copies the staged page
+            batch.staged_pages.append((translation.staged, ids[0], stamps[0]))
+            return stamp + count
         if self.options.dry_run:
             for key, record_id in zip(keys, ids, strict=True):
                 self._dry_links[(plan.actor_type, key)] = record_id
@@ -791,11 +810,14 @@ class ActorSync:
     def _write(self, conn: DbConnection, batch: _Batch,
                stamps: tuple[int, int] | None = None) -> None:
         plan = self.plan
-        if batch.new_records:
+        if batch.new_records or batch.staged_pages:
             now = crm.db_datetime(conn, datetime.now(UTC))
             link_values = {"connection_id": plan.connection_id, "actor_type": plan.actor_type,
                            "crm_entity": plan.crm_entity, "state": "linked",
                            "created_run": self.run_id}
+            for data, first_id, first_stamp in batch.staged_pages:
+                self.new_records.write_staged(conn, data, first_id, first_stamp, link_values,
+                                              now)
             for rows in batch.new_records:
                 self.new_records.write(conn, rows, link_values, now)
         if batch.crm_updates:

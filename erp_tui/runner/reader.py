@@ -20,12 +20,14 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from erp_tui.contract import ActorPage, Cursor, PageResult
+from erp_tui.runner.page_db import stage_page
 from erp_tui.runner.translate import (
     InboundField,
     Translation,
@@ -41,8 +43,10 @@ if TYPE_CHECKING:
 
 # Read ahead in a child only when the first page holds at least this many actors.
 READ_AHEAD_MIN_ROWS = 2000
-# Peak memory (KB) of the reader processes of this process (benchmarks print it).
+# Peak memory (KB) of the reader processes of this process (benchmarks print it), and how
+# many pages they staged themselves (see _StagingShare).
 peak_child_rss_kb = 0
+staged_pages = 0
 
 Item = tuple[PageResult, Translation | None]
 
@@ -67,6 +71,8 @@ class PageRequest:
     # Snapshot slot of each field and the snapshot's width (see translate.snapshots).
     slots: list[int]
     width: int
+    # Send clean pages staged as SQLite databases (the store can attach them).
+    stage: bool = False
 
 
 def reader_source(kind: str, connector: Connector, values: dict[str, Any]
@@ -172,7 +178,10 @@ class _ChildReader:
         if self._done:
             return None
         try:
-            if not self._pipe.poll(self._timeout):
+            began = time.perf_counter()
+            ready = self._pipe.poll(self._timeout)
+            waited = time.perf_counter() - began
+            if not ready:
                 self._done = True
                 return _failure(f"The connector did not answer within {self._timeout:g} "
                                 "seconds; the batch was skipped and will be read again on the "
@@ -185,17 +194,22 @@ class _ChildReader:
                             f"{type(exc).__name__}: {exc}"), None
         kind, payload, translation = message
         if kind == "end":
-            global peak_child_rss_kb
+            global peak_child_rss_kb, staged_pages
             peak_child_rss_kb = max(peak_child_rss_kb, int(payload))
+            staged_pages += int(translation)
             self._done = True
             return None
-        if kind != "page":
+        if kind not in ("page", "staged"):
             self._done = True
             return payload, None
+        with contextlib.suppress(OSError):  # tells the reader how to share the work
+            self._pipe.send(waited)
         self._last = payload["next_cursor"] is None
         for name in _TEXT_COLUMNS:
             payload[name] = _unpack(payload[name])
-        if translation is not None:
+        if kind == "staged":
+            translation = Translation([], {}, staged=translation)
+        elif translation is not None:
             columns, bad, texts = translation
             translation = Translation([_unpack(c) for c in columns], bad, _unpack(texts))
         return PageResult(page=ActorPage.trusted(**payload)), translation
@@ -249,6 +263,34 @@ def _page_fields(page: ActorPage, with_rows: bool) -> dict[str, Any]:
     return fields
 
 
+class _StagingShare:
+    """Which pages the reader process stages itself (binding their values into a SQLite
+    database) rather than leaving that to the writing process: a share that follows the load.
+    The writer reports how long it waited for each page: when it waits, the reader is the slower
+    one and takes less of the work; when it does not, the reader takes more."""
+
+    STEP = 0.1
+    IDLE_WRITER = 0.001  # seconds of waiting that show the writer was idle
+
+    def __init__(self) -> None:
+        self.share = 0.5
+        self.staged = 0
+        self._credit = 0.0
+
+    def take(self) -> bool:
+        """True when the next page is to be staged here."""
+        self._credit += self.share
+        if self._credit >= 1.0:
+            self._credit -= 1.0
+            self.staged += 1
+            return True
+        return False
+
+    def adjust(self, writer_waited: float) -> None:
+        change = -self.STEP if writer_waited > self.IDLE_WRITER else self.STEP
+        self.share = min(1.0, max(0.0, self.share + change))
+
+
 def child_entry(fd: int) -> None:
     """The reader process: take the request from the parent, then read, check and translate
     pages until the last one, a failure, or the parent going away."""
@@ -296,6 +338,7 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
                                        bound.tech_message), None))
         return
     cursor: Cursor | None = start if start is not None else pipe.recv()
+    share = _StagingShare()
     while cursor is not None:
         result = guarded(lambda at=cursor: connector.actors_changed_since(  # type: ignore[misc]
             request.connection_id, request.actor_type, at, request.field_keys,
@@ -314,7 +357,17 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
             return
         translation = translate_page(page, request.fields)
         texts = snapshots(translation.columns, request.slots, request.width)
-        pipe.send(("page", _page_fields(page, with_rows=False),
-                   ([_pack(c) for c in translation.columns], translation.bad, _pack(texts))))
-    pipe.send(("end", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, None))
+        if (request.stage and texts and not translation.bad and not any(page.deleted)
+                and share.take()):
+            staged = stage_page(page.erp_keys, page.last_modified, texts, translation.columns)
+            message: tuple[str, Any, Any] = ("staged", _page_fields(page, with_rows=False),
+                                             staged)
+        else:
+            message = ("page", _page_fields(page, with_rows=False),
+                       ([_pack(c) for c in translation.columns], translation.bad,
+                        _pack(texts)))
+        pipe.send(message)
+        while pipe.poll(0):  # how long the writer waited for each page taken so far
+            share.adjust(writer_waited=pipe.recv())
+    pipe.send(("end", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, share.staged))
 

@@ -9,6 +9,7 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,23 @@ def _stage_table(width: int) -> Table:
                  prefixes=["TEMPORARY"])
 
 
+# The schema a page staged by the page-reader process is attached as (SQLite stores only).
+PAGE_SCHEMA = "erp_page"
+
+
+def _page_table(width: int) -> Table:
+    """The table of a page staged in the reader process: `n` counts the rows from 1."""
+    return Table("stage", MetaData(), Column("n", Integer, primary_key=True),
+                 Column("erp_key", String), Column("modified", String),
+                 Column("snapshot", String), *[Column(f"v{j}", String) for j in range(width)],
+                 schema=PAGE_SCHEMA)
+
+
+def can_attach_pages(conn: Connection) -> bool:
+    """True when pages staged by the reader process can be attached to this store."""
+    return conn.dialect.name == "sqlite" and hasattr(sqlite3.Connection, "deserialize")
+
+
 def _ensure_stage(conn: Connection, stage: Table) -> None:
     columns = ", ".join(f"{c.name} {'INTEGER' if isinstance(c.type, Integer) else 'TEXT'}"
                         for c in stage.columns)
@@ -87,12 +105,21 @@ class NewRecordWriter:
         self.stage = _stage_table(len(shape.crm_columns))
         self._statements: dict[str, tuple[Any, Any]] = {}
 
-    def _build(self, dialect: str) -> tuple[Any, Any]:
-        shape, stage = self.shape, self.stage
+    def _build(self, dialect: str, stage: Table | None = None) -> tuple[Any, Any]:
+        """The two INSERT … SELECT statements, from this process's staging table, or from
+        an attached staged page (ids and stamps then count on from `id0` and `stamp0`)."""
+        shape = self.shape
+        if stage is None:
+            stage = self.stage
+            crm_id: ColumnElement[Any] = stage.c.crm_id
+            stamp: ColumnElement[Any] = stage.c.stamp
+        else:
+            crm_id = stage.c.n + bindparam("id0", type_=Integer())
+            stamp = stage.c.n + bindparam("stamp0", type_=Integer())
         values = [stage.c[f"v{j}"] for j in range(len(shape.crm_columns))]
         crm_columns: list[str] = ["id", "change_stamp", *shape.crm_columns]
         crm_values: list[ColumnElement[Any]] = [
-            stage.c.crm_id, stage.c.stamp,
+            crm_id, stamp,
             *(_as_date(dialect, v) if c in shape.date_columns else v
               for c, v in zip(shape.crm_columns, values, strict=True))]
         if shape.with_parent:
@@ -106,8 +133,7 @@ class NewRecordWriter:
             [*self.LINK_SHARED, "erp_key", "crm_id", "snapshot", "crm_stamp", "erp_modified"],
             select(*(bindparam(name, type_=link_types.get(name, String())).label(name)
                      for name in self.LINK_SHARED),
-                   stage.c.erp_key, stage.c.crm_id, stage.c.snapshot, stage.c.stamp,
-                   stage.c.modified))
+                   stage.c.erp_key, crm_id, stage.c.snapshot, stamp, stage.c.modified))
         return records, links
 
     def write(self, conn: Connection, rows: Iterable[tuple[Any, ...]],
@@ -128,3 +154,22 @@ class NewRecordWriter:
         conn.execute(records, {"now": now})
         conn.execute(links, link_values)
         conn.exec_driver_sql(f"DELETE FROM {self.stage.name}")
+
+    def write_staged(self, conn: Connection, data: bytes, first_id: int, first_stamp: int,
+                     link_values: dict[str, Any], now: Any) -> None:
+        """Create records and links from a page staged by the reader process (SQLite stores
+        only, see `can_attach_pages`): ids and stamps count on from `first_id` and
+        `first_stamp`. Call before any other write of the transaction."""
+        if "staged" not in self._statements:
+            self._statements["staged"] = self._build(
+                "sqlite", _page_table(len(self.shape.crm_columns)))
+        records, links = self._statements["staged"]
+        raw = conn.connection.driver_connection
+        assert isinstance(raw, sqlite3.Connection)
+        # (Deserializing into a schema that is not attached fails without a proper error.)
+        if PAGE_SCHEMA not in {row[1] for row in raw.execute("PRAGMA database_list")}:
+            raw.execute(f"ATTACH DATABASE ':memory:' AS {PAGE_SCHEMA}")
+        raw.deserialize(data, name=PAGE_SCHEMA)
+        offsets = {"id0": first_id - 1, "stamp0": first_stamp - 1}
+        conn.execute(records, {"now": now, **offsets})
+        conn.execute(links, {**link_values, **offsets})

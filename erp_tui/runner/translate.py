@@ -45,6 +45,9 @@ class Translation:
     # The snapshot text of every row as a new link would hold it (pages read ahead carry
     # them, worked out next to the connector; else they are made for new records only).
     snapshots: list[str] | None = None
+    # The page staged as a serialized SQLite database by the reader process (columns and
+    # snapshots are then empty until read back from it; see erp_tui.runner.staging).
+    staged: bytes | None = None
 
 
 def translate_page(page: ActorPage, fields: Sequence[InboundField]) -> Translation:

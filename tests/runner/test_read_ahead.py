@@ -17,6 +17,7 @@ from erp_tui.context import AppContext
 from erp_tui.contract import ActorPage, Cursor, FieldType, PageResult, Result
 from erp_tui.runner import RunOptions, open_errors, run_sync
 from erp_tui.runner import reader as reader_module
+from erp_tui.runner.page_db import read_staged_page
 from erp_tui.runner.reader import PageRequest, ReaderSource, reader_source
 from erp_tui.runner.translate import InboundField
 from erp_tui.services import lists
@@ -148,6 +149,9 @@ class _Pipe:
     def send(self, message: Any) -> None:
         self.sent.append(message)
 
+    def poll(self, timeout: float) -> bool:
+        return False  # the writer says nothing back
+
 
 def _request() -> PageRequest:
     fields = [InboundField("Name", FieldType.TEXT, None, "", 0),
@@ -179,13 +183,14 @@ def _page(keys: list[str], rows: list[tuple[Any, ...]], last: bool) -> PageResul
                                              erp_key=keys[-1])))
 
 
-def _read(monkeypatch: pytest.MonkeyPatch, pages: list[Any], bind: Any = None) -> list[Any]:
+def _read(monkeypatch: pytest.MonkeyPatch, pages: list[Any], bind: Any = None,
+          request: PageRequest | None = None) -> list[Any]:
     monkeypatch.setattr(_Connector, "pages", pages)
     monkeypatch.setattr(_Connector, "bind", bind)
     monkeypatch.setattr("erp_tui.registry.create_connector", lambda kind: _Connector())
     pipe = _Pipe()
-    reader_module._read_pages(pipe, ReaderSource("fake", {}), _request(),  # type: ignore[arg-type]
-                              Cursor())
+    reader_module._read_pages(pipe, ReaderSource("fake", {}),  # type: ignore[arg-type]
+                              request or _request(), Cursor())
     return pipe.sent
 
 
@@ -245,3 +250,42 @@ def test_reader_started_for_a_first_sync_is_ended_when_the_run_is_small(
     assert len(started) == 1  # a first sync starts the reader before its first page...
     assert started[0].poll() is not None  # ...and ends it when one page holds everything
     assert (report.counts.created, report.counts.errors) == (30, 0)
+
+
+def test_reader_process_stages_clean_pages_as_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = _request()
+    staging_request = PageRequest(*[getattr(request, f) for f in (
+        "connection_id", "actor_type", "field_keys", "page_size", "fields", "slots",
+        "width")], stage=True)
+    clean = [_page([f"C{n}", f"C{n + 1}"], [("Åsa AB", "SE"), ("", "SE")], False)
+             for n in (1, 3, 5)]
+    sent = _read(monkeypatch, [*clean, _page(["C7"], [("Bo", "NO")], True)],
+                 request=staging_request)
+    # Without word from the writer, every second clean page is staged; a page with a record
+    # error always travels as columns (the writer plans it row by row).
+    assert [m[0] for m in sent] == ["page", "staged", "page", "page", "end"]
+    assert sent[-1][2] == 1  # staged pages, reported at the end
+    columns, texts = read_staged_page(sent[1][2], 2)
+    assert [list(c) for c in columns] == [["Åsa AB", ""], ["Sverige", "Sverige"]]
+    assert texts == ["Åsa AB\x1fSverige", "\x1fSverige"]
+
+
+def test_staged_pages_of_known_actors_are_planned_row_by_row(tmp_path: Path) -> None:
+    """Clean pages come staged; when their actors are linked already (here: the cursor was
+    reset), the writer reads the staged values back and finds nothing to change."""
+    plain, _ = _world(tmp_path / "in-process")
+    ahead, _ = _world(tmp_path / "ahead")
+    expected = run_sync(plain, options=RunOptions(read_ahead_rows=10**9))[0]
+    before = reader_module.staged_pages
+    first = run_sync(ahead, options=AHEAD)[0]
+    assert reader_module.staged_pages > before  # pages really came staged
+    assert first.counts == expected.counts
+    assert first.counts.created == 2 * CUSTOMERS
+    assert _state(ahead) == _state(plain)
+    with ahead.engine.begin() as conn:
+        conn.execute(text("UPDATE sync_state SET erp_modified = '', erp_key = ''"))
+    staged = reader_module.staged_pages
+    again = run_sync(ahead, options=AHEAD)[0]
+    assert reader_module.staged_pages > staged
+    assert (again.counts.created, again.counts.updated, again.counts.errors) == (0, 0, 0)
+    assert again.counts.unchanged == 2 * CUSTOMERS
