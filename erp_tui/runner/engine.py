@@ -112,6 +112,9 @@ class RunOptions:
     keep_changes: int = 10_000
     # A first ERP page of at least this many actors starts reading ahead in a second process.
     read_ahead_rows: int = READ_AHEAD_MIN_ROWS
+    # Which pages of new records that process stages itself: "auto" (as long as the writer
+    # need not wait for it), "always" or "never" (see erp_tui.runner.reader).
+    staging: str = "auto"
 
 
 @dataclass
@@ -288,7 +291,8 @@ class ActorSync:
 
         request = PageRequest(self.plan.connection_id, self.plan.actor_type, field_keys,
                               self.plan.page_size, self.inbound, self.in_slots, self.width,
-                              stage=self._can_take_staged_pages())
+                              stage=self.options.staging if self._can_take_staged_pages()
+                              else "never")
         pages = PageStream(fetch, request, cursor, source=self.reader_source,
                            timeout=self.options.timeout, min_rows=self.options.read_ahead_rows,
                            prestart=not erp_modified and not erp_key)

@@ -71,16 +71,20 @@ class PageRequest:
     # Snapshot slot of each field and the snapshot's width (see translate.snapshots).
     slots: list[int]
     width: int
-    # Send clean pages staged as SQLite databases (the store can attach them).
-    stage: bool = False
+    # Clean pages the reader stages as SQLite databases (the store can attach them): "auto"
+    # (when that keeps pace with the writer), "always" or "never".
+    stage: str = "never"
 
 
 def reader_source(kind: str, connector: Connector, values: dict[str, Any]
                   ) -> ReaderSource | None:
     """A source for a reader process, or None when `connector` must be read in this process
-    (it has not opted in, or it is not the instance the registry would create)."""
+    (it has not opted in, or it is not the instance the registry would create, or this is
+    not a POSIX system, where the reader's socket is handed over)."""
     from erp_tui.registry import load_connector_class
 
+    if os.name != "posix":
+        return None
     try:
         cls = load_connector_class(kind)
     except Exception:  # an unknown kind is read in-process, where its error is reported
@@ -157,6 +161,7 @@ class _ChildReader:
         self._done = False
         self._last = False  # the last page was received
         self.reading = False  # begin() was called
+        self._taken_at = 0.0  # when the latest page was taken
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         fd = theirs.fileno()
@@ -178,10 +183,9 @@ class _ChildReader:
         if self._done:
             return None
         try:
-            began = time.perf_counter()
-            ready = self._pipe.poll(self._timeout)
-            waited = time.perf_counter() - began
-            if not ready:
+            began = time.monotonic()
+            busy = began - self._taken_at if self._taken_at else 0.0
+            if not self._pipe.poll(self._timeout):
                 self._done = True
                 return _failure(f"The connector did not answer within {self._timeout:g} "
                                 "seconds; the batch was skipped and will be read again on the "
@@ -202,8 +206,9 @@ class _ChildReader:
         if kind not in ("page", "staged"):
             self._done = True
             return payload, None
+        self._taken_at = time.monotonic()
         with contextlib.suppress(OSError):  # tells the reader how to share the work
-            self._pipe.send(waited)
+            self._pipe.send((self._taken_at, busy))
         self._last = payload["next_cursor"] is None
         for name in _TEXT_COLUMNS:
             payload[name] = _unpack(payload[name])
@@ -265,30 +270,36 @@ def _page_fields(page: ActorPage, with_rows: bool) -> dict[str, Any]:
 
 class _StagingShare:
     """Which pages the reader process stages itself (binding their values into a SQLite
-    database) rather than leaving that to the writing process: a share that follows the load.
-    The writer reports how long it waited for each page: when it waits, the reader is the slower
-    one and takes less of the work; when it does not, the reader takes more."""
+    database) rather than leaving that to the writing process.
 
-    STEP = 0.1
-    IDLE_WRITER = 0.001  # seconds of waiting that show the writer was idle
+    The writer reports when it took each page and how long it had been busy with the one
+    before. A page is staged here when that fits before the writer will want it (so the
+    writer never waits for the extra work); else the writer binds it.
+    """
 
     def __init__(self) -> None:
-        self.share = 0.5
         self.staged = 0
-        self._credit = 0.0
+        self._taken_at: float | None = None  # when the writer took its latest page
+        self._writer_busy = 0.0  # seconds the writer spends on a page (moving average)
+        self._stage_cost = 0.0  # seconds staging a page takes here (moving average)
 
     def take(self) -> bool:
-        """True when the next page is to be staged here."""
-        self._credit += self.share
-        if self._credit >= 1.0:
-            self._credit -= 1.0
-            self.staged += 1
-            return True
-        return False
+        """True when the page at hand is to be staged here."""
+        if self._taken_at is None or not self._writer_busy:
+            return False
+        wanted_at = self._taken_at + self._writer_busy
+        return time.monotonic() + self._stage_cost <= wanted_at
 
-    def adjust(self, writer_waited: float) -> None:
-        change = -self.STEP if writer_waited > self.IDLE_WRITER else self.STEP
-        self.share = min(1.0, max(0.0, self.share + change))
+    def staged_in(self, seconds: float) -> None:
+        self.staged += 1
+        self._stage_cost = seconds if not self._stage_cost else (
+            0.7 * self._stage_cost + 0.3 * seconds)
+
+    def writer_took(self, at: float, busy: float) -> None:
+        self._taken_at = at
+        if busy > 0:
+            self._writer_busy = busy if not self._writer_busy else (
+                0.7 * self._writer_busy + 0.3 * busy)
 
 
 def child_entry(fd: int) -> None:
@@ -357,9 +368,13 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
             return
         translation = translate_page(page, request.fields)
         texts = snapshots(translation.columns, request.slots, request.width)
-        if (request.stage and texts and not translation.bad and not any(page.deleted)
-                and share.take()):
+        while pipe.poll(0):  # when the writer took its pages, and how busy it was
+            share.writer_took(*pipe.recv())
+        if (request.stage != "never" and texts and not translation.bad
+                and not any(page.deleted) and (request.stage == "always" or share.take())):
+            began = time.monotonic()
             staged = stage_page(page.erp_keys, page.last_modified, texts, translation.columns)
+            share.staged_in(time.monotonic() - began)
             message: tuple[str, Any, Any] = ("staged", _page_fields(page, with_rows=False),
                                              staged)
         else:
@@ -367,7 +382,5 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
                        ([_pack(c) for c in translation.columns], translation.bad,
                         _pack(texts)))
         pipe.send(message)
-        while pipe.poll(0):  # how long the writer waited for each page taken so far
-            share.adjust(writer_waited=pipe.recv())
     pipe.send(("end", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, share.staged))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ CUSTOMERS = 300
 PAGE = 40
 # Read ahead from the first full page on (the default waits for thousands of actors).
 AHEAD = RunOptions(read_ahead_rows=1)
+# ...and every clean page of new records staged by the reader process.
+STAGED = RunOptions(read_ahead_rows=1, staging="always")
 
 
 def _world(root: Path, name: str = "Ahead") -> tuple[AppContext, Path]:
@@ -143,14 +146,23 @@ def test_stalled_reader_times_out_and_is_ended(tmp_path: Path,
 
 
 class _Pipe:
-    def __init__(self) -> None:
+    """The reader's end of the pipe; `busy` is how long the writer says a page keeps it busy
+    (None: the writer says nothing)."""
+
+    def __init__(self, busy: float | None = None) -> None:
         self.sent: list[Any] = []
+        self.busy = busy
+        self.told = 0
 
     def send(self, message: Any) -> None:
         self.sent.append(message)
 
     def poll(self, timeout: float) -> bool:
-        return False  # the writer says nothing back
+        return self.busy is not None and self.told < len(self.sent) + 1
+
+    def recv(self) -> Any:
+        self.told += 1
+        return time.monotonic(), self.busy
 
 
 def _request() -> PageRequest:
@@ -184,11 +196,11 @@ def _page(keys: list[str], rows: list[tuple[Any, ...]], last: bool) -> PageResul
 
 
 def _read(monkeypatch: pytest.MonkeyPatch, pages: list[Any], bind: Any = None,
-          request: PageRequest | None = None) -> list[Any]:
+          request: PageRequest | None = None, writer_busy: float | None = None) -> list[Any]:
     monkeypatch.setattr(_Connector, "pages", pages)
     monkeypatch.setattr(_Connector, "bind", bind)
     monkeypatch.setattr("erp_tui.registry.create_connector", lambda kind: _Connector())
-    pipe = _Pipe()
+    pipe = _Pipe(writer_busy)
     reader_module._read_pages(pipe, ReaderSource("fake", {}),  # type: ignore[arg-type]
                               request or _request(), Cursor())
     return pipe.sent
@@ -252,22 +264,35 @@ def test_reader_started_for_a_first_sync_is_ended_when_the_run_is_small(
     assert (report.counts.created, report.counts.errors) == (30, 0)
 
 
-def test_reader_process_stages_clean_pages_as_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+def _staging_request() -> PageRequest:
     request = _request()
-    staging_request = PageRequest(*[getattr(request, f) for f in (
+    return PageRequest(*[getattr(request, f) for f in (
         "connection_id", "actor_type", "field_keys", "page_size", "fields", "slots",
-        "width")], stage=True)
-    clean = [_page([f"C{n}", f"C{n + 1}"], [("Åsa AB", "SE"), ("", "SE")], False)
-             for n in (1, 3, 5)]
-    sent = _read(monkeypatch, [*clean, _page(["C7"], [("Bo", "NO")], True)],
-                 request=staging_request)
-    # Without word from the writer, every second clean page is staged; a page with a record
-    # error always travels as columns (the writer plans it row by row).
-    assert [m[0] for m in sent] == ["page", "staged", "page", "page", "end"]
-    assert sent[-1][2] == 1  # staged pages, reported at the end
-    columns, texts = read_staged_page(sent[1][2], 2)
+        "width")], stage="auto")
+
+
+def _clean_pages() -> list[PageResult]:
+    return [*(_page([f"C{n}", f"C{n + 1}"], [("Åsa AB", "SE"), ("", "SE")], False)
+              for n in (1, 3, 5)), _page(["C7"], [("Bo", "NO")], True)]
+
+
+def test_reader_stages_clean_pages_while_the_writer_is_busy(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sent = _read(monkeypatch, _clean_pages(), request=_staging_request(), writer_busy=60.0)
+    # Clean pages are staged; a page with a record error travels as columns (the writer plans
+    # it row by row).
+    assert [m[0] for m in sent] == ["staged", "staged", "staged", "page", "end"]
+    assert sent[-1][2] == 3  # staged pages, reported at the end
+    columns, texts = read_staged_page(sent[0][2], 2)
     assert [list(c) for c in columns] == [["Åsa AB", ""], ["Sverige", "Sverige"]]
     assert texts == ["Åsa AB\x1fSverige", "\x1fSverige"]
+
+
+def test_reader_leaves_binding_to_a_writer_that_would_wait(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    for busy in (None, 0.000001):  # no word from the writer, or a writer that is quick
+        sent = _read(monkeypatch, _clean_pages(), request=_staging_request(), writer_busy=busy)
+        assert [m[0] for m in sent] == ["page", "page", "page", "page", "end"]
 
 
 def test_staged_pages_of_known_actors_are_planned_row_by_row(tmp_path: Path) -> None:
@@ -277,7 +302,7 @@ def test_staged_pages_of_known_actors_are_planned_row_by_row(tmp_path: Path) -> 
     ahead, _ = _world(tmp_path / "ahead")
     expected = run_sync(plain, options=RunOptions(read_ahead_rows=10**9))[0]
     before = reader_module.staged_pages
-    first = run_sync(ahead, options=AHEAD)[0]
+    first = run_sync(ahead, options=STAGED)[0]
     assert reader_module.staged_pages > before  # pages really came staged
     assert first.counts == expected.counts
     assert first.counts.created == 2 * CUSTOMERS
@@ -285,7 +310,7 @@ def test_staged_pages_of_known_actors_are_planned_row_by_row(tmp_path: Path) -> 
     with ahead.engine.begin() as conn:
         conn.execute(text("UPDATE sync_state SET erp_modified = '', erp_key = ''"))
     staged = reader_module.staged_pages
-    again = run_sync(ahead, options=AHEAD)[0]
+    again = run_sync(ahead, options=STAGED)[0]
     assert reader_module.staged_pages > staged
     assert (again.counts.created, again.counts.updated, again.counts.errors) == (0, 0, 0)
     assert again.counts.unchanged == 2 * CUSTOMERS
