@@ -51,6 +51,8 @@ TEXT = {
         "col_kind": "Kind",
         "col_started": "Started",
         "col_status": "Status",
+        "status_finished": "finished", "status_cancelled": "cancelled",
+        "status_failed": "failed", "status_running": "running",
         "col_created": "New",
         "col_updated": "Upd.",
         "col_errors": "Err.",
@@ -114,6 +116,8 @@ TEXT = {
         "col_kind": "Soort",
         "col_started": "Gestart",
         "col_status": "Status",
+        "status_finished": "voltooid", "status_cancelled": "gestopt",
+        "status_failed": "mislukt", "status_running": "bezig",
         "col_created": "Nieuw",
         "col_updated": "Gew.",
         "col_errors": "Fout",
@@ -449,7 +453,7 @@ class SyncLogScreen(Screen[None]):
             if not self.runs:
                 return ""
             run = self.runs[row]
-            return tr(TEXT, "run_detail", id=run.id, kind=run.kind, status=run.status,
+            return tr(TEXT, "run_detail", id=run.id, kind=run.kind, status=_status(run.status),
                       connection=self._names.get(run.connection_id, "?"),
                       created=run.created, updated=run.updated, pushed=run.pushed,
                       unchanged=run.unchanged, deleted=run.deleted, conflicts=run.conflicts,
@@ -516,7 +520,7 @@ class SyncLogScreen(Screen[None]):
         if column == 4:
             mark = {"finished": "✓ ", "cancelled": "⊘ ", "failed": "✗ ",
                     "running": "… "}.get(run.status, "")
-            return mark + run.status, ("error" if run.status == "failed" else "")
+            return mark + _status(run.status), ("error" if run.status == "failed" else "")
         value = (run.created, run.updated, run.errors)[column - 5]
         role = "error" if column == 7 and value else ""
         return fit_count(value, (6, 5, 4)[column - 5]), role
@@ -702,3 +706,9 @@ class SyncLogScreen(Screen[None]):
         renderer: Any = {"runs": self._run_cell, "changes": self._change_cell,
                          "errors": self._error_cell}[view]
         return str(renderer(row, column)[0])
+
+
+def _status(status: str) -> str:
+    """A run status in the UI's language."""
+    text = tr(TEXT, f"status_{status}")
+    return status if text == f"status_{status}" else text
