@@ -4,7 +4,7 @@ dry run, and errors shown as one clear message."""
 from __future__ import annotations
 
 import sqlite3
-import time
+import threading
 from typing import Any
 
 import pytest
@@ -80,9 +80,13 @@ async def test_escape_cancels_after_the_batch_and_the_next_sync_completes(
     from erp_tui.connectors.sample import SampleConnector
 
     original = SampleConnector.actors_changed_since
+    calls: list[int] = []
+    gate = threading.Event()  # holds the third page until the test has seen "Cancelling"
 
     def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.1)
+        calls.append(1)
+        if len(calls) > 2:
+            gate.wait(10)
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(SampleConnector, "actors_changed_since", slow)
@@ -98,6 +102,7 @@ async def test_escape_cancels_after_the_batch_and_the_next_sync_completes(
                 break
         await pilot.press("escape")
         assert screen.status_text() == "Cancelling after the current batch…"
+        gate.set()
         await _wait(app, pilot)
         assert screen.status_text().startswith("Cancelled")
         run = recent_runs(demo_ctx)[0]
