@@ -116,35 +116,34 @@ def update_values(conn: Connection, entity: str, changes: dict[int, dict[str, An
         conn.execute(statement, group)
 
 
+def _linked_records(entity: str, link: Table, connection_id: int, actor_type: str,
+                    columns: Sequence[str]) -> Any:
+    """SELECT (crm_id, change_stamp, updated, link_id, erp_key, snapshot, link_stamp, *columns)
+    over the records linked to this connection's actors of `actor_type`."""
+    t = table(entity)
+    return (select(t.c.id, t.c.change_stamp, t.c.updated, link.c.id, link.c.erp_key,
+                   link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
+            .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
+                  & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
+                  & (link.c.state == "linked")))
+
+
 def changed_since(conn: Connection, entity: str, link_table: Table, connection_id: int,
                   actor_type: str, stamp: int, columns: Sequence[str], limit: int
                   ) -> list[Any]:
     """Linked records changed after `stamp`, oldest first: rows of
     (crm_id, change_stamp, updated, link_id, erp_key, snapshot, link_stamp, *columns)."""
     t = table(entity)
-    link = link_table
-    query = (select(t.c.id, t.c.change_stamp, t.c.updated, link.c.id, link.c.erp_key,
-                    link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
-             .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
-                   & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
-                   & (link.c.state == "linked"))
-             .where(t.c.change_stamp > stamp)
-             .order_by(t.c.change_stamp).limit(limit))
-    return list(conn.execute(query))
+    query = _linked_records(entity, link_table, connection_id, actor_type, columns)
+    return list(conn.execute(query.where(t.c.change_stamp > stamp)
+                             .order_by(t.c.change_stamp).limit(limit)))
 
 
 def linked_rows(conn: Connection, entity: str, link_table: Table, connection_id: int,
                 actor_type: str, erp_keys: Sequence[str], columns: Sequence[str]) -> list[Any]:
     """Rows shaped like `changed_since` for the links of these ERP keys."""
-    t = table(entity)
-    link = link_table
-    query = (select(t.c.id, t.c.change_stamp, t.c.updated, link.c.id, link.c.erp_key,
-                    link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
-             .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
-                   & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
-                   & (link.c.state == "linked"))
-             .where(link.c.erp_key.in_(list(erp_keys))))
-    return list(conn.execute(query))
+    query = _linked_records(entity, link_table, connection_id, actor_type, columns)
+    return list(conn.execute(query.where(link_table.c.erp_key.in_(list(erp_keys)))))
 
 
 def edit_record(conn: Connection, entity: str, record_id: int, values: dict[str, Any]) -> int:

@@ -330,10 +330,8 @@ class ActorSync:
     def _can_take_staged_pages(self) -> bool:
         """True when the reader process may send pages staged as SQLite databases: new
         records of an actor type without parents, written to a SQLite store."""
-        if self.options.dry_run or self.plan.parent_types or not self.plan.allow_import:
-            return False
-        with self.engine.connect() as conn:
-            return staging.can_attach_pages(conn)
+        return (not self.options.dry_run and not self.plan.parent_types
+                and self.plan.allow_import and staging.can_attach_pages(self.engine.dialect.name))
 
     def _page_fits(self, page: ActorPage, field_keys: list[str]) -> bool:
         """True when the page lines up with what was asked; else a batch error is recorded."""

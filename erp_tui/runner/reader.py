@@ -7,9 +7,11 @@ the following pages while this process writes: the two cores each do half. Small
 start the child. Only connectors that declare `reads_in_worker_process = True` are read this
 way (their instances hold no state that a second instance would miss).
 
-The child is at most one page ahead (a pipe send blocks until the page is taken), ends with its
-parent (a send to a closed pipe fails), and everything it sends is a result: a connector error,
-a time-out or the child's death become a failed `PageResult`, never an exception.
+The runner takes pages in on a receiving thread, at most READ_AHEAD_PAGES ahead of need (then a
+send blocks); clean pages of new records may come staged as SQLite databases (_StagingShare).
+The child ends with its parent (a send to a closed pipe fails), and everything it sends is a
+result: a connector error, a time-out or the child's death become a failed `PageResult`, never
+an exception.
 """
 
 from __future__ import annotations
@@ -206,13 +208,15 @@ class _ChildReader:
             if message[0] not in ("page", "staged") or self._stop.is_set():
                 return
 
-    def next(self) -> Item | None:
+    def next(self, wait: float | None = None) -> Item | None:
+        """The child's next page (or failure); None after its end. Waits up to the run's
+        time-out, or `wait` seconds."""
         if self._done:
             return None
         began = time.monotonic()
         busy = began - self._taken_at if self._taken_at else 0.0
         try:
-            message = self._inbox.get(timeout=self._timeout)
+            message = self._inbox.get(timeout=self._timeout if wait is None else wait)
         except queue.Empty:
             self._done = True
             return _failure(f"The connector did not answer within {self._timeout:g} "
@@ -248,9 +252,7 @@ class _ChildReader:
 
     def close(self) -> None:
         if self._last and not self._done:  # the child's closing words are on their way
-            with contextlib.suppress(queue.Empty):
-                self._inbox.put(self._inbox.get(timeout=1.0))
-                self.next()
+            self.next(wait=1.0)
         self._stop.set()
         if self._receiver.is_alive():
             # End the child first: the receiving thread's read then returns.
@@ -304,9 +306,10 @@ class _StagingShare:
     """Which pages the reader process stages itself (binding their values into a SQLite
     database) rather than leaving that to the writing process.
 
-    The writer reports when it took each page and how long it had been busy with the one
-    before. A page is staged here when that fits before the writer will want it (so the
-    writer never waits for the extra work); else the writer binds it.
+    The writer reports when it took each page, how long it had been busy with the one before,
+    and how many more it holds. A page is staged here when the writer holds pages in hand, or
+    when staging fits before the writer will want the page (so the writer never waits for the
+    extra work); else the writer binds it.
     """
 
     def __init__(self) -> None:
@@ -327,15 +330,17 @@ class _StagingShare:
 
     def staged_in(self, seconds: float) -> None:
         self.staged += 1
-        self._stage_cost = seconds if not self._stage_cost else (
-            0.7 * self._stage_cost + 0.3 * seconds)
+        self._stage_cost = _moving_average(self._stage_cost, seconds)
 
     def writer_took(self, at: float, busy: float, queued: int = 0) -> None:
         self._taken_at = at
         self._queued = queued
         if busy > 0:
-            self._writer_busy = busy if not self._writer_busy else (
-                0.7 * self._writer_busy + 0.3 * busy)
+            self._writer_busy = _moving_average(self._writer_busy, busy)
+
+
+def _moving_average(average: float, value: float) -> float:
+    return value if not average else 0.7 * average + 0.3 * value
 
 
 def child_entry(fd: int) -> None:

@@ -65,9 +65,9 @@ def _page_table(width: int) -> Table:
                  schema=PAGE_SCHEMA)
 
 
-def can_attach_pages(conn: Connection) -> bool:
-    """True when pages staged by the reader process can be attached to this store."""
-    return conn.dialect.name == "sqlite" and hasattr(sqlite3.Connection, "deserialize")
+def can_attach_pages(dialect: str) -> bool:
+    """True when pages staged by the reader process can be attached to a store of `dialect`."""
+    return dialect == "sqlite" and hasattr(sqlite3.Connection, "deserialize")
 
 
 def _ensure_stage(conn: Connection, stage: Table) -> None:
