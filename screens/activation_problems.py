@@ -174,6 +174,8 @@ class ActivationProblemsScreen(Dialog[bool]):
         self.action_go()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not super().check_action(action, parameters):
+            return False
         if action in ("go", "activate") and self._busy:
             return None
         return True

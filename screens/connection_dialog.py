@@ -428,6 +428,8 @@ class ConnectionDialog(Dialog[bool]):
         self._update_state()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not super().check_action(action, parameters):
+            return False
         if action == "ok":
             return None if (self._problems or self._saving or self._testing) else True
         if action == "test":

@@ -584,6 +584,8 @@ class SyncLogScreen(Screen[None]):
     # ---- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:  # a key typed ahead of the screen's widgets
+            return False
         if action in ("retry_selected", "retry_all"):
             if self.current_view != "errors":
                 return False

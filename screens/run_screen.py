@@ -511,6 +511,8 @@ class SyncRunScreen(Screen[None]):
     # ---- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:  # a key typed ahead of the screen's widgets
+            return False
         if action == "cancel":
             return self.running
         if action == "close":

@@ -160,3 +160,26 @@ async def test_missing_dialog_is_a_message_not_a_crash(two_connections: Any,
         await pilot.press("down", "r")
         assert isinstance(app.screen, ConnectionsScreen)
         assert "not available" in _message(app)
+
+
+async def test_problem_keys_before_the_dialog_is_shown_are_ignored(two_connections: Any
+                                                                   ) -> None:
+    """Enter typed ahead of the problems dialog's appearance does nothing (it crashed: the list
+    it reads was not composed yet); once shown, Enter works."""
+    from erp_tui.errors import Problem
+
+    app = ErpTuiApp(two_connections, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dutch = require_connection(two_connections, DUTCH)
+        screen = ActivationProblemsScreen(
+            two_connections, dutch.id, DUTCH,
+            [Problem("The connection test fails: x", code="test_failed")])
+        app.push_screen(screen)
+        assert not screen.is_mounted
+        for action in ("go", "activate", "close"):
+            assert not await app.run_action(action, screen)
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionDialog)
