@@ -130,10 +130,11 @@ class ActivationProblemsScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="problems-box"):
-            yield Static(tr(TEXT, "title", name=self.connection_name), id="problems-title")
-            yield Static("", id="problems-intro")
+            yield Static(tr(TEXT, "title", name=self.connection_name), id="problems-title",
+                         markup=False)
+            yield Static("", id="problems-intro", markup=False)
             yield OptionList(id="problems")
-            yield Static("", id="problems-where")
+            yield Static("", id="problems-where", markup=False)
             yield BusyLine()
             yield KeyBar()
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -217,7 +218,7 @@ class ConnectionDialog(Dialog[bool]):
         if connector and connector not in kinds:
             self._connectors.append((connector, connector))
         with Vertical(id="dialog"):
-            yield Static(title, id="dialog-title")
+            yield Static(title, id="dialog-title", markup=False)
             with VerticalScroll(id="form"):
                 yield self._row("name", Input(draft.name, id="name", compact=True,
                                               max_length=100), mandatory=True)
@@ -243,9 +244,9 @@ class ConnectionDialog(Dialog[bool]):
                                    id="allow_import", compact=True)
                 yield Static("", id="settings-title", classes="section")
                 yield Vertical(id="config")
-            yield Static("", id="test-result")
+            yield Static("", id="test-result", markup=False)
             yield BusyLine(id="busy")
-            yield Static("", id="why")
+            yield Static("", id="why", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(tr(TEXT, "btn_test"), id="test", compact=True)
                 yield Button(tr(TEXT, "btn_ok"), id="ok", variant="primary", compact=True,
@@ -254,7 +255,7 @@ class ConnectionDialog(Dialog[bool]):
 
     def _row(self, key: str, widget: Widget, *, mandatory: bool = False) -> Horizontal:
         label = tr(TEXT, key) + (tr(TEXT, "mandatory_mark") if mandatory else "")
-        return Horizontal(Label(label, classes="label"), widget, classes="row")
+        return Horizontal(Label(label, classes="label", markup=False), widget, classes="row")
 
     async def on_mount(self) -> None:
         await self._build_config(self._connector())
@@ -302,18 +303,18 @@ class ConnectionDialog(Dialog[bool]):
             widget = self._config_widget(index, info, value, same)
             self._config.append(_ConfigInput(info, widget))
             label = info.label + (tr(TEXT, "mandatory_mark") if info.mandatory else "")
+            caption = Label(label, classes="label", markup=False)
             if widget is None:
-                rows.append(Horizontal(Label(label, classes="label"),
-                                       Static(info.description or info.default, classes="note"),
-                                       classes="row"))
+                note = Static(info.description or info.default, classes="note", markup=False)
+                rows.append(Horizontal(caption, note, classes="row"))
             else:
-                rows.append(Horizontal(Label(label, classes="label"), widget, classes="row"))
+                rows.append(Horizontal(caption, widget, classes="row"))
         await container.mount_all(rows)
 
     def _config_widget(self, index: int, info: FieldInfo, value: Any, same: bool
                        ) -> Widget | None:
         wid = f"cfg-{index}"
-        tooltip = info.description or None
+        tooltip = Text(info.description) if info.description else None  # verbatim, not markup
         initial = "" if value is None else str(value)
         if value is None and not same:
             initial = info.default

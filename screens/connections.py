@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -296,11 +297,12 @@ class ConnectionsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Static(tr(TEXT, "title"), id="title")
-        table: DataTable[str] = DataTable(id="connections", cursor_type="row")
+        # Names and statuses are shown as typed (Text): a "[" in them is not markup.
+        table: DataTable[str | Text] = DataTable(id="connections", cursor_type="row")
         yield table
-        yield Static("", id="detail")
+        yield Static("", id="detail", markup=False)
         yield BusyLine(id="busy")
-        yield Static("", id="message")
+        yield Static("", id="message", markup=False)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -359,12 +361,12 @@ class ConnectionsScreen(Screen[None]):
             table.add_row(
                 "✓" if r.active else "",
                 str(r.priority) if r.active else "–",
-                r.name,
-                r.connector,
+                Text(r.name),
+                Text(r.connector),
                 f"{test_mark(r.last_test_ok)} {day(r.last_test_at)}".strip()
                 if r.last_test_at else tr(TEXT, "never"),
                 day(r.last_sync_at),
-                r.status or "",
+                Text(r.status or ""),
                 key=str(r.id))
         if keep is not None and keep in self._rows:
             table.move_cursor(row=table.get_row_index(str(keep)))

@@ -3,6 +3,7 @@ bindings, so every screen and dialog gets it without writing its own."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -67,12 +68,12 @@ class HelpScreen(Dialog[None]):
             yield Static(tr(TEXT, "title"), id="help-title")
             # Filled here, not in on_mount: keys typed ahead may close the help before it is
             # mounted, and then there is nothing left to query.
-            table: DataTable[str] = DataTable(id="help-keys", cursor_type="row",
-                                              zebra_stripes=False)
+            table: DataTable[Text] = DataTable(id="help-keys", cursor_type="row",
+                                               zebra_stripes=False)
             table.add_column(tr(TEXT, "key"), key="key")
             table.add_column(tr(TEXT, "action"), key="action")
             for key, description in self._keys:
-                table.add_row(key, description)
+                table.add_row(Text(key), Text(description))  # `[` is a key, not markup
             yield table
             yield Static(tr(TEXT, "hint"), id="help-hint")
 

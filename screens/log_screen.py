@@ -295,7 +295,7 @@ class SyncLogScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(tr(TEXT, "title"), id="title")
         yield Static("", id="tabs")
-        yield Static("", id="head")
+        yield Static("", id="head", markup=False)
         yield GridTable(self._run_columns(), self._run_cell, self._run_role,
                         cursor_type="row", id="runs")
         yield GridTable(self._change_columns(), self._change_cell, self._change_role,
@@ -303,8 +303,8 @@ class SyncLogScreen(Screen[None]):
         yield GridTable(self._error_columns(), self._error_cell, self._error_role,
                         cursor_type="row", id="errors")
         yield Input(placeholder=tr(TEXT, "filter_placeholder"), id="filter")
-        yield Static("", id="detail")
-        yield Static("", id="message")
+        yield Static("", id="detail", markup=False)
+        yield Static("", id="message", markup=False)
         yield KeyBar()
 
     @staticmethod

@@ -252,14 +252,14 @@ class SyncRunScreen(Screen[None]):
     # ---- layout --------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="title")
-        yield Static("", id="status")
-        yield Static("", id="bar")
+        yield Static("", id="title", markup=False)
+        yield Static("", id="status", markup=False)
+        yield Static("", id="bar", markup=False)
         yield GridTable(self._count_columns(), self._count_cell, self._count_role,
                         cursor_type="row", id="counts")
         yield GridTable(self._change_columns(), self._change_cell, cursor_type="row",
                         id="changes")
-        yield Static("", id="summary")
+        yield Static("", id="summary", markup=False)
         yield KeyBar()
 
     @staticmethod

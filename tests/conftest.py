@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-# Keep the user's own configuration and terminal habits out of the tests.
+# Keep the user's own configuration and terminal habits out of the tests (ERP_TUI_TEST_*
+# settings are for the tests themselves: server URLs, key seeds).
 for _name in list(os.environ):
-    if _name.startswith("ERP_TUI_"):
+    if _name.startswith("ERP_TUI_") and not _name.startswith("ERP_TUI_TEST_"):
         del os.environ[_name]
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ.pop("NO_COLOR", None)

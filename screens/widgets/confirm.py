@@ -63,8 +63,8 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, classes="title")
-            yield Static(self._question, classes="question")
+            yield Static(self._title, classes="title", markup=False)
+            yield Static(self._question, classes="question", markup=False)
             with Horizontal():
                 yield Button(f"{self._yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self._no} (n)", id="no")

@@ -184,8 +184,8 @@ class PickerDialog(Dialog[Picked | None]):
         with Vertical():
             yield Label(self.title_text, id="title", markup=False)
             yield Input(placeholder=tr(TEXT, "filter"), id="filter", compact=True)
-            yield OptionList(id="options")
-            yield Label("", id="count")
+            yield OptionList(id="options", markup=False)
+            yield Label("", id="count", markup=False)
 
     def on_mount(self) -> None:
         self._fill("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from textual.command import CommandPalette
-from textual.widgets import DataTable, Select, Static
+from textual.widgets import DataTable, Input, Select, Static
 
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.connections import ConnectionsScreen
@@ -99,3 +99,27 @@ async def test_dutch_labels(two_connections: Any) -> None:
         assert "ERP-verbinding testen" in str(dialog.query_one("#test").label)
         assert dialog.query_one("#scope", Select).prompt == "(Geen selectie)"
         assert "OK is uitgeschakeld" in str(dialog.query_one("#why", Static).render())
+
+
+async def test_palette_enter_typed_ahead_of_help(two_connections: Any) -> None:
+    """An Enter in the palette's input handled after F1 (typed right behind it) put the help
+    over the palette: the palette must not close from under the help. It closed the help
+    instead and stayed half-closed; its next Escape crashed the app."""
+    from erp_tui.screens.commands import SafeCommandPalette
+
+    app = ErpTuiApp(two_connections, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("ctrl+p", "s")
+        await pilot.pause(0.3)
+        palette = app.screen
+        assert isinstance(palette, SafeCommandPalette)
+        field = palette.query_one(Input)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        field.post_message(Input.Submitted(field, field.value))  # the Enter typed ahead
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is palette
+        await pilot.press("escape")
+        assert isinstance(app.screen, ConnectionsScreen), app.screen_stack

@@ -6,11 +6,15 @@ and drive every dialog: 3,000 keys in total over six seeds, typed ahead (see `pr
 must either still be running or have exited cleanly through quit (return code 0); an exception
 anywhere fails `run_test`.
 After a quit the remaining keys go to a new app on the same store.
+
+CI runs six seeds. A wider sweep, run by hand after UI changes:
+`ERP_TUI_TEST_KEY_SEEDS=7-200 pytest tests/ui/test_random_keys.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 from typing import Any
 
@@ -34,7 +38,15 @@ KEYS = [
 # Movement and the keys that open or close dialogs come up more often, so the walk goes deep.
 WEIGHTS = {"up": 3, "down": 4, "left": 2, "right": 3, "enter": 4, "escape": 3, "space": 3,
            "tab": 2, "f10": 1}
-SEEDS = [1, 2, 3, 4, 5, 6]
+
+
+def seeds_to_run() -> list[int]:
+    """Seeds 1-6, or the range in ERP_TUI_TEST_KEY_SEEDS ("7-200", or one seed "42")."""
+    first, _, last = os.environ.get("ERP_TUI_TEST_KEY_SEEDS", "1-6").partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+SEEDS = seeds_to_run()
 KEYS_PER_SEED = 500
 BATCH = 25
 

@@ -1,0 +1,65 @@
+"""Names and typed text with square brackets are shown exactly as they are.
+
+Textual reads `[...]` in a widget's text as markup: "[EU]" vanished from a name, and text such
+as "a[/]b" or a filter typed as "]d[j=[" crashed the app (found by the random-key test)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+
+from erp_tui.screens.app import ErpTuiApp
+from erp_tui.screens.widgets.confirm import ConfirmScreen
+from erp_tui.screens.widgets.dialog_kit import PickerDialog
+
+from .conftest import add_connection, sample_erp
+
+BRACKETED = "Lager [EU] a[/]b"
+
+
+def screen_text(app: App[Any]) -> str:
+    """The characters on the terminal, as the user reads them."""
+    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
+                      record=True, force_terminal=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+async def test_bracketed_connection_name_is_shown_as_typed(ctx: Any, tmp_path: Path) -> None:
+    add_connection(ctx, BRACKETED, sample_erp(tmp_path, BRACKETED, 1, "nordic"))
+    app = ErpTuiApp(ctx, language="en")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+        # its row, the detail line under the list, and the test message (the ERP is named so too)
+        assert text.count(BRACKETED) == 3, text
+        await pilot.press("delete")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert BRACKETED in screen_text(app)
+        await pilot.press("n")
+
+
+async def test_picker_shows_bracketed_choices_and_filter_text(ctx: Any) -> None:
+    app = ErpTuiApp(ctx, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picked: list[Any] = []
+        app.push_screen(PickerDialog("Pick [one]", [("a[/]b", "Size [cm]"), ("US", "United")]),
+                        picked.append)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Pick [one]" in text and "Size [cm]  (a[/]b)" in text, text
+        await pilot.press(*"[/")
+        text = screen_text(app)
+        assert "Size [cm]" in text and "United" not in text, text
+        for _ in range(2):
+            await pilot.press("backspace")
+        await pilot.press(*"]d[j=[")
+        assert "Nothing matches ']d[j=['." in screen_text(app)
+        await pilot.press("escape")
+        assert picked == [None]
