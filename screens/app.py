@@ -12,7 +12,7 @@ the rows appear when it posts `ContextOpened`.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import on, work
@@ -23,9 +23,12 @@ from textual.screen import Screen
 
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import guess_language, set_language, tr
-from erp_tui.screens.widgets.safe_option_list import guard_option_list_paging
+from erp_tui.screens.widgets.textual_guards import install_textual_guards
 
 if TYPE_CHECKING:
+    from textual.command import CommandListItem
+    from textual.widget import AwaitMount
+
     from erp_tui.context import AppContext
 
 TEXT = {
@@ -34,17 +37,19 @@ TEXT = {
         "Quit": "Quit",
         "Commands": "Commands",
         "sub_title": "Synchronise",
+        "search_themes": "Search for themes…",
     },
     "nl": {
         "Help": "Help",
         "Quit": "Afsluiten",
         "Commands": "Opdrachten",
         "sub_title": "Synchroniseren",
+        "search_themes": "Zoek een thema…",
     },
 }
 
 
-guard_option_list_paging()
+install_textual_guards()
 
 
 class ErpTuiApp(App[int]):
@@ -166,6 +171,25 @@ class ErpTuiApp(App[int]):
             from erp_tui.screens.commands import SafeCommandPalette
 
             self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    def search_themes(self) -> None:
+        """The theme picker (system command "Theme"), in the guarded palette too."""
+        from textual.theme import ThemeProvider
+
+        from erp_tui.screens.commands import SafeCommandPalette
+
+        self.push_screen(SafeCommandPalette(providers=[ThemeProvider],
+                                            placeholder=tr(TEXT, "search_themes")))
+
+    def search_commands(self, commands: Sequence[CommandListItem],
+                        placeholder: str = "Search for commands…") -> AwaitMount:
+        """A palette over `commands`, in the guarded palette too."""
+        from textual.command import SimpleProvider
+
+        from erp_tui.screens.commands import SafeCommandPalette
+
+        return self.push_screen(SafeCommandPalette(
+            providers=[SimpleProvider(self.screen, list(commands))], placeholder=placeholder))
 
     def action_help_question(self) -> None:
         self.action_help()

@@ -47,9 +47,10 @@ class DismissOnce(_ScreenMixin):
 
 
 class Dialog(DismissOnce, ModalScreen[ResultT]):
-    """A modal dialog that is dismissed at most once and whose own key actions wait until it is
-    mounted. Subclasses that override `check_action` call this one first."""
+    """A modal dialog that is dismissed at most once and whose own actions run only while it is
+    mounted and open. Subclasses that override `check_action` call this one first."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """No action of the dialog runs before its widgets exist."""
-        return self.is_mounted
+        """No action of the dialog runs before its widgets exist, nor once it is closing (a
+        palette command picked for it may arrive after Escape closed it)."""
+        return self.is_mounted and self.is_attached and not self.closing

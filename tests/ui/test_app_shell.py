@@ -123,3 +123,22 @@ async def test_palette_enter_typed_ahead_of_help(two_connections: Any) -> None:
         assert app.screen is palette
         await pilot.press("escape")
         assert isinstance(app.screen, ConnectionsScreen), app.screen_stack
+
+
+async def test_theme_picker_is_the_guarded_palette(two_connections: Any) -> None:
+    """The system command "Theme" opens its picker in the same guarded palette: the plain
+    Textual one, closed twice by keys typed ahead, crashed the app."""
+    from erp_tui.screens.commands import SafeCommandPalette
+
+    from .test_random_keys import press
+
+    app = ErpTuiApp(two_connections, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        theme = next(c for c in app.get_system_commands(app.screen) if c.title == "Theme")
+        theme.callback()
+        await pilot.pause()
+        assert isinstance(app.screen, SafeCommandPalette)
+        await press(app, "escape")
+        await press(app, "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)

@@ -183,3 +183,20 @@ async def test_problem_keys_before_the_dialog_is_shown_are_ignored(two_connectio
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ConnectionDialog)
+
+
+async def test_action_for_a_closed_dialog_does_nothing(two_connections: Any) -> None:
+    """A palette command picked for a dialog can arrive after Escape closed it: it is ignored
+    (toggling the actor read the closed dialog's checkbox and crashed)."""
+    from erp_tui.screens.mappings_dialog import MappingsDialog
+
+    app = ErpTuiApp(two_connections, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("down", "m")  # Dutch: inactive, so Mappings opens directly
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, MappingsDialog)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionsScreen)
+        assert not await app.run_action("toggle_actor", dialog)

@@ -2,13 +2,13 @@
 
 Starting on the connections screen of the demo, seeded random keys (arrows, tab, enter, escape,
 space, the letters screens bind, F-keys, shift+arrows, `<` `>` `=` `[` `]` `-`, digits, ...) open
-and drive every dialog: 3,000 keys in total over six seeds, typed ahead (see `press`). The app
+and drive every dialog: 5,000 keys in total over ten seeds, typed ahead (see `press`). The app
 must either still be running or have exited cleanly through quit (return code 0); an exception
 anywhere fails `run_test`.
 After a quit the remaining keys go to a new app on the same store.
 
-CI runs six seeds. A wider sweep, run by hand after UI changes:
-`ERP_TUI_TEST_KEY_SEEDS=7-200 pytest tests/ui/test_random_keys.py`.
+CI runs ten seeds. A wider sweep, run by hand after UI changes:
+`ERP_TUI_TEST_KEY_SEEDS=11-200 pytest tests/ui/test_random_keys.py`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ WEIGHTS = {"up": 3, "down": 4, "left": 2, "right": 3, "enter": 4, "escape": 3, "
 
 
 def seeds_to_run() -> list[int]:
-    """Seeds 1-6, or the range in ERP_TUI_TEST_KEY_SEEDS ("7-200", or one seed "42")."""
-    first, _, last = os.environ.get("ERP_TUI_TEST_KEY_SEEDS", "1-6").partition("-")
+    """Seeds 1-10, or the range in ERP_TUI_TEST_KEY_SEEDS ("11-200", or one seed "42")."""
+    first, _, last = os.environ.get("ERP_TUI_TEST_KEY_SEEDS", "1-10").partition("-")
     return list(range(int(first), int(last or first) + 1))
 
 
