@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import on, work
 from textual.app import App, SystemCommand
@@ -184,12 +184,14 @@ class ErpTuiApp(App[int]):
     def search_commands(self, commands: Sequence[CommandListItem],
                         placeholder: str = "Search for commands…") -> AwaitMount:
         """A palette over `commands`, in the guarded palette too."""
-        from textual.command import SimpleProvider
+        from textual.command import Provider, SimpleProvider
 
         from erp_tui.screens.commands import SafeCommandPalette
 
-        return self.push_screen(SafeCommandPalette(
-            providers=[SimpleProvider(self.screen, list(commands))], placeholder=placeholder))
+        # As Textual's own search_commands: the provider instance stands in for its class.
+        provider = cast("type[Provider]", SimpleProvider(self.screen, list(commands)))
+        return self.push_screen(SafeCommandPalette(providers=[provider],
+                                                   placeholder=placeholder))
 
     def action_help_question(self) -> None:
         self.action_help()

@@ -142,3 +142,13 @@ async def test_theme_picker_is_the_guarded_palette(two_connections: Any) -> None
         await press(app, "escape")
         await pilot.pause()
         assert isinstance(app.screen, ConnectionsScreen)
+
+        chosen: list[str] = []
+        app.search_commands([("Say hello", lambda: chosen.append("hello"))])
+        await pilot.pause()
+        assert isinstance(app.screen, SafeCommandPalette)
+        await pilot.press(*"hello")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert chosen == ["hello"] and isinstance(app.screen, ConnectionsScreen)
