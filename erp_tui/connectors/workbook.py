@@ -747,6 +747,8 @@ class WorkbookConnector:
                           with_deleted=True)
         if start + limit < len(sheet.order) and chosen:
             page.next_cursor = Cursor(last_modified=chosen[-1][0], erp_key=chosen[-1][1])
+            # The loaded sheet knows exactly how many rows (deleted ones too) lie beyond.
+            page.remaining = len(sheet.order) - start - len(chosen)
         return PageResult(page=page)
 
     @_guarded(PageResult)

@@ -160,6 +160,26 @@ def test_the_contract_over_http(server: ServerProcess, erp: Path) -> None:
     assert not any(TOKEN in line for line in server.log)
 
 
+def test_remaining_survives_the_round_trip(server: ServerProcess, erp: Path) -> None:
+    remote_pages = read_all(client(server.url), "Customer", 50)
+    local_pages = read_all(direct(erp), "Customer", 50)
+    assert [p.remaining for p in remote_pages] == [p.remaining for p in local_pages]
+    assert remote_pages[0].remaining == sum(len(p) for p in remote_pages[1:]) > 0
+    assert remote_pages[-1].remaining is None  # the sample tells it on a first page only
+
+
+def test_a_server_leaves_out_a_remaining_that_is_not_a_count() -> None:
+    from erp_tui.connectors.http import protocol
+
+    page = ActorPage.trusted(actor_type="Customer", field_keys=("name",), erp_keys=["C1"],
+                             last_modified=["2025-01-01T00:00:00.000000Z"], rows=[("Å",)])
+    for given, sent in ((5, 5), (0, 0), (None, None), (-3, None), (True, None)):
+        page.remaining = given
+        encoded = protocol.encode_page(page, {})
+        assert encoded["remaining"] == sent
+        assert protocol.decode_page(json.loads(protocol.dumps(encoded))).remaining == sent
+
+
 def test_requests_without_the_token_are_refused(server: ServerProcess) -> None:
     body = {"connection_id": CID, "actor_type": "Customer", "keys": ["C0000001"]}
     for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {TOKEN}"},
@@ -262,6 +282,29 @@ def test_a_well_formed_stub_page_is_decoded() -> None:
         result = client(stub.url).get_actors(CID, "Customer", ["C1"], [])
     assert result.ok and result.page is not None
     assert result.page.rows == [("Å", date(2020, 2, 2))]
+
+
+@pytest.mark.parametrize(("sent", "want"), [(None, None), (0, 0), (41, 41), ("absent", None)])
+def test_remaining_from_a_stub_server(sent: Any, want: int | None) -> None:
+    page = {**GOOD_PAGE, "remaining": sent}
+    if sent == "absent":
+        del page["remaining"]
+    with StubServer(health_then(lambda h, p: ok_json({"ok": True, "page": page}))) as stub:
+        result = client(stub.url).actors_changed_since(CID, "Customer", Cursor(), [], 1)
+    assert result.ok and result.page is not None, result.user_message
+    assert result.page.remaining == want
+
+
+@pytest.mark.parametrize("sent", [-1, 2.5, 3.0, "3", True, [3], {"n": 3}])
+def test_malformed_remaining_is_a_bad_reply(sent: Any) -> None:
+    page = {**GOOD_PAGE, "remaining": sent}
+    with StubServer(health_then(lambda h, p: ok_json({"ok": True, "page": page}))) as stub:
+        result = client(stub.url, retries=2).actors_changed_since(CID, "Customer", Cursor(),
+                                                                   [], 1)
+    assert not result.ok and result.error_code == "bad_reply", result
+    assert "does not fit the connector protocol" in result.user_message
+    assert "remaining" in result.tech_message
+    assert stub.requests.count("/v1/actors_changed_since") == 1
 
 
 def test_dropped_connections_fail_cleanly() -> None:

@@ -28,7 +28,15 @@ from erp_tui.contract import (
 )
 from erp_tui.registry import create_connector
 
-from .conftest import CUSTOMERS, TIE_GROUP, create_database, descriptor_text, seed
+from .conftest import (
+    BASE_TIME,
+    CUSTOMERS,
+    TIE_GROUP,
+    create_database,
+    descriptor_text,
+    seed,
+    stamp_type,
+)
 
 CID = 1
 STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -167,6 +175,45 @@ def test_paging_with_equal_timestamps(sql: SqlConnector) -> None:
     assert not sql.actors_changed_since(CID, "Customer", Cursor(last_modified="garbage"),
                                         []).ok
     assert not sql.actors_changed_since(CID, "Customer", Cursor(), ["nope"]).ok
+
+
+def test_a_first_full_page_tells_how_many_remain(sql: SqlConnector) -> None:
+    pages, _ = read_all(sql, "Customer", 4)
+    assert pages[0].remaining == CUSTOMERS - 4 == len(keys_of(pages)) - len(pages[0])
+    assert all(p.remaining is None for p in pages[1:])  # later pages do not count again
+    persons = read_all(sql, "Person", 3)[0]
+    assert persons[0].remaining == 7 and len(keys_of(persons)) == 10
+    exact = sql.actors_changed_since(CID, "Customer", Cursor(), [], CUSTOMERS).page
+    assert exact is not None and exact.next_cursor is not None and exact.remaining == 0
+    whole = sql.actors_changed_since(CID, "Customer", Cursor(), [], CUSTOMERS + 1).page
+    assert whole is not None and whole.next_cursor is None and whole.remaining is None
+    since = Cursor(last_modified=pages[0].last_modified[0])  # not a read of everything
+    later = sql.actors_changed_since(CID, "Customer", since, [], 4).page
+    assert later is not None and later.next_cursor is not None and later.remaining is None
+
+
+def test_remaining_counts_only_the_rows_the_read_returns(db_url: str, tmp_path: Path) -> None:
+    """Rows without a last-modified value are never read, so they are not counted."""
+    engine = sa.create_engine(db_url)
+    ticket = sa.Table("ticket", sa.MetaData(),
+                      sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                      sa.Column("title", sa.String(40)),
+                      sa.Column("updated_at", stamp_type(), nullable=True))
+    ticket.metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.insert(ticket), [
+            {"id": i, "title": f"T{i}", "updated_at": BASE_TIME if i % 3 else None}
+            for i in range(1, 9)])  # 3, 6 have no stamp: 6 rows are read
+    engine.dispose()
+    descriptor = ("actors:\n  Ticket:\n    table: ticket\n    key: id\n"
+                  "    last_modified: updated_at\n    fields: {title: text}\n")
+    connector = make(db_url, tmp_path, descriptor=descriptor)
+    try:
+        pages, _ = read_all(connector, "Ticket", 2)
+        assert pages[0].remaining == 4
+        assert sorted(keys_of(pages), key=int) == ["1", "2", "4", "5", "7", "8"]
+    finally:
+        connector.close()
 
 
 def test_get_and_search(sql: SqlConnector) -> None:
@@ -347,6 +394,26 @@ def test_changes_without_timestamps(sql_fp: SqlConnector, db_url: str) -> None:
     assert keys_of(read_all(sql_fp, "Customer", 2, cursor3)[0]) == [created.actor.erp_key]
     persons = read_all(sql_fp, "Person", 3)[0]
     assert len(keys_of(persons)) == 9 and persons[0].parent_types[0] == "Customer"
+
+
+def test_remaining_without_timestamps(sql_fp: SqlConnector, db_url: str) -> None:
+    """Fingerprint mode counts the rows the read pages through, disappeared ones included."""
+    pages, _ = read_all(sql_fp, "Customer", 4)
+    assert pages[0].remaining == CUSTOMERS - 4
+    assert all(p.remaining is None for p in pages[1:])
+    engine = sa.create_engine(db_url)
+    customer = sa.Table("customer", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        conn.execute(sa.delete(customer).where(customer.c.id == 20))
+        conn.execute(sa.insert(customer).values(id=100, name="Brand new"))
+    engine.dispose()
+    # A new read of everything: 30 live rows and the one that disappeared.
+    pages, _ = read_all(sql_fp, "Customer", 4)
+    assert pages[0].remaining == CUSTOMERS + 1 - 4
+    assert len(keys_of(pages)) == CUSTOMERS + 1
+    assert [k for p in pages for k, d in zip(p.erp_keys, p.deleted, strict=True) if d] == ["20"]
+    one_page = sql_fp.actors_changed_since(CID, "Person", Cursor(), [], 100).page
+    assert one_page is not None and one_page.next_cursor is None and one_page.remaining is None
 
 
 # ---- configuration ----------------------------------------------------------------------------

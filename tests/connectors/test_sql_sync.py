@@ -31,6 +31,7 @@ from sync_support import (
 )
 
 from erp_tui.context import AppContext
+from erp_tui.runner import ProgressEvent
 
 from .conftest import BACKENDS, create_database, stamp_type
 
@@ -247,3 +248,22 @@ def test_sql_sync_both_ways(ctx: AppContext, erp: tuple[Erp, str], tmp_path: Pat
          before["Customer"]["1"][3])
     assert error_messages(ctx, "SQL ERP") == []
     assert len(links(ctx, cid)) == 16
+
+
+def test_first_sync_progress_counts_against_the_size_the_erp_tells(
+        ctx: AppContext, erp: tuple[Erp, str], tmp_path: Path) -> None:
+    """8 customers (timestamps) and 6 suppliers (fingerprints), read 3 at a time: the first
+    page's `remaining` makes every fraction a true share of the rows."""
+    _db, url = erp
+    descriptor = tmp_path / "erp.yaml"
+    descriptor.write_text(DESCRIPTOR, encoding="utf-8")
+    configure(ctx, "SQL ERP", "sql", {"url": url, "descriptor": str(descriptor),
+                                      "page_size": 3},
+              {"Customer": PLAN_FIELDS, "Supplier": PLAN_FIELDS})
+    events: list[ProgressEvent] = []
+    sync(ctx, "SQL ERP", progress=events.append)
+    fractions: dict[str, list[float | None]] = {}
+    for event in events:
+        if event.phase == "ERP → CRM":
+            fractions.setdefault(event.actor_type, []).append(event.fraction)
+    assert fractions == {"Customer": [3 / 8, 6 / 8, 1.0], "Supplier": [0.5, 1.0]}

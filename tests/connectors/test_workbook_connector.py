@@ -233,6 +233,31 @@ def test_changed_since_pages_in_cursor_order(conn: WorkbookConnector) -> None:
     assert after.page is not None and after.page.erp_keys == [k for _, k in seen[4:]]
 
 
+def test_pages_tell_how_many_remain(book: Path) -> None:
+    """Counted over the rows the reads return: deleted rows in, blank and ID-less rows out."""
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Customer"]
+    ws.cell(row=1, column=12).value = "Deleted"
+    ws.cell(row=2, column=12).value = True  # customer 1: deleted, still returned
+    ws.append([None, "No ID"])  # skipped by every read
+    wb.save(book)
+    conn = connect(book)
+    remaining = []
+    keys: list[str] = []
+    cursor = Cursor()
+    for _ in range(10):
+        page = conn.actors_changed_since(CID, "Customer", cursor, ["Name"], page_size=2).page
+        assert page is not None
+        remaining.append(page.remaining)
+        keys += page.erp_keys
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(keys) == 6 and "1" in keys and remaining == [4, 2, None]
+    one = conn.actors_changed_since(CID, "Customer", Cursor(), [], page_size=6).page
+    assert one is not None and one.next_cursor is None and one.remaining is None
+
+
 def test_duplicate_stamps_are_ordered_by_key(conn: WorkbookConnector) -> None:
     page = conn.actors_changed_since(CID, "Supplier", Cursor(), [], 1).page
     assert page is not None and page.erp_keys == ["S-001"] and page.next_cursor is not None

@@ -241,7 +241,14 @@ def encode_page(page: ActorPage, types: Mapping[str, FieldType]) -> dict[str, An
         "parent_keys": page.parent_keys,
         "deleted": page.deleted,
         "next_cursor": page.next_cursor.model_dump() if page.next_cursor else None,
+        # A progress hint the wrapped connector got wrong is left out, not sent to fail the page.
+        "remaining": page.remaining if _is_count(page.remaining) else None,
     }
+
+
+def _is_count(value: Any) -> bool:
+    """True for a whole number of at least 0 (not a bool, a float or a text)."""
+    return type(value) is int and value >= 0
 
 
 _NONE = type(None)
@@ -279,15 +286,20 @@ def _convert_column(ftype: FieldType | None, key: str, column: Sequence[Any]
 
 def decode_page(data: Any, types_for: Callable[[str], Mapping[str, FieldType]] | None = None
                 ) -> ActorPage:
-    """Validate a page received over HTTP (shape by `ActorPage.validated`, then each column's
-    types) and turn date texts into dates. Raises ValueError (or pydantic's ValidationError,
-    a ValueError) when the page does not fit the protocol.
+    """Validate a page received over HTTP (`remaining`, shape by `ActorPage.validated`, then
+    each column's types) and turn date texts into dates. Raises ValueError (or pydantic's
+    ValidationError, a ValueError) when the page does not fit the protocol; an absent or null
+    `remaining` stays None.
 
     Types come from the page's `field_types`; when it has none, from `types_for(actor_type)`.
     """
     if not isinstance(data, dict):
         raise ValueError("the page is not a JSON object")
     data = dict(data)
+    remaining = data.get("remaining")
+    if remaining is not None and not _is_count(remaining):
+        # Checked here: the page model would take true, 3.0 or "3" as a number.
+        raise ValueError(f"remaining must be a whole number of at least 0, not {remaining!r}")
     raw_types = data.pop("field_types", None)
     page = ActorPage.validated(data)
     keys = page.field_keys

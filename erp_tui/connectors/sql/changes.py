@@ -28,6 +28,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     create_engine,
+    func,
     insert,
     or_,
     select,
@@ -225,6 +226,13 @@ class ChangeStore:
             rows = conn.execute(select(t.erp_key, t.last_modified, t.deleted).where(*where)
                                 .order_by(t.last_modified, t.erp_key).limit(limit)).all()
         return [(k, m, bool(d)) for k, m, d in rows]
+
+    def count(self, scope: str, actor_type: str) -> int:
+        """How many rows, live and disappeared, `page` goes through from the empty cursor."""
+        t = row_table.c
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(row_table).where(
+                t.scope == scope, t.actor_type == actor_type)).scalar_one())
 
     def forget(self, scope: str) -> None:
         """Drop every stored fingerprint and the clock of a scope."""

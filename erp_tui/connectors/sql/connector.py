@@ -14,6 +14,8 @@ Notes on the contract as implemented here:
   database's order of the key column (numeric for integer keys).
 * Without one, changes are detected by fingerprints kept in a state database (`changes.py`);
   a scan runs at the start of every read (not for a page that continues the previous one).
+* A full first page from the empty cursor tells `remaining` (one count: of the table's rows
+  with a last-modified value, or of the state rows in fingerprint mode); later pages do not.
 * Searches return at most `SEARCH_LIMIT` actors (state `ok_with_info` when there were more).
 * `save_actors` is all-or-nothing: if any actor is refused, nothing is written.
 """
@@ -778,6 +780,10 @@ class SqlConnector:
             page = self._changed_by_fingerprint(bound, actor, fields, cursor, limit)
         else:
             page = self._changed_by_timestamp(bound, actor, fields, cursor, limit)
+        if page.next_cursor is not None and cursor.as_tuple() == ("", ""):
+            # A full first page of a read of everything (a first sync): how many actors the
+            # whole read returns is one count away. Later pages leave it None.
+            page.remaining = max(0, self._count_all(bound, actor) - limit)
         return PageResult(page=page)
 
     @_guarded(PageResult)
@@ -1076,12 +1082,31 @@ class SqlConnector:
             else [],
             deleted=[False] * len(found))
 
+    @staticmethod
+    def _stamped(actor: _BoundActor) -> list[ColumnElement[bool]]:
+        """The rows a read by timestamp sees at all: those with a last-modified value."""
+        assert actor.lm_col is not None
+        return [actor.lm_col.is_not(None)]
+
+    def _count_all(self, bound: _Bound, actor: _BoundActor) -> int:
+        """How many actors a read from the empty cursor returns in all (one count query)."""
+        if actor.lm_col is None:
+            # The read pages through the state table, disappeared rows included, which the
+            # scan at the start of this read has just brought up to date with the table.
+            assert bound.store is not None
+            return bound.store.count(bound.scope, actor.key)
+        # A table with a last-modified column cannot show deletions: count what the read
+        # sees, with the same filter.
+        query = select(sa.func.count()).select_from(actor.table).where(*self._stamped(actor))
+        with bound.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
     def _changed_by_timestamp(self, bound: _Bound, actor: _BoundActor,
                               fields: Sequence[FieldInfo], cursor: Cursor, limit: int
                               ) -> ActorPage:
         lm_col = actor.lm_col
         assert lm_col is not None
-        where: list[ColumnElement[bool]] = [lm_col.is_not(None)]
+        where = self._stamped(actor)
         if cursor.last_modified:
             try:
                 moment = _moment_for(lm_col, parse_stamp(cursor.last_modified))
