@@ -13,6 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -185,7 +186,7 @@ class DefaultsDialog(Dialog[bool]):
                 yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
                              markup=False)
             else:
-                yield Tabs(*[Tab(t.actor_type, id=f"actor-{i}")
+                yield Tabs(*[Tab(Content(t.actor_type), id=f"actor-{i}")
                              for i, t in enumerate(self.state.tabs)],
                            active=f"actor-{self.tab_index}", id="actors")
                 columns = [
@@ -400,7 +401,7 @@ class DefaultEditDialog(Dialog[str | None]):
                         markup=False)
             with Horizontal(classes="row"):
                 yield Label(tr(TEXT, "erp_field"), classes="caption")
-                yield Button(self._field_text(), id="field", compact=True,
+                yield Button(Content(self._field_text()), id="field", compact=True,
                              disabled=default is not None)
             yield MarkedCheckbox(tr(TEXT, "set_value"), default.set_value if default else False,
                            id="set-value", compact=True)
@@ -503,7 +504,7 @@ class DefaultEditDialog(Dialog[str | None]):
         def picked(answer: Picked | None) -> None:
             if answer is not None and answer.key is not None:
                 self.field = self.tab.field(answer.key)
-                self.query_one("#field", Button).label = self._field_text()
+                self.query_one("#field", Button).label = Content(self._field_text())
                 self._field_changed()
                 self.query_one("#set-value", Checkbox).focus()
 

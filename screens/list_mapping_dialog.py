@@ -10,6 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -134,8 +135,8 @@ class ListMappingDialog(Dialog[bool]):
                 yield Static(self.error or tr(TEXT, "no_lists"), id="status",
                              classes="error" if self.error else "", markup=False)
             else:
-                yield Tabs(*[Tab(m.erp_list, id=f"list-{i}") for i, m in enumerate(self.lists)],
-                           active=f"list-{self.list_index}", id="lists")
+                tabs = [Tab(Content(m.erp_list), id=f"list-{i}") for i, m in enumerate(self.lists)]
+                yield Tabs(*tabs, active=f"list-{self.list_index}", id="lists")
                 columns = [
                     GridColumn("mark", "", 1, focusable=False),
                     GridColumn("erp", tr(TEXT, "col_erp"), 30, flex=True),

@@ -14,6 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Checkbox, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -238,7 +239,7 @@ class MappingsDialog(Dialog[bool]):
                 yield Static(self.load_error or tr(TEXT, "no_actors"), id="status",
                              classes="error", markup=False)
             else:
-                yield Tabs(*[Tab(t.label, id=f"actor-{i}")
+                yield Tabs(*[Tab(Content(t.label), id=f"actor-{i}")
                              for i, t in enumerate(self.state.tabs)],
                            active=f"actor-{self.tab_index}", id="actors")
                 yield MarkedCheckbox("", id="enabled", compact=True)
@@ -274,8 +275,8 @@ class MappingsDialog(Dialog[bool]):
         self._cells = {}
         self._crm_labels = {f.key: f.label for f in tab.crm_fields}
         checkbox = self.query_one("#enabled", Checkbox)
-        checkbox.label = tr(TEXT, "actor_toggle", actor=tab.label,
-                            entity=entity_label(tab.crm_entity, language()))
+        checkbox.label = Content(tr(TEXT, "actor_toggle", actor=tab.label,
+                                    entity=entity_label(tab.crm_entity, language())))
         with checkbox.prevent(Checkbox.Changed):
             checkbox.value = tab.enabled
         grid = self.query_one("#fields", GridTable)

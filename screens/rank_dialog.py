@@ -12,6 +12,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
@@ -121,8 +122,8 @@ class RankFieldsDialog(Dialog[bool]):
                 yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
                              markup=False)
             else:
-                yield Tabs(*[Tab(actor, id=f"actor-{i}") for i, actor in enumerate(self.actors)],
-                           id="actors")
+                yield Tabs(*[Tab(Content(actor), id=f"actor-{i}")
+                             for i, actor in enumerate(self.actors)], id="actors")
                 yield ReorderList(label=tr(TEXT, "field"), note_width=14, id="fields")
                 yield Static("", id="status", markup=False)
             with Horizontal(id="buttons"):

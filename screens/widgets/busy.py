@@ -23,6 +23,10 @@ class BusyLine(Static):
 
     busy: reactive[bool] = reactive(False)
 
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        # The text names connections as typed: a "[" in a name is not markup.
+        super().__init__("", markup=False, id=id, classes=classes)
+
     def start(self, text: str) -> None:
         self.update(f"⏳ {text}")
         self.busy = True

@@ -13,6 +13,7 @@ from rich.console import Console
 from textual.app import App
 
 from erp_tui.screens.app import ErpTuiApp
+from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.dialog_kit import PickerDialog
 
@@ -42,6 +43,11 @@ async def test_bracketed_connection_name_is_shown_as_typed(ctx: Any, tmp_path: P
         assert isinstance(app.screen, ConfirmScreen)
         assert BRACKETED in screen_text(app)
         await pilot.press("n")
+        await pilot.pause()
+        # The busy line names the connection too ("Activating '…'…" while space works).
+        app.screen.query_one(BusyLine).start(f"Activating '{BRACKETED}'…")
+        await pilot.pause()
+        assert f"Activating '{BRACKETED}'…" in screen_text(app)
 
 
 async def test_picker_shows_bracketed_choices_and_filter_text(ctx: Any) -> None:
@@ -63,3 +69,24 @@ async def test_picker_shows_bracketed_choices_and_filter_text(ctx: Any) -> None:
         assert "Nothing matches ']d[j=['." in screen_text(app)
         await pilot.press("escape")
         assert picked == [None]
+
+
+async def test_bracketed_erp_labels_in_tabs_and_toggles(two_connections: Any) -> None:
+    """Labels from the ERP (actor types here) reach tabs and the actor toggle as they are."""
+    from sqlalchemy import update
+
+    from erp_tui.model import ErpActorType
+    from erp_tui.screens.mappings_dialog import MappingsDialog
+
+    label = "Klant [EU] a[/]b"
+    with two_connections.session() as session:
+        session.execute(update(ErpActorType).where(ErpActorType.key == "Customer")  # type: ignore[arg-type]
+                        .values(label=label))
+    app = ErpTuiApp(two_connections, language="en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("down", "m")  # the inactive connection: Mappings opens directly
+        await pilot.pause()
+        assert isinstance(app.screen, MappingsDialog)
+        text = screen_text(app)
+        assert f"Synchronise ERP {label} with CRM" in text, text
+        assert text.count(label) >= 2, text  # the tab and the toggle
