@@ -4,7 +4,9 @@ The test makes its own ERP database (throw-away; PostgreSQL and MariaDB must be 
 tests fail, never skip, when a server is missing) with a `customer` table that has a
 last-modified column and a `supplier` table without any timestamp (fingerprint mode), plus a
 country list table, writes the descriptor file, configures the connection through the services
-and runs `run_sync` again and again while both sides change.
+and runs `run_sync` again and again while both sides change. Both tables also carry a
+soft-delete column (`customer.is_deleted`, `supplier.deleted_at`), named only by
+`SOFT_DELETE_DESCRIPTOR`.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ actors:
       email: {type: text, label: E-mail}
       country: {column: country_code, type: list, list: countries, label: Country}
 """
+SOFT_DELETE_DESCRIPTOR = DESCRIPTOR.replace(
+    "    last_modified: updated_at\n",
+    "    last_modified: updated_at\n    deleted: is_deleted\n").replace(
+    "    table: supplier\n", "    table: supplier\n    deleted: deleted_at\n")
 
 
 class Erp:
@@ -90,8 +96,10 @@ class Erp:
                     sa.Column("country_code", sa.String(2), sa.ForeignKey("country.code"))]
 
         self.customer = sa.Table("customer", metadata, *columns(),
-                                 sa.Column("updated_at", stamp_type(), nullable=False))
-        self.supplier = sa.Table("supplier", metadata, *columns())
+                                 sa.Column("updated_at", stamp_type(), nullable=False),
+                                 sa.Column("is_deleted", sa.Boolean))
+        self.supplier = sa.Table("supplier", metadata, *columns(),
+                                 sa.Column("deleted_at", stamp_type()))
         metadata.create_all(self.engine)
         codes = list(COUNTRIES)
         with self.engine.begin() as conn:
@@ -152,13 +160,18 @@ def crm_view(ctx: AppContext, crm_id: int) -> tuple[Any, ...]:
     return tuple(values.values())
 
 
+def configure_sql_erp(ctx: AppContext, url: str, tmp_path: Path, descriptor_text: str) -> int:
+    """Connection "SQL ERP" over `url` with this descriptor, pages of 3, both actors mapped."""
+    descriptor = tmp_path / "erp.yaml"
+    descriptor.write_text(descriptor_text, encoding="utf-8")
+    return configure(ctx, "SQL ERP", "sql", {"url": url, "descriptor": str(descriptor),
+                                             "page_size": 3},
+                     {"Customer": PLAN_FIELDS, "Supplier": PLAN_FIELDS})
+
+
 def test_sql_sync_both_ways(ctx: AppContext, erp: tuple[Erp, str], tmp_path: Path) -> None:
     db, url = erp
-    descriptor = tmp_path / "erp.yaml"
-    descriptor.write_text(DESCRIPTOR, encoding="utf-8")
-    cid = configure(ctx, "SQL ERP", "sql", {"url": url, "descriptor": str(descriptor),
-                                            "page_size": 3},
-                    {"Customer": PLAN_FIELDS, "Supplier": PLAN_FIELDS})
+    cid = configure_sql_erp(ctx, url, tmp_path, DESCRIPTOR)
     names = {"Customer": db.customer, "Supplier": db.supplier}
 
     # ---- run 1: every ERP actor becomes a CRM company ----------------------------------------
@@ -255,11 +268,7 @@ def test_first_sync_progress_counts_against_the_size_the_erp_tells(
     """8 customers (timestamps) and 6 suppliers (fingerprints), read 3 at a time: the first
     page's `remaining` makes every fraction a true share of the rows."""
     _db, url = erp
-    descriptor = tmp_path / "erp.yaml"
-    descriptor.write_text(DESCRIPTOR, encoding="utf-8")
-    configure(ctx, "SQL ERP", "sql", {"url": url, "descriptor": str(descriptor),
-                                      "page_size": 3},
-              {"Customer": PLAN_FIELDS, "Supplier": PLAN_FIELDS})
+    configure_sql_erp(ctx, url, tmp_path, DESCRIPTOR)
     events: list[ProgressEvent] = []
     sync(ctx, "SQL ERP", progress=events.append)
     fractions: dict[str, list[float | None]] = {}
@@ -267,3 +276,32 @@ def test_first_sync_progress_counts_against_the_size_the_erp_tells(
         if event.phase == "ERP → CRM":
             fractions.setdefault(event.actor_type, []).append(event.fraction)
     assert fractions == {"Customer": [3 / 8, 6 / 8, 1.0], "Supplier": [0.5, 1.0]}
+
+
+def test_a_soft_delete_marks_the_link_deleted_in_erp(ctx: AppContext, erp: tuple[Erp, str],
+                                                     tmp_path: Path) -> None:
+    """A row the ERP flags deleted (customer: boolean flag and a bumped timestamp; supplier:
+    deleted_at, fingerprint mode) marks its link "deleted in ERP"; the CRM record stays."""
+    db, url = erp
+    cid = configure_sql_erp(ctx, url, tmp_path, SOFT_DELETE_DESCRIPTOR)
+    first = sync(ctx, "SQL ERP")
+    assert counts(first) == {**counts(first), "created": 14, "errors": 0}, first.as_dict()
+    customer, supplier = db.rows(db.customer)["2"], db.rows(db.supplier)["3"]
+    db.change(db.customer, 2, is_deleted=True)  # bumps updated_at, as ERPs do
+    db.change(db.supplier, 3, deleted_at=datetime.now(UTC).replace(tzinfo=None))
+    second = sync(ctx, "SQL ERP")
+    c = counts(second)
+    assert (c["deleted"], c["created"], c["updated"], c["pushed"], c["errors"]) == \
+        (2, 0, 0, 0, 0), second.as_dict()
+    linked = links(ctx, cid)
+    assert {k: state for k, (_id, state) in linked.items() if state != "linked"} == {
+        ("Customer", "2"): "deleted_in_erp", ("Supplier", "3"): "deleted_in_erp"}
+    name, city, _email, country = customer
+    assert crm_view(ctx, linked[("Customer", "2")][0]) == (name, city, "", country)
+    name, city, _email, country = supplier
+    assert crm_view(ctx, linked[("Supplier", "3")][0]) == (name, city, "", country)
+    # Reported once: the next run has nothing to do.
+    third = counts(sync(ctx, "SQL ERP"))
+    assert (third["deleted"], third["created"], third["updated"], third["errors"]) == \
+        (0, 0, 0, 0), third
+    assert error_messages(ctx, "SQL ERP") == []

@@ -14,6 +14,11 @@ Notes on the contract as implemented here:
   database's order of the key column (numeric for integer keys).
 * Without one, changes are detected by fingerprints kept in a state database (`changes.py`);
   a scan runs at the start of every read (not for a page that continues the previous one).
+* A soft-delete column (descriptor `deleted:`) marks rows deleted: NULL, false and 0 mean live,
+  any other value deleted (`soft_delete_rule`). With a last-modified column such rows come back
+  from `actors_changed_since` marked deleted (values None); in fingerprint mode the scan does not
+  see them, so they are reported like removed rows. Every other read (get, searches, parent and
+  save checks) sees live rows only, through `_BoundActor.live_where`.
 * A full first page from the empty cursor tells `remaining` (one count: of the table's rows
   with a last-modified value, or of the state rows in fingerprint mode); later pages do not.
 * Searches return at most `SEARCH_LIMIT` actors (state `ok_with_info` when there were more).
@@ -219,6 +224,22 @@ def _stamp_of(value: Any) -> str:
     return format_stamp(parse_stamp(str(value)))
 
 
+def soft_delete_rule(column: Column[Any]) -> tuple[ColumnElement[bool], Any] | None:
+    """How a soft-delete column tells live rows: (the live-row condition, the value a new row
+    gets), or None when the column is not boolean, numeric, date or timestamp.
+
+    NULL, false and 0 mean live; anything else (true, a non-zero number, any date) deleted.
+    """
+    ctype = column.type
+    if isinstance(ctype, sa.Date | sa.DateTime):
+        return column.is_(None), None
+    if isinstance(ctype, sa.Boolean):
+        return or_(column.is_(None), column == sa.false()), False
+    if isinstance(ctype, sa.Integer | sa.Numeric):
+        return or_(column.is_(None), column == 0), 0
+    return None
+
+
 def _moment_for(column: Column[Any], moment: datetime) -> Any:
     """A naive UTC datetime in the form `column` stores (aware for timezone-aware columns)."""
     if getattr(column.type, "timezone", False):
@@ -310,10 +331,23 @@ class _BoundActor:
     columns: dict[str, Column[Any]]
     parent_col: Column[Any] | None = None
     parent_type_col: Column[Any] | None = None
+    deleted_col: Column[Any] | None = None
+    live: ColumnElement[bool] | None = None  # the live-row condition of the soft-delete column
+    live_value: Any = None  # what the soft-delete column of a new row holds
 
     @property
     def label(self) -> str:
         return self.spec.label or self.key
+
+    def live_where(self) -> list[ColumnElement[bool]]:
+        """WHERE conditions keeping live rows only (none without a soft-delete column)."""
+        return [] if self.live is None else [self.live]
+
+    def deleted_flag(self) -> ColumnElement[Any]:
+        """A column expression that is true for a soft-deleted row, false for a live one."""
+        if self.live is None:
+            return sa.false()
+        return sa.case((self.live, sa.false()), else_=sa.true())
 
     def pick(self, field_keys: Sequence[str]) -> list[FieldInfo]:
         if isinstance(field_keys, str):
@@ -445,12 +479,17 @@ def _reflect(config: _Config, engine: Engine, descriptor: Descriptor,
             lists[name] = _BoundList(name, table, key_col, text_col, order_col)
     actors: dict[str, _BoundActor] = {}
     bad_types: list[str] = []
+    bad_flags: list[str] = []
     for actor_type, spec in descriptor.actors.items():
         table = tables[spec.table]
         key_col = col(table, spec.key)
         lm_col = col(table, spec.last_modified)
         if lm_col is not None and not isinstance(lm_col.type, sa.DateTime | sa.Date):
             bad_types.append(f"{table.name}.{lm_col.name}")
+        deleted_col = col(table, spec.deleted)
+        rule = soft_delete_rule(deleted_col) if deleted_col is not None else None
+        if deleted_col is not None and rule is None:
+            bad_flags.append(f"{table.name}.{deleted_col.name}")
         columns: dict[str, Column[Any]] = {}
         fields: dict[str, FieldInfo] = {}
         for field_key, fspec in spec.fields.items():
@@ -473,14 +512,20 @@ def _reflect(config: _Config, engine: Engine, descriptor: Descriptor,
             parent_type_col = col(table, spec.parent.type_column)
         if key_col is None:
             continue
+        live, live_value = rule if rule is not None else (None, None)
         actors[actor_type] = _BoundActor(actor_type, spec, table, key_col, lm_col, fields,
-                                         columns, parent_col, parent_type_col)
+                                         columns, parent_col, parent_type_col, deleted_col,
+                                         live, live_value)
     if problems:
         raise _Refusal(f"The database has no column {', '.join(map(repr, problems))}; fix the "
                        f"descriptor or the database.", "unknown_identifier")
     if bad_types:
         raise _Refusal(f"Last-modified column {', '.join(map(repr, bad_types))} is not a date "
                        f"or timestamp column; choose another or leave it out.", "bad_descriptor")
+    if bad_flags:
+        raise _Refusal(f"Soft-delete column {', '.join(map(repr, bad_flags))} is not a boolean, "
+                       f"number, date or timestamp column; choose another or leave it out.",
+                       "bad_descriptor")
     needs_store = any(a.lm_col is None for a in actors.values())
     identity = f"{config.url.render_as_string(hide_password=True)}|{config.descriptor}"
     scope = hashlib.sha256(identity.encode()).hexdigest()[:32]
@@ -753,7 +798,8 @@ class SqlConnector:
     @_guarded(PageResult)
     def get_actors(self, connection_id: int, actor_type: str, keys: Sequence[str],
                    field_keys: Sequence[str]) -> PageResult:
-        """Actors by ERP key, in the order asked; unknown keys are left out."""
+        """Live actors by ERP key, in the order asked; unknown and soft-deleted keys are left
+        out."""
         bound = self._get_bound(connection_id)
         actor = bound.actor(actor_type)
         fields = actor.pick(field_keys)
@@ -850,6 +896,7 @@ class SqlConnector:
             raise _Refusal(f"A new {spec.key} needs its ERP key: the key column is not the "
                            f"table's primary key, so the database cannot number it.", "bad_key")
         self._touch(spec, values)
+        self._born_live(spec, values)
         with bound.engine.begin() as conn:
             result = conn.execute(sa.insert(spec.table).values(values))
             if spec.key_col.name in values:
@@ -892,14 +939,18 @@ class SqlConnector:
                     except ValueError:
                         raise _Refusal(f"{spec.key} {actor.erp_key!r} does not exist; nothing "
                                        f"was saved.", "unknown_actor") from None
-                existing: set[Any] = set()
+                existing: dict[Any, bool] = {}  # native key -> soft-deleted
                 for i in range(0, len(natives), _CHUNK):
-                    existing.update(conn.execute(select(spec.key_col).where(
-                        spec.key_col.in_(natives[i:i + _CHUNK]))).scalars())
+                    existing.update((key, bool(gone)) for key, gone in conn.execute(
+                        select(spec.key_col, spec.deleted_flag()).where(
+                            spec.key_col.in_(natives[i:i + _CHUNK]))))
                 for actor, native in zip(group, natives, strict=True):
                     if native not in existing:
                         raise _Refusal(f"{spec.key} {actor.erp_key!r} does not exist; nothing "
                                        f"was saved.", "unknown_actor")
+                    if existing[native]:
+                        raise _Refusal(f"{spec.key} {actor.erp_key!r} is deleted in the ERP; "
+                                       f"nothing was saved.", "unknown_actor")
                 rows = self._checked_values(conn, bound, spec, group, creating=False)
                 for actor, row in zip(group, rows, strict=True):
                     row.update(self._checked_parent(conn, bound, spec, actor, required=False))
@@ -990,30 +1041,35 @@ class SqlConnector:
 
     def _fetch(self, bound: _Bound, actor: _BoundActor, fields: Sequence[FieldInfo], *,
                where: Sequence[ColumnElement[bool]], order: Sequence[Any],
-               limit: int | None = None, stamps: Mapping[str, str] | None = None
-               ) -> ActorPage:
-        """Live rows as a page (last_modified from the column or the state database)."""
+               limit: int | None = None, stamps: Mapping[str, str] | None = None,
+               with_deleted: bool = False) -> ActorPage:
+        """Live rows as a page (last_modified from the column or the state database); with
+        `with_deleted`, soft-deleted rows too, marked deleted with values None."""
         head = self._head(actor)
         # Fingerprints cover every mapped column, so fingerprint mode reads them all.
         body = list(actor.fields.values()) if actor.lm_col is None else list(fields)
-        query = select(*head, *[actor.columns[f.key] for f in body]).where(*where)
+        flagged = with_deleted and actor.live is not None
+        tail = [actor.deleted_flag()] if flagged else []
+        query = select(*head, *[actor.columns[f.key] for f in body], *tail)
+        query = query.where(*where, *([] if with_deleted else actor.live_where()))
         query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)
         with bound.engine.connect() as conn:
             raw = conn.execute(query).all()
-        return self._page(bound, actor, fields, body, raw, stamps=stamps)
+        return self._page(bound, actor, fields, body, raw, stamps=stamps, flagged=flagged)
 
     def _page(self, bound: _Bound, actor: _BoundActor, fields: Sequence[FieldInfo],
               body: Sequence[FieldInfo], raw: Sequence[Any], *,
-              stamps: Mapping[str, str] | None = None) -> ActorPage:
-        """Shape raw rows (head columns + body columns) into a page; converts per column."""
+              stamps: Mapping[str, str] | None = None, flagged: bool = False) -> ActorPage:
+        """Shape raw rows (head columns + body columns [+ deleted flag, when `flagged`]) into a
+        page; converts per column."""
         count = len(raw)
         has_lm = actor.lm_col is not None
         has_parent = actor.parent_col is not None
         base = 1 + has_lm + 2 * has_parent
         columns: list[Sequence[Any]] = list(zip(*raw, strict=True)) if raw else \
-            [()] * (base + len(body))
+            [()] * (base + len(body) + flagged)
         erp_keys = [_key_text(k) for k in columns[0]]
         if has_lm:
             last_modified = [_stamp_of(v) for v in columns[1]]
@@ -1036,10 +1092,18 @@ class SqlConnector:
             parent_keys = [_key_text(v) for v in columns[ptype_at + 1]]
             parent_types = [actor.parent_type_of(v) if k else ""
                             for v, k in zip(columns[ptype_at], parent_keys, strict=True)]
+        deleted = list(map(bool, columns[-1])) if flagged else [False] * count
+        if flagged and any(deleted):
+            # Like a removed row in fingerprint mode: a deleted actor carries no values.
+            blank = (None,) * len(fields)
+            for i in (i for i, gone in enumerate(deleted) if gone):
+                rows[i] = blank
+                if has_parent:
+                    parent_types[i] = parent_keys[i] = ""
         return ActorPage.trusted(
             actor_type=actor.key, field_keys=tuple(f.key for f in fields), erp_keys=erp_keys,
             last_modified=last_modified, rows=rows, parent_types=parent_types,
-            parent_keys=parent_keys, deleted=[False] * count)
+            parent_keys=parent_keys, deleted=deleted)
 
     @staticmethod
     def _refresh(bound: _Bound, actor: _BoundActor, erp_keys: Sequence[str],
@@ -1095,8 +1159,8 @@ class SqlConnector:
             # scan at the start of this read has just brought up to date with the table.
             assert bound.store is not None
             return bound.store.count(bound.scope, actor.key)
-        # A table with a last-modified column cannot show deletions: count what the read
-        # sees, with the same filter.
+        # The read returns every stamped row, soft-deleted ones too (marked deleted): count
+        # them with the same filter.
         query = select(sa.func.count()).select_from(actor.table).where(*self._stamped(actor))
         with bound.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
@@ -1123,7 +1187,7 @@ class SqlConnector:
             else:
                 where.append(lm_col >= moment)
         page = self._fetch(bound, actor, fields, where=where, order=[lm_col, actor.key_col],
-                           limit=limit)
+                           limit=limit, with_deleted=True)
         if len(page) == limit:
             page.next_cursor = Cursor(last_modified=page.last_modified[-1],
                                       erp_key=page.erp_keys[-1])
@@ -1134,8 +1198,9 @@ class SqlConnector:
         assert bound.store is not None
         head = self._head(actor)
         columns = [*head, *[actor.columns[k] for k in actor.fields]]
+        query = select(*columns).where(*actor.live_where())  # soft-deleted rows count as gone
         with bound.engine.connect() as conn:
-            result = conn.execution_options(yield_per=_SCAN_BATCH).execute(select(*columns))
+            result = conn.execution_options(yield_per=_SCAN_BATCH).execute(query)
 
             def batches() -> Iterator[list[tuple[str, str]]]:
                 for part in result.partitions():
@@ -1218,6 +1283,15 @@ class SqlConnector:
         if actor.lm_col is not None and actor.spec.set_last_modified:
             now = datetime.now(UTC).replace(tzinfo=None)
             values[actor.lm_col.name] = _moment_for(actor.lm_col, now)
+
+    @staticmethod
+    def _born_live(actor: _BoundActor, values: dict[str, Any]) -> None:
+        """Give a new row's soft-delete column its live value (false/0) when the database has
+        no default for it (a NOT NULL flag without default would refuse the insert)."""
+        column = actor.deleted_col
+        if column is not None and actor.live_value is not None and \
+                column.server_default is None and column.computed is None:
+            values[column.name] = actor.live_value
 
     @staticmethod
     def _checked_values(conn: Connection, bound: _Bound, target: _BoundActor,
@@ -1307,7 +1381,7 @@ class SqlConnector:
         try:
             native = _native(parent_actor.key_col, sent.parent_erp_key)
             exists = conn.execute(select(parent_actor.key_col).where(
-                parent_actor.key_col == native)).first() is not None
+                parent_actor.key_col == native, *parent_actor.live_where())).first() is not None
         except ValueError:
             exists = False
         if not exists:
@@ -1331,7 +1405,8 @@ class SqlConnector:
             params["k0"] = native
             groups.setdefault(names, []).append(params)
         for names, batch in groups.items():
-            stmt = (sa.update(actor.table).where(actor.key_col == sa.bindparam("k0"))
+            stmt = (sa.update(actor.table)
+                    .where(actor.key_col == sa.bindparam("k0"), *actor.live_where())
                     .values({actor.table.c[name]: sa.bindparam(f"v{i}")
                              for i, name in enumerate(names)}))
             result = conn.execute(stmt, batch)

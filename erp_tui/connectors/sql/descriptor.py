@@ -10,6 +10,7 @@ A descriptor is a YAML file (see docs/sql-connector.md)::
         table: customer
         key: id
         last_modified: updated_at   # optional: without it the connector detects changes
+        deleted: is_deleted         # optional soft-delete column (NULL, false, 0 = live)
         search: [name, city]        # columns of the simple search (default: text fields)
         fields:
           name: {type: text, label: Name, access: mandatory, max_length: 80}
@@ -122,6 +123,9 @@ class ActorSpec(_Strict):
         default=None, description="timestamp column; without it changes are fingerprinted")
     set_last_modified: bool = Field(
         default=True, description="write the current UTC time into last_modified on writes")
+    deleted: str | None = Field(
+        default=None, description="soft-delete column (boolean, number, date or timestamp): "
+                                  "NULL, false and 0 mean live, any other value deleted")
     search: list[str] = Field(default_factory=list, description="field keys of simple search")
     parent: ParentSpec | None = None
     fields: dict[str, FieldSpec] = Field(default_factory=dict)
@@ -143,6 +147,12 @@ class ActorSpec(_Strict):
 
     def column_of(self, field_key: str) -> str:
         return self.fields[field_key].column or field_key
+
+    def mapped_columns(self) -> list[str]:
+        """Every column the actor maps besides the soft-delete one (key, stamp, parent, fields)."""
+        parent = [self.parent.column, self.parent.type_column] if self.parent else []
+        named = [self.key, self.last_modified, *parent]
+        return [c for c in named if c] + [self.column_of(k) for k in self.fields]
 
 
 class Descriptor(_Strict):
@@ -175,6 +185,10 @@ class Descriptor(_Strict):
                     if parent_type not in self.actors:
                         problems.append(f"parent type {parent_type!r} of {actor_key} is not an "
                                         f"actor type of this descriptor")
+            if actor.deleted and actor.deleted in actor.mapped_columns():
+                problems.append(f"the soft-delete column {actor.deleted!r} of {actor_key} is "
+                                f"also its key, last_modified, parent or a field; name it only "
+                                f"under 'deleted'")
             columns = [actor.column_of(k) for k in actor.fields]
             duplicates = sorted({c for c in columns if columns.count(c) > 1})
             if duplicates:

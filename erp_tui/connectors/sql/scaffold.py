@@ -2,9 +2,11 @@
 
 Every table with a primary key of one column becomes an actor type. Column types are mapped to
 field types; a timestamp column whose name says "updated/modified/changed" becomes the
-last-modified column; a foreign key to a small table (at most `LIST_ROW_LIMIT` rows) that has a
-text-like column becomes a list field. Such small lookup tables (at most four columns) are
-lists only, not actor types. The result is a starting point to edit, not a final mapping.
+last-modified column; a boolean, number, date or timestamp column named like is_deleted,
+deleted or deleted_at becomes the soft-delete column (`deleted`); a foreign key to a small
+table (at most `LIST_ROW_LIMIT` rows) that has a text-like column becomes a list field. Such
+small lookup tables (at most four columns) are lists only, not actor types. The result is a
+starting point to edit, not a final mapping.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
+from erp_tui.connectors.sql.connector import soft_delete_rule
 from erp_tui.connectors.sql.descriptor import dump_descriptor, parse_descriptor
 from erp_tui.contract import FieldType
 
 LIST_ROW_LIMIT = 1000
 _LM_NAME = re.compile(r"(updated|modified|changed|mutated|last_?mod|mtime|timestamp|rowversion)",
                       re.IGNORECASE)
+_DELETED_NAME = re.compile(
+    r"(is_?)?(deleted|deletion)(_?(at|on|date|time|timestamp|flag))?|del_?flag", re.IGNORECASE)
 _TEXT_NAME = re.compile(r"(name|description|descr|text|title|label|omschrijving|naam)",
                         re.IGNORECASE)
 _PERSON_NAME = re.compile(r"(person|contact)", re.IGNORECASE)
@@ -123,12 +128,16 @@ def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
             actor += "_"
         names_used.add(actor)
         lm = next((str(c.name) for c in table.columns
-                   if isinstance(c.type, sa.DateTime) and _LM_NAME.search(c.name)), None)
+                   if isinstance(c.type, sa.DateTime) and _LM_NAME.search(c.name)
+                   and not _DELETED_NAME.fullmatch(c.name)), None)
+        deleted = next((str(c.name) for c in table.columns
+                        if _DELETED_NAME.fullmatch(c.name) and c.name not in (key, lm)
+                        and soft_delete_rule(c) is not None), None)
         fields: dict[str, Any] = {}
         search: list[str] = []
         parent = parents.get(name)
         for column in table.columns:
-            if column.name in (key, lm) or (parent and column.name == parent[1]):
+            if column.name in (key, lm, deleted) or (parent and column.name == parent[1]):
                 continue
             field: dict[str, Any] = {}
             list_name = list_fields.get((name, column.name))
@@ -149,6 +158,8 @@ def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {"label": actor, "table": name, "key": key}
         if lm:
             entry["last_modified"] = lm
+        if deleted:
+            entry["deleted"] = deleted
         if parent and parent[0] in tables:
             entry["parent"] = {"type": actor_name(parent[0]), "column": parent[1]}
         if search:
