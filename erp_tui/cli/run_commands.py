@@ -156,15 +156,15 @@ def cmd_log(args: argparse.Namespace) -> int:
     runs = recent_runs(ctx, args.name, limit=args.limit)
     rows = [{"id": r.id, "kind": r.kind, "started": r.started.isoformat(timespec="seconds"),
              "status": r.status, "created": r.created, "updated": r.updated,
-             "pushed": r.pushed, "conflicts": r.conflicts, "errors": r.errors,
-             "message": r.message} for r in runs]
+             "pushed": r.pushed, "unchanged": r.unchanged, "deleted": r.deleted,
+             "conflicts": r.conflicts, "errors": r.errors, "message": r.message} for r in runs]
     if args.json:
         emit_json(rows)
     elif not rows:
         print("No runs yet. Start one with 'erp-tui sync'.")
     else:
         print_table(rows, ["id", "kind", "started", "status", "created", "updated", "pushed",
-                           "conflicts", "errors"])
+                           "deleted", "conflicts", "errors"])
     return 0
 
 

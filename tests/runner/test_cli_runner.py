@@ -47,6 +47,13 @@ def test_sync_json_log_and_dry_run(demo: None, capsys: pytest.CaptureFixture[str
     code, out, _ = run(capsys, "sync")
     assert code == 0 and out.startswith("Nordic Trading AB: run 2 finished")
     assert "0 created, 0 updated, 0 pushed to ERP" in out
+    # Every count of a run is in the log: deletions in the ERP too (they were left out).
+    code, out, _ = run(capsys, "log", "--json")
+    assert {(r["deleted"], r["unchanged"]) for r in json.loads(out)} == {(0, 0)}
+    code, out, _ = run(capsys, "log")
+    assert out.splitlines()[0].split() == ["ID", "KIND", "STARTED", "STATUS", "CREATED",
+                                           "UPDATED", "PUSHED", "DELETED", "CONFLICTS",
+                                           "ERRORS"]
 
 
 def test_already_running_is_refused_with_its_own_exit_code(
