@@ -454,8 +454,10 @@ def _field_types(conn: sqlite3.Connection, actor_type: str) -> dict[str, FieldTy
     return types
 
 
-def mark_deleted(path: str | Path, actor_type: str, keys: Iterable[str]) -> list[str]:
-    """Flag actors as deleted in the ERP (each gets a new last_modified).
+def mark_deleted(path: str | Path, actor_type: str, keys: Iterable[str], *,
+                 deleted: bool = True) -> list[str]:
+    """Flag actors as deleted in the ERP, or with `deleted=False` restore them (each gets a new
+    last_modified).
 
     Returns the new last_modified values in key order; unknown keys raise ValueError.
     """
@@ -466,7 +468,7 @@ def mark_deleted(path: str | Path, actor_type: str, keys: Iterable[str]) -> list
         try:
             stamps = next_timestamps(conn, len(keys))
             for key, stamp in zip(keys, stamps, strict=True):
-                if not write_actor(conn, actor_type, key, {}, stamp, deleted=True):
+                if not write_actor(conn, actor_type, key, {}, stamp, deleted=deleted):
                     raise ValueError(f"{actor_type} {key!r} does not exist.")
             conn.execute("COMMIT")
         except BaseException:

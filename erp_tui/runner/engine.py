@@ -388,7 +388,9 @@ class ActorSync:
             translation = Translation(columns, {}, texts)
         columns, bad = translation.columns, translation.bad
         values_rows: list[tuple[str, ...]] = []
-        linked_ids = [link[1] for link in links.values() if link[4] == "linked"]
+        # Links of actors the ERP had deleted are read too: a live row brings them back.
+        linked_ids = [link[1] for link in links.values()
+                      if link[4] in ("linked", "deleted_in_erp")]
         current = crm.read(conn, plan.crm_entity, linked_ids, self.crm_columns)
         owned = self._owned_columns(conn, linked_ids)
         base_stamp = crm.max_stamp(conn, plan.crm_entity)
@@ -420,7 +422,12 @@ class ActorSync:
                 else:
                     self.counts.unchanged += 1
                 continue
-            if link[4] != "linked":
+            if link[4] == "deleted_in_erp":
+                # The ERP restored the actor (a soft delete undone): the link is live again and
+                # its values sync as usual from the last synced ones.
+                self._log(batch, link[0], key, link[1], "*", ">", "deleted in ERP",
+                          "restored in ERP")
+            elif link[4] != "linked":
                 self.counts.unchanged += 1
                 continue
             record = current.get(link[1])

@@ -209,6 +209,25 @@ def test_deleted_in_erp_marks_the_link_and_keeps_the_record(world: World) -> Non
     assert world.company(crm_id)["name"]  # the CRM record stays
 
 
+def test_an_actor_restored_in_the_erp_is_linked_again(world: World) -> None:
+    """The ERP undoes a (soft) delete: the link is live again, the restore is logged, and
+    values changed in the ERP meanwhile reach the CRM record (they used to be ignored for good)."""
+    sync(world)
+    crm_id = world.crm_id("C0000005")
+    mark_deleted(world.erp_file, "Customer", ["C0000005"])
+    sync(world)
+    world.edit_erp(["C0000005"], phone="+46 8 555 01 01")  # edited while deleted: not synced
+    assert world.company(crm_id)["phone"] != "+46 8 555 01 01"
+    mark_deleted(world.erp_file, "Customer", ["C0000005"], deleted=False)
+    report = sync(world)
+    assert ("Customer", "C0000005", crm_id, "linked") in world.links()
+    assert world.company(crm_id)["phone"] == "+46 8 555 01 01"
+    changes = {(c.field, c.old_value, c.new_value) for c in run_changes(world.ctx,
+                                                                         report.run_id or 0)}
+    assert ("*", "deleted in ERP", "restored in ERP") in changes
+    assert report.counts.updated == 1 and report.counts.errors == 0
+
+
 def test_run_and_log_records(world: World) -> None:
     report = sync(world)
     crm_id = world.crm_id("C0000006")
