@@ -12,6 +12,8 @@ from erp_tui.screens.i18n import language
 
 # (pattern, Dutch template). `{n}` is group n as is; `{n!t}` is group n translated too.
 _DUTCH: list[tuple[str, str]] = [
+    (r"deleted in ERP", "verwijderd in ERP"),  # whole-record events in the run log
+    (r"restored in ERP", "hersteld in ERP"),
     (r"Test the connection with the values now in the form\.",
      "Test de verbinding met de waarden die nu in het formulier staan."),
     (r"Enter a name for the connection\.", "Geef de verbinding een naam."),

@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -464,7 +465,7 @@ class SyncLogScreen(Screen[None]):
             if change is None or self.changes is None:
                 return ""
             if change.field == "*":
-                old, new = "", self._record_event(change)
+                old, new = engine_text(change.old or ""), self._record_event(change)
             else:
                 old, new = change.old or "∅", change.new or "∅"
             return tr(TEXT, "change_detail", row=f"{row + 1:,}",
@@ -546,16 +547,19 @@ class SyncLogScreen(Screen[None]):
             return change.direction + ("!" if change.conflict else ""), (
                 "mark" if change.conflict else "")
         if change.field == "*":
-            return ("", "") if column == 5 else (self._record_event(change), "mark")
+            if column == 5:  # what the record was before: "deleted in ERP" for a restore
+                return engine_text(change.old or ""), "dim"
+            return self._record_event(change), "mark"
         value = change.old if column == 5 else change.new
         return (value if value is not None else "∅"), ("dim" if column == 5 else "")
 
     @staticmethod
     def _record_event(change: ChangeRow) -> str:
-        """A whole-record row (field "*"): created, or what the runner says (deleted in ERP)."""
+        """A whole-record row (field "*"): created, or what the runner says (deleted in ERP,
+        restored in ERP)."""
         if change.new in (None, "", "create"):
             return f"+ {tr(TEXT, 'created_record')}"
-        return f"* {change.new}"
+        return f"* {engine_text(change.new or '')}"
 
     def _change_role(self, row: int) -> str:
         return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from erp_tui.connectors.sample_data import touch_actors
+from erp_tui.connectors.sample_data import mark_deleted, touch_actors
 from erp_tui.runner import open_errors, recent_runs, run_sync
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.log_screen import PAGE, ChangePages, SyncLogScreen
@@ -64,6 +64,28 @@ async def test_log_lists_runs_and_the_changes_of_a_run(demo_ctx: Any) -> None:
         assert "1 of 3" in screen.head_text()
         await pilot.press("escape")
         assert not isinstance(app.screen, SyncLogScreen)
+
+
+async def test_deleted_and_restored_records_read_in_dutch(demo_ctx: Any) -> None:
+    """Whole-record events of a run are in the UI's language, with what the record was."""
+    run_sync(demo_ctx)
+    key = _customers(demo_ctx)[0][0]
+    mark_deleted(_erp_file(demo_ctx), "Customer", [key])
+    run_sync(demo_ctx)
+    mark_deleted(_erp_file(demo_ctx), "Customer", [key], deleted=False)
+    run_sync(demo_ctx)
+    app = ErpTuiApp(demo_ctx, language="nl")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("g")
+        screen = app.screen
+        assert isinstance(screen, SyncLogScreen)
+        await pilot.press("enter")  # the newest run: the restore
+        assert screen.cell_text("changes", 0, 5) == "verwijderd in ERP"
+        assert screen.cell_text("changes", 0, 6) == "* hersteld in ERP"
+        assert "verwijderd in ERP → * hersteld in ERP" in screen.detail_text()
+        await pilot.press("1", "down", "enter")  # the run before: the delete
+        assert screen.cell_text("changes", 0, 5) == ""
+        assert screen.cell_text("changes", 0, 6) == "* verwijderd in ERP"
 
 
 async def test_open_errors_retry_selected_after_fixing_the_mapping(demo_ctx: Any) -> None:
