@@ -156,8 +156,7 @@ class ErpTuiApp(App[int]):
         from erp_tui.screens.help import HelpScreen, screen_keys
 
         if isinstance(self.screen, HelpScreen):
-            if self.screen.is_mounted:  # (typed ahead: not before it is even shown)
-                self.screen.dismiss(None)  # F1 again closes it
+            self.screen.dismiss(None)  # F1 again closes it (not before it is shown: Dialog)
             return
         self.push_screen(HelpScreen(screen_keys(self.screen)))
 

@@ -78,5 +78,4 @@ class HelpScreen(Dialog[None]):
             yield Static(tr(TEXT, "hint"), id="help-hint")
 
     def action_close(self) -> None:
-        if self.is_mounted:  # keys typed ahead may arrive before it is shown
-            self.dismiss(None)
+        self.dismiss(None)  # (a key typed ahead of its appearance: Dialog ignores it)

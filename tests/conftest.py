@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+# Helpers shared by every test folder (list_support.py) live here; the suite runs with
+# --import-mode=importlib, which puts no test folder on sys.path.
+sys.path.insert(0, str(Path(__file__).parent))
 
 # Keep the user's own configuration and terminal habits out of the tests (ERP_TUI_TEST_*
 # settings are for the tests themselves: server URLs, key seeds).

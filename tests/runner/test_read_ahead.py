@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from list_support import map_list_item
 from sqlalchemy import text
 
 from erp_tui.connectors.sample import SampleConnector
@@ -21,8 +22,6 @@ from erp_tui.runner import reader as reader_module
 from erp_tui.runner.page_db import read_staged_page
 from erp_tui.runner.reader import PageRequest, ReaderSource, reader_source
 from erp_tui.runner.translate import InboundField
-from erp_tui.services import lists
-from erp_tui.services.connections import activate, deactivate
 from erp_tui.settings import Settings
 
 from .conftest import API_KEY, configure
@@ -43,20 +42,6 @@ def _world(root: Path, name: str = "Ahead") -> tuple[AppContext, Path]:
                                    database_url=f"sqlite:///{root / 'store.sqlite'}"))
     configure(ctx, erp_file, name, page_size=PAGE)
     return ctx, erp_file
-
-
-def _unmap_swedish(ctx: AppContext, name: str) -> None:
-    """Leave ERP country 'SE' without a CRM item: Swedish customers become record errors."""
-    deactivate(ctx, name)
-    with ctx.engine.connect() as conn:
-        connection_id = int(conn.execute(text("SELECT id FROM connection WHERE name = :n"),
-                                         {"n": name}).scalar_one())
-    state = lists.load_list_mapping(ctx, connection_id, "country")
-    for row in state.rows:
-        if row.erp_key == "SE":
-            row.crm_key = None
-    lists.save_list_mapping(ctx, state)
-    activate(ctx, name)
 
 
 def _state(ctx: AppContext) -> dict[str, Any]:
@@ -82,7 +67,7 @@ def test_reading_ahead_gives_exactly_the_in_process_result(tmp_path: Path) -> No
     in_process, _ = _world(tmp_path / "in-process")
     ahead, _ = _world(tmp_path / "ahead")
     for ctx in (in_process, ahead):
-        _unmap_swedish(ctx, "Ahead")
+        map_list_item(ctx, "Ahead", "country", "SE", None)  # Swedes: record errors
     reader_module.peak_child_rss_kb = 0
     plain = run_sync(in_process, options=RunOptions(read_ahead_rows=10**9))[0]
     assert reader_module.peak_child_rss_kb == 0  # nothing was read ahead

@@ -6,13 +6,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from list_support import map_list_item
 from sqlalchemy import select, text
 
 from erp_tui.connectors.sample_data import generate_sample_erp, mark_deleted, open_erp
 from erp_tui.model import ChangeLog, SyncRun
 from erp_tui.runner import RunOptions, open_errors, retry_errors, run_changes, run_sync
 from erp_tui.runner.lock import AlreadyRunningError, run_lock
-from erp_tui.services import lists
 
 from .conftest import API_KEY, World, configure
 
@@ -109,15 +109,7 @@ def test_newest_wins_takes_the_later_crm_edit(ctx, tmp_path: Path) -> None:  # t
 
 
 def test_unmapped_list_item_is_a_record_error_then_retried(world: World) -> None:
-    from erp_tui.services.connections import activate, deactivate
-
-    deactivate(world.ctx, world.name)
-    state = lists.load_list_mapping(world.ctx, world.connection_id, "country")
-    for row in state.rows:
-        if row.erp_key == "SE":
-            row.crm_key = None
-    lists.save_list_mapping(world.ctx, state)
-    activate(world.ctx, world.name)
+    map_list_item(world.ctx, world.name, "country", "SE", None)
     report = sync(world)
     errors = open_errors(world.ctx, world.name)
     swedish = [e for e in errors if e.actor_type == "Customer"]
@@ -127,13 +119,7 @@ def test_unmapped_list_item_is_a_record_error_then_retried(world: World) -> None
     # People of those customers wait for them instead of landing without their company.
     assert all(e.message.startswith("Its parent Customer ") for e in their_people)
     assert report.counts.created == 80 - len(errors)  # the rest of the run went on
-    deactivate(world.ctx, world.name)
-    state = lists.load_list_mapping(world.ctx, world.connection_id, "country")
-    for row in state.rows:
-        if row.erp_key == "SE":
-            row.crm_key = "SE"
-    lists.save_list_mapping(world.ctx, state)
-    activate(world.ctx, world.name)
+    map_list_item(world.ctx, world.name, "country", "SE", "SE")
     resolved, failing = retry_errors(world.ctx, world.name)
     assert (resolved, failing) == (len(errors), 0)
     assert open_errors(world.ctx, world.name) == []

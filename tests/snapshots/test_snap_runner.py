@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from list_support import map_list_item
 
 from erp_tui.screens.app import ErpTuiApp
 
@@ -37,17 +38,8 @@ def log_ctx(demo_ctx: Any) -> Any:
     customers' phone numbers, synced."""
     from erp_tui.connectors.sample_data import touch_actors
     from erp_tui.runner import run_sync
-    from erp_tui.services import lists
-    from erp_tui.services.connections import activate, deactivate
-
     erp_file = demo_ctx.settings.data_dir / "demo" / "erp-nordic.sqlite"
-    deactivate(demo_ctx, NORDIC)
-    state = lists.load_list_mapping(demo_ctx, NORDIC, "country")
-    for row in state.rows:
-        if row.erp_key == "DE":
-            row.crm_key = None
-    lists.save_list_mapping(demo_ctx, state)
-    activate(demo_ctx, NORDIC)
+    map_list_item(demo_ctx, NORDIC, "country", "DE", None)
     run_sync(demo_ctx)
     with sqlite3.connect(erp_file) as conn:
         keys = [k for (k,) in conn.execute("SELECT erp_key FROM customer WHERE country <> 'DE' "

@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from list_support import map_list_item
+
 from erp_tui.connectors.sample_data import mark_deleted, touch_actors
 from erp_tui.runner import open_errors, recent_runs, run_sync
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.log_screen import PAGE, ChangePages, SyncLogScreen
-from erp_tui.services import lists
-from erp_tui.services.connections import activate, deactivate
 
 NORDIC = "Nordic Trading AB"
 
@@ -23,16 +23,6 @@ def _customers(ctx: Any) -> list[tuple[str, str]]:
     with sqlite3.connect(_erp_file(ctx)) as conn:
         return list(conn.execute("SELECT erp_key, country FROM customer WHERE deleted = 0 "
                                  "ORDER BY erp_key"))
-
-
-def _map_country(ctx: Any, country: str, crm_key: str | None) -> None:
-    deactivate(ctx, NORDIC)
-    state = lists.load_list_mapping(ctx, NORDIC, "country")
-    for row in state.rows:
-        if row.erp_key == country:
-            row.crm_key = crm_key
-    lists.save_list_mapping(ctx, state)
-    activate(ctx, NORDIC)
 
 
 async def test_log_lists_runs_and_the_changes_of_a_run(demo_ctx: Any) -> None:
@@ -93,13 +83,13 @@ async def test_open_errors_retry_selected_after_fixing_the_mapping(demo_ctx: Any
     for _key, country in _customers(demo_ctx):
         countries[country] = countries.get(country, 0) + 1
     country = min(countries, key=lambda c: countries[c])
-    _map_country(demo_ctx, country, None)
+    map_list_item(demo_ctx, NORDIC, "country", country, None)
     run_sync(demo_ctx)
     errors = open_errors(demo_ctx, NORDIC)
     held_back = [e for e in errors if e.actor_type == "Person"]  # wait for their companies
     assert len(errors) - len(held_back) == countries[country]
     assert all(e.message.startswith("Its parent Customer ") for e in held_back)
-    _map_country(demo_ctx, country, country)
+    map_list_item(demo_ctx, NORDIC, "country", country, country)
 
     app = ErpTuiApp(demo_ctx, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
