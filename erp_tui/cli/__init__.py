@@ -231,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answer", action="append", default=[], metavar="FIELD=VALUE")
 
     command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
+
+    from erp_tui.cli import crm_field_commands, record_commands
+
+    record_commands.register(command)
+    crm_field_commands.register(command)
     return parser
 
 
