@@ -232,9 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
 
-    from erp_tui.cli import crm_field_commands, record_commands
+    from erp_tui.cli import crm_field_commands, erp_commands, record_commands
 
     record_commands.register(command)
+    erp_commands.register(command)
     crm_field_commands.register(command)
     return parser
 
