@@ -54,8 +54,9 @@ class ConnectorHost:
         connector = self.connector(connection.connector)
         stamp = (connection.version, connection.connector)
         if self._bound.get(connection.id) != stamp:
-            result = call(lambda: connector.create_connection(connection.id or 0,
-                                                              self.values_of(connection)), Result)
+            values = self.values_of(connection)  # a key problem is named, not "failed"
+            result = call(lambda: connector.create_connection(connection.id or 0, values),
+                          Result)
             if not result.ok:
                 raise ConnectorError(result.user_message or "The connector refused the "
                                      "connection's configuration.")
@@ -99,7 +100,8 @@ class AppContext:
 
         settings = settings or Settings()
         engine = open_engine(settings.resolved_database_url())
-        secrets = SecretBox.from_settings(settings.secret_key, settings.data_dir)
+        secrets = SecretBox.from_settings(settings.secret_key, settings.data_dir,
+                                          _stored_secret(engine))
         context = cls(settings, engine, secrets, ConnectorHost(secrets))
         from erp_tui.crm_store import ensure_crm_lists
 
@@ -120,6 +122,17 @@ class AppContext:
 
     def language(self) -> str:
         return self.settings.resolved_language()
+
+
+def _stored_secret(engine: Engine) -> str | None:
+    """One encrypted secret of the store, or None when it holds none."""
+    from sqlmodel import select
+
+    with Session(engine) as session:
+        for secrets in session.exec(select(Connection.secrets)):
+            for token in (secrets or {}).values():
+                return str(token)
+    return None
 
 
 def secret_keys(fields: list[Any]) -> set[str]:

@@ -35,7 +35,8 @@ UNSYNCED_ACTOR_TYPES = frozenset({"Employee", "Sale"})
 
 @dataclass(frozen=True)
 class CrmField:
-    """One field of a CRM entity."""
+    """One field of a CRM entity: a standard field (its own column) or a user-defined one (a
+    slot column holding the value's canonical text)."""
 
     key: str
     label: str
@@ -43,69 +44,90 @@ class CrmField:
     list_name: str = ""
     read_only: bool = False
     max_length: int = 0
+    # The database column; "" means the column is named like the key.
+    column: str = ""
+    user_defined: bool = False
+    # The Dutch label ("" when it reads as the English one).
+    label_nl: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.column:
+            object.__setattr__(self, "column", self.key)
+
+    @property
+    def date_column(self) -> bool:
+        """True when the column is a real date (or date-time) column: a standard date field.
+        A user-defined date field keeps its ISO text in a text slot."""
+        return not self.user_defined and self.type in (FieldType.DATE, FieldType.DATETIME)
+
+    def label_in(self, language: str) -> str:
+        """The label in `language` ("en" or "nl")."""
+        return (self.label_nl or self.label) if language == "nl" else self.label
 
 
-def _text(key: str, label: str, max_length: int = 200) -> CrmField:
-    return CrmField(key, label, FieldType.TEXT, max_length=max_length)
+def _text(key: str, label: str, max_length: int = 200, label_nl: str = "") -> CrmField:
+    return CrmField(key, label, FieldType.TEXT, max_length=max_length, label_nl=label_nl)
 
 
-def _list(key: str, label: str, list_name: str) -> CrmField:
-    return CrmField(key, label, FieldType.LIST, list_name=list_name)
+def _list(key: str, label: str, list_name: str, label_nl: str = "") -> CrmField:
+    return CrmField(key, label, FieldType.LIST, list_name=list_name, label_nl=label_nl)
 
 
 _READ_ONLY = (
-    CrmField("id", "ID", FieldType.INTEGER, read_only=True),
-    CrmField("created", "Created", FieldType.DATETIME, read_only=True),
-    CrmField("updated", "Updated", FieldType.DATETIME, read_only=True),
+    CrmField("id", "ID", FieldType.INTEGER, read_only=True, label_nl="ID"),
+    CrmField("created", "Created", FieldType.DATETIME, read_only=True,
+             label_nl="Aangemaakt"),
+    CrmField("updated", "Updated", FieldType.DATETIME, read_only=True,
+             label_nl="Gewijzigd"),
 )
 
 CRM_FIELDS: dict[str, tuple[CrmField, ...]] = {
     COMPANY: (
         *_READ_ONLY,
-        _text("name", "Name"),
-        _text("department", "Department"),
-        _text("number1", "Number 1", 50),
-        _text("number2", "Number 2", 50),
-        _text("vatno", "VAT number", 50),
-        _text("phone", "Phone", 50),
-        _text("fax", "Fax", 50),
-        _text("email", "E-mail"),
-        _text("url", "Web site"),
-        _text("postal_address1", "Postal address 1"),
-        _text("postal_address2", "Postal address 2"),
-        _text("postal_address3", "Postal address 3"),
-        _text("postal_zip", "Postal zip", 20),
-        _text("postal_city", "Postal city", 100),
-        _text("street_address1", "Street address 1"),
-        _text("street_address2", "Street address 2"),
-        _text("street_address3", "Street address 3"),
-        _text("street_zip", "Street zip", 20),
-        _text("street_city", "Street city", 100),
-        _list("country", "Country", "country"),
-        _list("category", "Category", "category"),
-        _list("business", "Business", "business"),
+        _text("name", "Name", label_nl="Naam"),
+        _text("department", "Department", label_nl="Afdeling"),
+        _text("number1", "Number 1", 50, "Nummer 1"),
+        _text("number2", "Number 2", 50, "Nummer 2"),
+        _text("vatno", "VAT number", 50, "Btw-nummer"),
+        _text("phone", "Phone", 50, "Telefoon"),
+        _text("fax", "Fax", 50, "Fax"),
+        _text("email", "E-mail", label_nl="E-mail"),
+        _text("url", "Web site", label_nl="Website"),
+        _text("postal_address1", "Postal address 1", label_nl="Postadres 1"),
+        _text("postal_address2", "Postal address 2", label_nl="Postadres 2"),
+        _text("postal_address3", "Postal address 3", label_nl="Postadres 3"),
+        _text("postal_zip", "Postal zip", 20, "Postcode (post)"),
+        _text("postal_city", "Postal city", 100, "Plaats (post)"),
+        _text("street_address1", "Street address 1", label_nl="Bezoekadres 1"),
+        _text("street_address2", "Street address 2", label_nl="Bezoekadres 2"),
+        _text("street_address3", "Street address 3", label_nl="Bezoekadres 3"),
+        _text("street_zip", "Street zip", 20, "Postcode (bezoek)"),
+        _text("street_city", "Street city", 100, "Plaats (bezoek)"),
+        _list("country", "Country", "country", "Land"),
+        _list("category", "Category", "category", "Categorie"),
+        _list("business", "Business", "business", "Branche"),
     ),
     PERSON: (
         *_READ_ONLY,
-        _text("firstname", "First name", 100),
-        _text("middlename", "Middle name", 100),
-        _text("lastname", "Last name", 100),
-        _text("title", "Title", 100),
-        _list("position", "Position", "position"),
-        _text("email", "E-mail"),
-        _text("phone", "Phone", 50),
-        _text("mobile", "Mobile", 50),
-        CrmField("birthdate", "Birth date", FieldType.DATE),
+        _text("firstname", "First name", 100, "Voornaam"),
+        _text("middlename", "Middle name", 100, "Tussenvoegsel"),
+        _text("lastname", "Last name", 100, "Achternaam"),
+        _text("title", "Title", 100, "Titel"),
+        _list("position", "Position", "position", "Functie"),
+        _text("email", "E-mail", label_nl="E-mail"),
+        _text("phone", "Phone", 50, "Telefoon"),
+        _text("mobile", "Mobile", 50, "Mobiel"),
+        CrmField("birthdate", "Birth date", FieldType.DATE, label_nl="Geboortedatum"),
     ),
     PROJECT: (
         *_READ_ONLY,
-        _text("name", "Name"),
-        _text("number", "Number", 50),
-        _list("type", "Project type", "project_type"),
-        _list("status", "Project status", "project_status"),
-        CrmField("enddate", "End date", FieldType.DATE),
-        CrmField("text", "Description", FieldType.TEXT),
-        _text("url", "Web site"),
+        _text("name", "Name", label_nl="Naam"),
+        _text("number", "Number", 50, "Nummer"),
+        _list("type", "Project type", "project_type", "Projectsoort"),
+        _list("status", "Project status", "project_status", "Projectstatus"),
+        CrmField("enddate", "End date", FieldType.DATE, label_nl="Einddatum"),
+        CrmField("text", "Description", FieldType.TEXT, label_nl="Omschrijving"),
+        _text("url", "Web site", label_nl="Website"),
     ),
 }
 
@@ -129,8 +151,9 @@ CRM_LISTS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def crm_field(entity: str, key: str) -> CrmField | None:
-    """The CRM field `key` of `entity`, or None."""
+def standard_field(entity: str, key: str) -> CrmField | None:
+    """The standard CRM field `key` of `entity`, or None (user-defined fields live in the
+    store: ask `erp_tui.crm_schema`)."""
     for field in CRM_FIELDS.get(entity, ()):
         if field.key == key:
             return field

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +12,27 @@ from sqlalchemy.engine import make_url
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine for `url`; SQLite files get their folder, foreign keys and WAL."""
+    """Create an engine for `url`; SQLite files get their folder, foreign keys and WAL.
+
+    A SQLite file erp-tui creates is readable by its owner only (0600, its folder 0700): the
+    store holds CRM data.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            _create_private_file(Path(database).expanduser())
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _create_private_file(path: Path) -> None:
+    """Create `path` empty with mode 0600 (and its folder 0700) unless it exists."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -33,6 +33,11 @@ _PREFERRED: dict[str, dict[str, Direction]] = {
     "Project": {"name": Direction.BOTH, "status": Direction.TO_CRM, "enddate": Direction.BOTH,
                 "text": Direction.BOTH, "url": Direction.TO_CRM},
 }
+# User-defined company fields of the demo (typed: the sample ERP's Customer has a decimal and a
+# checkbox of the same keys, so they map by key), synced in the active demo connection.
+_USER_FIELDS = (("credit_limit", "Credit limit", "Kredietlimiet", "decimal"),
+                ("blocked", "Blocked", "Geblokkeerd", "checkbox"))
+_USER_FIELD_DIRECTIONS = {"credit_limit": Direction.TO_CRM, "blocked": Direction.BOTH}
 
 
 @dataclass
@@ -84,6 +89,7 @@ def build_demo(ctx: AppContext, *, size: int = 200, extra_fields: int = 0, reset
                         api_key=DEMO_API_KEY, company_name=DUTCH, overwrite=True)
     progress("Filling the CRM ...")
     summary.crm_companies = _seed_crm(ctx, max(20, size // 4))
+    _add_user_fields(ctx)
     progress(f"Configuring '{NORDIC}' ...")
     _configure(ctx, NORDIC, nordic_file, activate=True)
     progress(f"Configuring '{DUTCH}' ...")
@@ -95,6 +101,17 @@ def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def _add_user_fields(ctx: AppContext) -> None:
+    """The demo's user-defined company fields (kept when they exist from an earlier demo)."""
+    from erp_tui.services import crm_fields
+
+    present = {f.key for f in crm_fields.list_fields(ctx, "company")}
+    for key, label, label_nl, type_name in _USER_FIELDS:
+        if key not in present:
+            crm_fields.add_field(ctx, crm_fields.NewField("company", key, label, type_name,
+                                                          label_nl=label_nl))
 
 
 def _configure(ctx: AppContext, name: str, erp_file: Path, *, activate: bool) -> None:
@@ -117,6 +134,8 @@ def _configure(ctx: AppContext, name: str, erp_file: Path, *, activate: bool) ->
                 mappings.set_crm_field(tab, row, "number1")
                 mappings.set_direction(tab, row, Direction.TO_CRM)
             wanted = preferred.get(row.erp.key)
+            if activate and tab.actor_type == "Customer" and row.crm_field is not None:
+                wanted = _USER_FIELD_DIRECTIONS.get(row.crm_field, wanted)
             if wanted is None or row.crm_field is None:
                 continue
             if not activate and row.erp.mandatory:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, func
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, func
 from sqlmodel import Field, SQLModel
 
 
@@ -161,6 +161,60 @@ class SyncDefault(SQLModel, table=True):
 
 # ---- the embedded CRM ------------------------------------------------------------------------
 
+# Slot columns of user-defined CRM fields per entity table (see `CrmUserField`).
+USER_FIELD_SLOTS = tuple(f"udf_{n:02}" for n in range(1, 21))
+
+
+def _slot() -> Any:
+    """A user-defined field's slot: the value's canonical text ("" when empty)."""
+    return Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
+
+
+class UserFieldSlots(SQLModel):
+    """The slot columns every CRM entity table has for user-defined fields."""
+
+    udf_01: str = _slot()
+    udf_02: str = _slot()
+    udf_03: str = _slot()
+    udf_04: str = _slot()
+    udf_05: str = _slot()
+    udf_06: str = _slot()
+    udf_07: str = _slot()
+    udf_08: str = _slot()
+    udf_09: str = _slot()
+    udf_10: str = _slot()
+    udf_11: str = _slot()
+    udf_12: str = _slot()
+    udf_13: str = _slot()
+    udf_14: str = _slot()
+    udf_15: str = _slot()
+    udf_16: str = _slot()
+    udf_17: str = _slot()
+    udf_18: str = _slot()
+    udf_19: str = _slot()
+    udf_20: str = _slot()
+
+
+class CrmUserField(SQLModel, table=True):
+    """A user-defined CRM field: which slot column of its entity's table holds it."""
+
+    __tablename__ = "crm_user_field"
+    __table_args__ = (Index("ux_crm_user_field_key", "entity", "key", unique=True),
+                      Index("ux_crm_user_field_slot", "entity", "slot", unique=True))
+
+    id: int | None = Field(default=None, primary_key=True)
+    entity: str = Field(max_length=50)
+    key: str = Field(max_length=100)
+    label: str = Field(max_length=200)
+    label_nl: str = Field(default="", max_length=200)
+    # A contract FieldType value: text, integer, double, date, checkbox or list.
+    type: str = Field(max_length=20)
+    list_name: str = Field(default="", max_length=100)
+    max_length: int = 0
+    slot: str = Field(max_length=10)
+    position: int = 0
+
+
 class CrmListItem(SQLModel, table=True):
     """An item of a CRM list (category, business, country, ...)."""
 
@@ -172,7 +226,7 @@ class CrmListItem(SQLModel, table=True):
     position: int = 0
 
 
-class CrmCompany(SQLModel, table=True):
+class CrmCompany(UserFieldSlots, table=True):
     """CRM Company (Bedrijf)."""
 
     __tablename__ = "crm_company"
@@ -206,7 +260,7 @@ class CrmCompany(SQLModel, table=True):
     change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class CrmPerson(SQLModel, table=True):
+class CrmPerson(UserFieldSlots, table=True):
     """CRM Person (Persoon), belonging to a Company."""
 
     __tablename__ = "crm_person"
@@ -230,7 +284,7 @@ class CrmPerson(SQLModel, table=True):
     change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class CrmProject(SQLModel, table=True):
+class CrmProject(UserFieldSlots, table=True):
     """CRM Project."""
 
     __tablename__ = "crm_project"
@@ -258,6 +312,8 @@ class Link(SQLModel, table=True):
     __table_args__ = (
         Index("ux_link_erp", "connection_id", "actor_type", "erp_key", unique=True),
         Index("ux_link_crm", "connection_id", "crm_entity", "crm_id", unique=True),
+        # A record's links across connections (records screen, ERP tab).
+        Index("ix_link_record", "crm_entity", "crm_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -348,7 +404,8 @@ class SyncError(SQLModel, table=True):
     """A record (or batch) a run could not sync; retryable until resolved."""
 
     __tablename__ = "sync_error"
-    __table_args__ = (Index("ix_sync_error_open", "connection_id", "resolved"),)
+    __table_args__ = (Index("ix_sync_error_open", "connection_id", "resolved"),
+                      Index("ix_sync_error_crm", "crm_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int

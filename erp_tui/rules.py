@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from erp_tui.contract import FieldAccess, FieldType, Value
-from erp_tui.crm_catalog import CrmField, crm_field
+from erp_tui.crm_catalog import CrmField
 
 # ---- directions ------------------------------------------------------------------------------
 
@@ -90,7 +90,8 @@ class DirectionCell:
 _COMPATIBLE: dict[FieldType, frozenset[FieldType]] = {
     FieldType.TEXT: frozenset({FieldType.TEXT}),
     FieldType.INTEGER: frozenset({FieldType.INTEGER, FieldType.DOUBLE}),
-    FieldType.DOUBLE: frozenset({FieldType.DOUBLE, FieldType.INTEGER}),
+    # A decimal does not fit a whole-number field: "12.5" would land in a CRM integer field.
+    FieldType.DOUBLE: frozenset({FieldType.DOUBLE}),
     FieldType.CHECKBOX: frozenset({FieldType.CHECKBOX}),
     FieldType.DATE: frozenset({FieldType.DATE, FieldType.DATETIME}),
     FieldType.DATETIME: frozenset({FieldType.DATETIME, FieldType.DATE}),
@@ -110,9 +111,22 @@ def compatible_crm_fields(erp: ErpFieldView, fields: Iterable[CrmField]) -> list
     return [field for field in fields if types_compatible(erp.type, field.type)]
 
 
-def direction_cells(erp: ErpFieldView, entity: str, crm_key: str | None) -> list[DirectionCell]:
-    """The three direction cells `>`, `<`, `<>` of a mapping row, each with why it is disabled."""
-    crm = crm_field(entity, crm_key) if crm_key else None
+def find_crm_field(fields: Iterable[CrmField], key: str | None) -> CrmField | None:
+    """The field `key` among an entity's CRM fields, or None."""
+    if key:
+        for field in fields:
+            if field.key == key:
+                return field
+    return None
+
+
+def direction_cells(erp: ErpFieldView, entity: str, crm_key: str | None,
+                    fields: Sequence[CrmField]) -> list[DirectionCell]:
+    """The three direction cells `>`, `<`, `<>` of a mapping row, each with why it is disabled.
+
+    `fields` are the CRM fields of `entity` (erp_tui.crm_schema.entity_fields).
+    """
+    crm = find_crm_field(fields, crm_key)
     shared = _shared_reason(erp, entity, crm_key, crm)
     to_crm_reason = shared
     if not shared and crm is not None and crm.read_only:
@@ -145,23 +159,26 @@ def _shared_reason(erp: ErpFieldView, entity: str, crm_key: str | None,
 
 
 def direction_refusal(erp: ErpFieldView, entity: str, crm_key: str | None,
-                      direction: Direction | None) -> str:
+                      direction: Direction | None, fields: Sequence[CrmField]) -> str:
     """Why `direction` may not be set on this mapping ("" when it may)."""
     if direction is None:
         return ""
-    for cell in direction_cells(erp, entity, crm_key):
+    for cell in direction_cells(erp, entity, crm_key, fields):
         if cell.direction is direction:
             return cell.reason
     return ""
 
 
-def crm_field_refusal(erp: ErpFieldView, entity: str, crm_key: str | None) -> str:
-    """Why `erp` may not be mapped to `crm_key` ("" when it may)."""
+def crm_field_refusal(erp: ErpFieldView, entity: str, crm_key: str | None,
+                      fields: Sequence[CrmField]) -> str:
+    """Why `erp` may not be mapped to `crm_key` ("" when it may); `fields` are the CRM fields
+    of `entity`."""
     if not crm_key:
         return ""
-    crm = crm_field(entity, crm_key)
+    crm = find_crm_field(fields, crm_key)
     if crm is None:
-        return f"'{crm_key}' is not a CRM field of {entity}."
+        return (f"'{crm_key}' is not a CRM field of {entity}; 'erp-tui crm-fields {entity}' "
+                "lists them.")
     if not types_compatible(erp.type, crm.type):
         return (f"CRM field '{crm.label}' ({crm.type.value}) does not fit ERP field "
                 f"'{erp.label}' ({erp.type.value}); choose a {erp.type.value} field.")

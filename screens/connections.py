@@ -60,6 +60,8 @@ TEXT = {
         "Stop waiting": "Stop waiting",
         "Sync now": "Sync now",
         "Log": "Log",
+        "CRM records": "CRM records",
+        "Doctor": "Doctor",
         "empty": "No ERP connections yet. Press a to add one.",
         "loading": "Opening the configuration store…",
         "open_failed": "✗ The configuration store cannot be opened: {message}  (F10 quits.)",
@@ -129,6 +131,8 @@ TEXT = {
         "Stop waiting": "Niet meer wachten",
         "Sync now": "Nu synchroniseren",
         "Log": "Logboek",
+        "CRM records": "CRM-gegevens",
+        "Doctor": "Controle (doctor)",
         "empty": "Nog geen ERP-verbindingen. Druk op a om er een toe te voegen.",
         "loading": "De configuratie wordt geopend…",
         "open_failed": "✗ De configuratie kan niet worden geopend: {message}  (F10 sluit af.)",
@@ -256,6 +260,8 @@ class ConnectionsScreen(Screen[None]):
         Binding("t", "test", "Test", id="connections.test"),
         Binding("s", "sync_now", "Sync now", id="connections.sync_now"),
         Binding("g", "sync_log", "Log", id="connections.sync_log"),
+        Binding("c", "records", "CRM records", show=False, id="connections.records"),
+        Binding("k", "doctor", "Doctor", show=False, id="connections.doctor"),
         Binding("space", "activate", "Activate", id="connections.activate"),
         Binding("space", "deactivate", "Deactivate", id="connections.deactivate"),
         Binding("delete", "delete", "Delete", id="connections.delete"),
@@ -673,3 +679,15 @@ class ConnectionsScreen(Screen[None]):
 
         row = self.selected()
         self._push(SyncLogScreen(self.ctx, row.name if row else None))
+
+    def action_records(self) -> None:
+        """The CRM records (companies, persons, projects) with their ERP links."""
+        from erp_tui.screens.records_screen import RecordsScreen
+
+        self._push(RecordsScreen(self.ctx))
+
+    def action_doctor(self) -> None:
+        """The checks of `erp-tui doctor`: store, key, connectors, connections, runs."""
+        from erp_tui.screens.doctor_screen import DoctorScreen
+
+        self._push(DoctorScreen(self.ctx))

@@ -54,6 +54,8 @@ TEXT = {
         "col_status": "Status",
         "status_finished": "finished", "status_cancelled": "cancelled",
         "status_failed": "failed", "status_running": "running",
+        "status_finished_error": "finished with 1 error",
+        "status_finished_errors": "finished with {count} errors",
         "col_created": "New",
         "col_updated": "Upd.",
         "col_errors": "Err.",
@@ -119,6 +121,8 @@ TEXT = {
         "col_status": "Status",
         "status_finished": "voltooid", "status_cancelled": "gestopt",
         "status_failed": "mislukt", "status_running": "bezig",
+        "status_finished_error": "voltooid met 1 fout",
+        "status_finished_errors": "voltooid met {count} fouten",
         "col_created": "Nieuw",
         "col_updated": "Gew.",
         "col_errors": "Fout",
@@ -314,10 +318,9 @@ class SyncLogScreen(Screen[None]):
                 GridColumn("connection", tr(TEXT, "col_connection"), 10, flex=True),
                 GridColumn("kind", tr(TEXT, "col_kind"), 6),
                 GridColumn("started", tr(TEXT, "col_started"), 16),
-                GridColumn("status", tr(TEXT, "col_status"), 11),
-                GridColumn("created", tr(TEXT, "col_created"), 6),
-                GridColumn("updated", tr(TEXT, "col_updated"), 5),
-                GridColumn("errors", tr(TEXT, "col_errors"), 4)]
+                GridColumn("status", tr(TEXT, "col_status"), 26),
+                GridColumn("created", tr(TEXT, "col_created"), 5),
+                GridColumn("updated", tr(TEXT, "col_updated"), 5)]
 
     @staticmethod
     def _change_columns() -> list[GridColumn]:
@@ -454,7 +457,8 @@ class SyncLogScreen(Screen[None]):
             if not self.runs:
                 return ""
             run = self.runs[row]
-            return tr(TEXT, "run_detail", id=run.id, kind=run.kind, status=_status(run.status),
+            return tr(TEXT, "run_detail", id=run.id, kind=run.kind,
+                      status=_status(run.status, run.errors),
                       connection=self._names.get(run.connection_id, "?"),
                       created=run.created, updated=run.updated, pushed=run.pushed,
                       unchanged=run.unchanged, deleted=run.deleted, conflicts=run.conflicts,
@@ -519,12 +523,13 @@ class SyncLogScreen(Screen[None]):
         if column == 3:
             return stamp(run.started), ""
         if column == 4:
-            mark = {"finished": "✓ ", "cancelled": "⊘ ", "failed": "✗ ",
-                    "running": "… "}.get(run.status, "")
-            return mark + _status(run.status), ("error" if run.status == "failed" else "")
-        value = (run.created, run.updated, run.errors)[column - 5]
-        role = "error" if column == 7 and value else ""
-        return fit_count(value, (6, 5, 4)[column - 5]), role
+            with_errors = run.status == "finished" and run.errors > 0
+            mark = "! " if with_errors else {"finished": "✓ ", "cancelled": "⊘ ",
+                                              "failed": "✗ ", "running": "… "}.get(run.status, "")
+            return mark + _status(run.status, run.errors), (
+                "error" if run.status == "failed" or with_errors else "")
+        value = (run.created, run.updated)[column - 5]
+        return fit_count(value, 5), ""
 
     def _run_role(self, row: int) -> str:
         if row < len(self.runs) and self.runs[row].id == self.run_id:
@@ -714,7 +719,11 @@ class SyncLogScreen(Screen[None]):
         return str(renderer(row, column)[0])
 
 
-def _status(status: str) -> str:
-    """A run status in the UI's language."""
+def _status(status: str, errors: int = 0) -> str:
+    """A run status in the UI's language ("finished with 2 errors" when it had errors)."""
+    if status == "finished" and errors:
+        if errors == 1:
+            return tr(TEXT, "status_finished_error")
+        return tr(TEXT, "status_finished_errors", count=fit_count(errors, 3).strip())
     text = tr(TEXT, f"status_{status}")
     return status if text == f"status_{status}" else text

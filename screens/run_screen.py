@@ -68,6 +68,8 @@ TEXT = {
                    "pushed to ERP, {unchanged} unchanged, {deleted} deleted in ERP, "
                    "{conflicts} conflicts, {errors} errors",
         "status_finished": "finished",
+        "status_finished_error": "finished with 1 error",
+        "status_finished_errors": "finished with {errors} errors",
         "status_cancelled": "cancelled",
         "status_running": "running",
         "status_dry": "dry run",
@@ -117,6 +119,8 @@ TEXT = {
                    "naar ERP, {unchanged} ongewijzigd, {deleted} verwijderd in ERP, "
                    "{conflicts} conflicten, {errors} fouten",
         "status_finished": "voltooid",
+        "status_finished_error": "voltooid met 1 fout",
+        "status_finished_errors": "voltooid met {errors} fouten",
         "status_cancelled": "geannuleerd",
         "status_running": "bezig",
         "status_dry": "proefrun",
@@ -495,9 +499,16 @@ class SyncRunScreen(Screen[None]):
     def _show_summary(self) -> None:
         lines = []
         for report in self.reports:
-            status = tr(TEXT, "status_dry") if report.dry_run else tr(
-                TEXT, f"status_{report.status}") if report.status in (
-                "finished", "cancelled", "running") else report.status
+            if report.dry_run:
+                status = tr(TEXT, "status_dry")
+            elif report.status == "finished" and report.counts.errors == 1:
+                status = tr(TEXT, "status_finished_error")
+            elif report.status == "finished" and report.counts.errors:
+                status = tr(TEXT, "status_finished_errors", errors=f"{report.counts.errors:,}")
+            elif report.status in ("finished", "cancelled", "running"):
+                status = tr(TEXT, f"status_{report.status}")
+            else:
+                status = report.status
             lines.append(tr(TEXT, "summary", connection=report.connection, status=status,
                             **report.counts.as_dict()))
         if self._show_changes:

@@ -34,6 +34,7 @@ def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[n
 
     data_dir = tmp_path / "data"
     monkeypatch.setenv("ERP_TUI_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ERP_TUI_LOG_DIR", str(tmp_path / "log"))  # not the user's log file
     monkeypatch.setenv("LANG", "C.UTF-8")
     monkeypatch.delenv("LC_ALL", raising=False)
     monkeypatch.delenv("LC_MESSAGES", raising=False)

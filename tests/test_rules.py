@@ -25,22 +25,23 @@ from erp_tui.rules import (
 NAME = ErpFieldView("name", "Name", FieldType.TEXT, FieldAccess.MANDATORY, max_length=10)
 NUMBER = ErpFieldView("customer_no", "Customer no", FieldType.TEXT, FieldAccess.READ_ONLY)
 COUNTRY = ErpFieldView("country", "Country", FieldType.LIST, list_name="country")
+FIELDS = CRM_FIELDS[COMPANY]
 
 
 def test_no_crm_field_disables_every_direction_with_a_reason() -> None:
-    cells = direction_cells(NAME, COMPANY, None)
+    cells = direction_cells(NAME, COMPANY, None, FIELDS)
     assert [c.enabled for c in cells] == [False, False, False]
     assert all(c.reason == "Choose a CRM field first." for c in cells)
 
 
 def test_mapped_field_enables_all_three_directions() -> None:
-    cells = direction_cells(NAME, COMPANY, "name")
+    cells = direction_cells(NAME, COMPANY, "name", FIELDS)
     assert [(c.direction, c.enabled) for c in cells] == [
         (Direction.TO_CRM, True), (Direction.TO_ERP, True), (Direction.BOTH, True)]
 
 
 def test_read_only_erp_field_cannot_be_written_by_the_crm() -> None:
-    to_crm, to_erp, both = direction_cells(NUMBER, COMPANY, "number1")
+    to_crm, to_erp, both = direction_cells(NUMBER, COMPANY, "number1", FIELDS)
     assert to_crm.enabled
     assert not to_erp.enabled and "read-only in the ERP" in to_erp.reason
     assert not both.enabled and both.reason == to_erp.reason
@@ -48,24 +49,26 @@ def test_read_only_erp_field_cannot_be_written_by_the_crm() -> None:
 
 def test_read_only_crm_field_cannot_be_written_by_the_erp() -> None:
     field = ErpFieldView("id", "Id", FieldType.INTEGER)
-    to_crm, to_erp, _ = direction_cells(field, COMPANY, "id")
+    to_crm, to_erp, _ = direction_cells(field, COMPANY, "id", FIELDS)
     assert not to_crm.enabled and "read-only" in to_crm.reason
     assert to_erp.enabled
 
 
 def test_field_of_another_entity_is_invalid_for_the_actor() -> None:
-    cells = direction_cells(NAME, COMPANY, "firstname")
+    cells = direction_cells(NAME, COMPANY, "firstname", FIELDS)
     assert not any(c.enabled for c in cells)
     assert "not valid for this actor" in cells[0].reason
 
 
 def test_missing_field_explains_itself() -> None:
     gone = ErpFieldView("old", "Old", FieldType.TEXT, missing=True)
-    assert "no longer available" in direction_cells(gone, COMPANY, "name")[0].reason
+    assert "no longer available" in direction_cells(gone, COMPANY, "name", FIELDS)[0].reason
 
 
 @pytest.mark.parametrize(("erp", "crm", "ok"), [
     (FieldType.TEXT, FieldType.TEXT, True), (FieldType.INTEGER, FieldType.DOUBLE, True),
+    (FieldType.DOUBLE, FieldType.INTEGER, False), (FieldType.DOUBLE, FieldType.DOUBLE, True),
+    (FieldType.CHECKBOX, FieldType.CHECKBOX, True), (FieldType.DATE, FieldType.DATE, True),
     (FieldType.DATE, FieldType.DATETIME, True), (FieldType.LIST, FieldType.LIST, True),
     (FieldType.TEXT, FieldType.LIST, False), (FieldType.CHECKBOX, FieldType.TEXT, False),
     (FieldType.PASSWORD, FieldType.TEXT, False), (FieldType.LABEL, FieldType.TEXT, False)])
@@ -74,13 +77,13 @@ def test_type_compatibility(erp: FieldType, crm: FieldType, ok: bool) -> None:
 
 
 def test_crm_field_choice_restricted_to_compatible_types() -> None:
-    assert crm_field_refusal(COUNTRY, COMPANY, "name").startswith("CRM field 'Name' (text)")
-    assert crm_field_refusal(COUNTRY, COMPANY, "country") == ""
-    assert "is not a CRM field" in crm_field_refusal(COUNTRY, COMPANY, "nonsense")
+    assert crm_field_refusal(COUNTRY, COMPANY, "name", FIELDS).startswith("CRM field 'Name' (text)")
+    assert crm_field_refusal(COUNTRY, COMPANY, "country", FIELDS) == ""
+    assert "is not a CRM field" in crm_field_refusal(COUNTRY, COMPANY, "nonsense", FIELDS)
 
 
 def test_auto_map_matches_keys_case_insensitively_and_checks_type() -> None:
-    fields = CRM_FIELDS[COMPANY]
+    fields = FIELDS
     assert auto_map_key("VatNo", FieldType.TEXT, fields) == "vatno"
     assert auto_map_key("country", FieldType.LIST, fields) == "country"
     assert auto_map_key("country", FieldType.TEXT, fields) is None

@@ -17,9 +17,18 @@ EXIT_CODES = """exit codes:
   3  not found (connection, actor, field, list)
   4  the connector or the connection test failed
   5  changed by someone else meanwhile (reopen and apply your change again)
-  6  unexpected internal error (one line on stderr; rerun with ERP_TUI_DEBUG=1 for details)
+  6  unexpected internal error (one line on stderr; details in the log file)
   7  the connection is already being synced by another run
 """
+
+LOG_HELP = """log file:
+  {path}
+  (rotated at 1 MB; folder: env ERP_TUI_LOG_DIR; more detail: --debug or
+  ERP_TUI_LOG_LEVEL=DEBUG; 'erp-tui doctor' checks the whole set-up)
+"""
+
+UI_NEEDS_TERMINAL = ("usage: erp-tui COMMAND [ARGS] -- without a command the terminal UI opens, "
+                     "which needs a terminal on stdin and stdout; see 'erp-tui --help'.")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,15 +36,20 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     from erp_tui.cli import commands as c
+    from erp_tui.logs import log_file_hint
 
     parser = argparse.ArgumentParser(
         prog="erp-tui", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Configure and run CRM <-> ERP synchronisation. Without a command the "
-                    "terminal UI opens.", epilog=EXIT_CODES)
+                    "terminal UI opens.",
+        epilog=EXIT_CODES + "\n" + LOG_HELP.format(path=log_file_hint()))
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.add_argument("--db", metavar="URL", help="database URL (default: a SQLite file in "
                         "the data directory; env ERP_TUI_DATABASE_URL)")
     parser.add_argument("--data-dir", metavar="DIR", help="data directory (env ERP_TUI_DATA_DIR)")
     parser.add_argument("--lang", choices=("en", "nl"), help="UI language (env ERP_TUI_LANGUAGE)")
+    parser.add_argument("--debug", action="store_true", help="write details to the log file "
+                        "(env ERP_TUI_LOG_LEVEL=DEBUG)")
     parser.set_defaults(handler=c.cmd_ui)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -135,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--move", metavar="ERP_FIELD")
     p.add_argument("--by", type=int, default=-1, help="places to move (negative = up)")
     p.add_argument("--order", metavar="F1,F2,...", help="the whole order")
+    p.add_argument("--json", action="store_true")
 
     p = command("priority", c.cmd_priority, "show or set the sync priority of active "
                 "connections")
@@ -188,17 +203,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", metavar="NAME", help="only these connections")
     p.add_argument("--dry-run", action="store_true", help="compute and show every change, "
                    "write nothing")
-    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON (with "
+                   "--every: one JSON object per line and run)")
     p.add_argument("--every", metavar="INTERVAL", help="keep running: sync every INTERVAL "
                    "(e.g. 30s, 5m, 1h), one log line per run")
+    p.add_argument("--limit", type=int, default=20, metavar="N",
+                   help="changes listed per connection and actor (default 20; --json has all)")
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds to wait for one connector call (default 120)")
 
     p = command("log", rc.cmd_log, "show recent runs, a run's field changes, or open errors")
     p.add_argument("name", nargs="?", metavar="NAME")
     p.add_argument("--errors", action="store_true", help="open (unresolved) record errors")
-    p.add_argument("--run", type=int, metavar="ID", help="the field changes of one run")
-    p.add_argument("--limit", type=int, default=20)
+    p.add_argument("--run", type=int, metavar="ID", help="one run: its field changes and the "
+                   "records it created")
+    p.add_argument("--limit", type=int, default=20, help="rows to show (default 20)")
+    p.add_argument("--offset", type=int, default=0, help="rows to skip (--run: the next page)")
     p.add_argument("--json", action="store_true")
 
     p = command("retry", rc.cmd_retry, "retry failed records (all open ones, or chosen ones)")
@@ -232,12 +252,63 @@ def build_parser() -> argparse.ArgumentParser:
 
     command("secret-key", c.cmd_secret_key, "print a new key for ERP_TUI_SECRET_KEY")
 
+    from erp_tui.cli import ops_commands as oc
+
+    p = command("doctor", oc.cmd_doctor, "check the set-up: store, secret key, data directory, "
+                "connectors, connections, locks, runs, errors, log file")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-test", action="store_true",
+                   help="do not test the active connections (no connector calls)")
+    p = command("completion", oc.cmd_completion, "print a shell completion script "
+                "(e.g. 'source <(erp-tui completion bash)')")
+    p.add_argument("shell", choices=("bash", "zsh", "fish"))
+    p.set_defaults(no_log=True)
+
     from erp_tui.cli import crm_field_commands, erp_commands, record_commands
 
     record_commands.register(command)
     erp_commands.register(command)
     crm_field_commands.register(command)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("erp-tui")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (`erp-tui log | head -1`): drop what is still buffered."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+
+
+def _start_logging(args: argparse.Namespace) -> None:
+    from erp_tui import logs
+    from erp_tui.cli import commands
+
+    if getattr(args, "no_log", False):
+        return
+    try:
+        from erp_tui.settings import Settings
+
+        settings = Settings(**commands.SETTINGS_OVERRIDES)
+        log_dir, level = settings.log_dir, settings.log_level
+    except Exception:  # bad settings are reported by the command itself
+        log_dir, level = logs.log_file_hint().parent, "INFO"
+    logs.setup(log_dir, logs.level_of(level, debug=args.debug))
+    logs.logger.debug("erp-tui %s: %s", _version(), args.command or "ui")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -251,22 +322,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     overrides = {"database_url": args.db, "data_dir": args.data_dir, "language": args.lang}
     commands.SETTINGS_OVERRIDES = {k: v for k, v in overrides.items() if v}
     from erp_tui.errors import ErpTuiError, ValidationFailed
+    from erp_tui.logs import current_file, logger
 
+    _start_logging(args)
     try:
         code: int = args.handler(args)
+        sys.stdout.flush()
         return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
     except ValidationFailed as exc:
         print(exc.summary, file=sys.stderr)
         for problem in exc.problems:
             print(f"  - {problem.message}", file=sys.stderr)
         return exc.exit_code
     except ErpTuiError as exc:
+        logger.warning("%s: %s", args.command or "ui", exc)
         print(f"erp-tui: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("erp-tui: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
     except Exception as exc:
+        logger.exception("%s: unexpected error", args.command or "ui")
         if os.environ.get("ERP_TUI_DEBUG"):
             raise
         from sqlalchemy.exc import OperationalError
@@ -277,7 +356,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "ERP_TUI_DATABASE_URL.", file=sys.stderr)
         else:
             reason = " ".join(str(exc).split())
-            print(f"erp-tui: unexpected error: {type(exc).__name__}: {reason}", file=sys.stderr)
+            where = current_file()
+            details = f" (details: {where})" if where else ""
+            print(f"erp-tui: unexpected error: {type(exc).__name__}: {reason}{details}",
+                  file=sys.stderr)
         return 6
 
 

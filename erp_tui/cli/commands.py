@@ -22,11 +22,24 @@ def _ctx() -> AppContext:
     from erp_tui.context import AppContext
     from erp_tui.settings import Settings
 
-    return AppContext.open(Settings(**SETTINGS_OVERRIDES))
+    settings = Settings(**SETTINGS_OVERRIDES)
+    settings.check_paths()
+    return AppContext.open(settings)
+
+
+def has_terminal() -> bool:
+    """True when stdin and stdout are both a terminal (the UI needs both)."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    """Open the terminal UI (lazily: the UI is imported only here)."""
+    """Open the terminal UI (lazily: the UI is imported only here); without a terminal (cron,
+    a pipe, `ssh host erp-tui`) say how to use the commands instead and exit 2."""
+    if not has_terminal():
+        from erp_tui.cli import UI_NEEDS_TERMINAL
+
+        print(UI_NEEDS_TERMINAL, file=sys.stderr)
+        return 2
     try:
         from erp_tui.screens.app import run_app
     except ImportError as exc:
@@ -46,6 +59,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
                          progress=lambda line: print(line, file=sys.stderr))
     print(summary.describe())
     if args.no_ui:
+        return 0
+    if not has_terminal():
+        print("No terminal here, so the UI was not opened; run 'erp-tui' in a terminal.",
+              file=sys.stderr)
         return 0
     return cmd_ui(args)
 
@@ -451,6 +468,10 @@ def cmd_rank(args: argparse.Namespace) -> int:
         order = move_field(order, args.move, args.by)
         save_ranking(ctx, args.name, actor, order, state.version)
     shown = {row.erp_field: row.shown for row in state.tabs[actor]}
+    if args.json:
+        emit_json([{"position": position, "erp_field": key, "on_tab": bool(shown.get(key))}
+                   for position, key in enumerate(order, start=1)])
+        return 0
     for position, key in enumerate(order, start=1):
         print(f"{position:4}  {key}{'' if shown.get(key) else '  (not on ERP tab)'}")
     return 0
@@ -535,12 +556,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False)
     ctx = _ctx()
     values = _parse_pairs(args.set, "a config value")
-    if passphrase is None and sys.stdin.isatty():
+    if passphrase is None:
         from erp_tui.contract import FieldType
         from erp_tui.services.connections import config_fields
 
         for info in config_fields(ctx, parse_export(text).connection.connector):
             if info.type is FieldType.PASSWORD and info.mandatory and info.key not in values:
+                if not sys.stdin.isatty():
+                    raise RefusedError(f"The file holds no {info.label} (a secret); give it "
+                                       f"with --set {info.key}=VALUE.")
                 import getpass
 
                 values[info.key] = getpass.getpass(f"{info.label}: ")

@@ -1,13 +1,135 @@
-"""CLI commands (registered by erp_tui.cli.build_parser)."""
+"""CLI command of the CRM's fields: `erp-tui crm-fields ENTITY [--add KEY ... | --remove KEY]`."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
+from typing import Any
 
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
 
+TYPES = ("text", "integer", "decimal", "date", "checkbox", "list")
+
 
 def register(command: Command) -> None:
-    """Add this module's commands to the parser."""
+    """Add `crm-fields` to the parser."""
+    p = command("crm-fields", cmd_crm_fields, "list a CRM entity's fields (the names "
+                "'map --crm' accepts), add or remove user-defined fields")
+    p.description = (
+        "Without --add or --remove: list the fields of a CRM entity (company, person, "
+        "project) with their keys, labels and types; the keys are what 'erp-tui map --crm' "
+        "accepts. --add creates a user-defined field (up to 20 per entity) of type text, "
+        "integer, decimal, date, checkbox or list; a list field uses an existing CRM list "
+        "(--list NAME) or creates a new one with its items (--list NAME --item KEY=TEXT ...). "
+        "--remove deletes a user-defined field that no connection maps, and its values.")
+    p.add_argument("entity", metavar="ENTITY", help="company, person or project")
+    action = p.add_mutually_exclusive_group()
+    action.add_argument("--add", metavar="KEY", help="add a user-defined field with this key "
+                        "(lowercase letters, digits, '_')")
+    action.add_argument("--remove", metavar="KEY", help="remove a user-defined field")
+    p.add_argument("--type", choices=TYPES, help="type of the new field")
+    p.add_argument("--label", metavar="TEXT", help="label of the new field")
+    p.add_argument("--label-nl", metavar="TEXT", default="", help="Dutch label")
+    p.add_argument("--list", metavar="NAME", default="", help="CRM list of a list field")
+    p.add_argument("--item", action="append", default=[], metavar="KEY=TEXT",
+                   help="an item of a new list (repeat)")
+    p.add_argument("--max-length", type=int, default=0, metavar="N",
+                   help="most characters of a text field (default: no limit)")
+    p.add_argument("--json", action="store_true")
+
+
+def _inert(text: Any) -> str:
+    """Stored text as it may be printed: control characters shown escaped."""
+    value = "" if text is None else str(text)
+    if value.isprintable():
+        return value
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in value)
+
+
+def _usage(message: str) -> int:
+    print(f"erp-tui crm-fields: {message}", file=sys.stderr)
+    return 2
+
+
+def cmd_crm_fields(args: argparse.Namespace) -> int:
+    """`erp-tui crm-fields ENTITY [--add KEY --type T --label L ... | --remove KEY]`."""
+    adding = ("--type", args.type), ("--label", args.label), ("--label-nl", args.label_nl), \
+        ("--list", args.list), ("--item", args.item), ("--max-length", args.max_length)
+    if args.add is None:
+        stray = [name for name, value in adding if value]
+        if stray:
+            return _usage(f"{stray[0]} goes with --add.")
+        return _remove(args) if args.remove is not None else _list(args)
+    if not args.type or args.label is None:
+        return _usage("--add needs --type and --label.")
+    items = []
+    for item in args.item:
+        key, sep, text = item.partition("=")
+        if not sep:
+            return _usage(f"--item takes KEY=TEXT, not '{_inert(item)}'.")
+        items.append((key, text))
+    return _add(args, tuple(items))
+
+
+def _type_name(field: Any) -> str:
+    from erp_tui.contract import FieldType
+
+    return "decimal" if field.type is FieldType.DOUBLE else str(field.type.value)
+
+
+def _as_json(field: Any) -> dict[str, Any]:
+    return {"key": field.key, "label": field.label, "label_nl": field.label_nl or field.label,
+            "type": _type_name(field), "list": field.list_name or None,
+            "max_length": field.max_length or None, "read_only": field.read_only,
+            "user_defined": field.user_defined, "column": field.column}
+
+
+def _list(args: argparse.Namespace) -> int:
+    from erp_tui.cli.commands import _ctx
+    from erp_tui.cli.output import emit_json, print_table
+    from erp_tui.services import crm_fields
+
+    fields = crm_fields.list_fields(_ctx(), args.entity)
+    if args.json:
+        emit_json({"entity": args.entity, "fields": [_as_json(f) for f in fields]})
+        return 0
+    print_table([{"key": f.key, "label": _inert(f.label), "type": _type_name(f),
+                  "list": _inert(f.list_name), "max": f.max_length or "",
+                  "kind": ("user-defined" if f.user_defined else "standard")
+                  + (", read-only" if f.read_only else "")} for f in fields],
+                ["key", "label", "type", "list", "max", "kind"])
+    return 0
+
+
+def _add(args: argparse.Namespace, items: tuple[tuple[str, str], ...]) -> int:
+    from erp_tui.cli.commands import _ctx
+    from erp_tui.cli.output import emit_json
+    from erp_tui.services import crm_fields
+
+    field = crm_fields.add_field(_ctx(), crm_fields.NewField(
+        entity=args.entity, key=args.add, label=args.label, type=args.type,
+        label_nl=args.label_nl, list_name=args.list, items=items,
+        max_length=args.max_length))
+    if args.json:
+        emit_json({"entity": args.entity, "added": _as_json(field)})
+    else:
+        print(f"Added {_type_name(field)} field '{field.key}' to {args.entity}; "
+              f"'erp-tui map CONNECTION ACTOR FIELD --crm {field.key}' maps an ERP field "
+              "to it.")
+    return 0
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from erp_tui.cli.commands import _ctx
+    from erp_tui.cli.output import emit_json
+    from erp_tui.services import crm_fields
+
+    crm_fields.remove_field(_ctx(), args.entity, args.remove)
+    if args.json:
+        emit_json({"entity": args.entity, "removed": args.remove})
+    else:
+        print(f"Removed field '{_inert(args.remove)}' of {args.entity} and its values.")
+    return 0

@@ -18,6 +18,12 @@ def emit_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def emit_json_line(data: Any) -> None:
+    """Print `data` as one line of JSON (JSON Lines: streams), flushed at once."""
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], indent: int = 0) -> None:
     """Print rows as an aligned text table with a header."""
     cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]

@@ -9,11 +9,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from erp_tui.cli.commands import _ctx, _parse_pairs
-from erp_tui.cli.output import emit_json, print_table
+from erp_tui.cli.output import emit_json, emit_json_line, print_table
 from erp_tui.errors import RefusedError
 
 if TYPE_CHECKING:
-    from erp_tui.runner import ProgressEvent, RunReport
+    from erp_tui.context import AppContext
+    from erp_tui.model import SyncRun
+    from erp_tui.runner import Change, Counts, ProgressEvent, RunReport
 
 
 def _interval(text: str) -> float:
@@ -57,13 +59,40 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _line(report: RunReport) -> str:
+WIDTH = 80
+
+
+def _counts_text(c: Counts) -> str:
+    parts = [f"{n:,} {label}" for n, label in (
+        (c.created, "created"), (c.updated, "updated"), (c.pushed, "pushed to ERP"),
+        (c.deleted, "deleted in ERP"), (c.conflicts, "conflicts")) if n]
+    return ", ".join(parts) or "no changes"
+
+
+def _fit(text: str, width: int = WIDTH) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _line(report: RunReport, stamp: str = "") -> str:
+    """One line per connection and run (at most 80 columns; a long name is shortened)."""
+    from erp_tui.runner.service import status_text
+
     c = report.counts
     what = "dry run" if report.dry_run else f"run {report.run_id}"
-    return (f"{report.connection}: {what} {report.status} in {report.seconds:.2f} s — "
-            f"{c.created} created, {c.updated} updated, {c.pushed} pushed to ERP, "
-            f"{c.unchanged} unchanged, {c.deleted} deleted in ERP, {c.conflicts} conflicts, "
-            f"{c.errors} errors")
+    tail = (f": {what} {status_text(report.status, c.errors)} in {report.seconds:.1f} s — "
+            f"{_counts_text(c)}")
+    head = f"{stamp} " if stamp else ""
+    room = WIDTH - len(head) - len(tail)
+    name = report.connection
+    if len(name) > max(room, 12):
+        name = name[:max(room, 12) - 1] + "…"
+    return _fit(head + name + tail)
+
+
+def _actor_line(actor: str, counts: Counts) -> str:
+    errors = f", {counts.errors:,} error{'s' if counts.errors != 1 else ''}" if counts.errors \
+        else ""
+    return _fit(f"  {actor}: {_counts_text(counts)}{errors}")
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -72,6 +101,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     from erp_tui.runner import RunOptions, run_sync
 
+    if args.limit < 0:
+        raise RefusedError("--limit cannot be negative.")
     ctx = _ctx()
     cancel = threading.Event()
 
@@ -94,14 +125,28 @@ def cmd_sync(args: argparse.Namespace) -> int:
                   "time.", file=sys.stderr)
             return 130
         progress.done()
-        if args.json:
+        if args.json and every:
+            for report in reports:  # JSON Lines: one object per connection and run
+                emit_json_line(report.as_dict())
+        elif args.json:
             emit_json([r.as_dict() for r in reports])
         else:
             for report in reports:
-                stamp = time.strftime("%Y-%m-%d %H:%M:%S")
-                print(f"{stamp} {_line(report)}" if every else _line(report), flush=True)
-                if args.dry_run:
-                    _print_changes(report)
+                stamp = time.strftime("%Y-%m-%d %H:%M:%S") if every else ""
+                print(_line(report, stamp), flush=True)
+                if every:
+                    continue
+                for actor, counts in report.actors.items():
+                    print(_actor_line(actor, counts))
+                    if args.dry_run:
+                        _print_changes(report, actor, args.limit)
+                if report.message:
+                    print(_fit(f"  Note: {report.message}"))
+            ids = [str(r.run_id) for r in reports if r.run_id]
+            if not every and ids:
+                also = f" (runs {', '.join(ids)})" if len(ids) > 1 else ""
+                print(_fit(f"Field changes and created records: erp-tui log --run "
+                           f"{ids[0]}{also}"))
         if any(r.counts.errors for r in reports):
             worst = 1
         if every is None or cancel.is_set():
@@ -110,62 +155,139 @@ def cmd_sync(args: argparse.Namespace) -> int:
             return worst
 
 
-def _print_changes(report: RunReport) -> None:
-    for change in report.changes[:200]:
-        target = f"CRM {change.crm_id}" if change.crm_id else "new CRM record"
-        if change.field == "!":
-            print(f"  ! {change.actor_type} {change.erp_key}: {change.new}")
-        elif change.field == "*":
-            print(f"  + {change.actor_type} {change.erp_key} → {target}")
-        else:
-            arrow = "→ CRM" if change.direction == ">" else "→ ERP"
-            mark = " (conflict)" if change.conflict else ""
-            print(f"  ~ {change.actor_type} {change.erp_key} {change.field} {arrow}: "
-                  f"{change.old!r} → {change.new!r}{mark}")
-    if len(report.changes) > 200:
-        print(f"  ... and {len(report.changes) - 200} more (use --json for all kept changes)")
+def _change_text(change: Change) -> str:
+    target = f"CRM {change.crm_id}" if change.crm_id else "new CRM record"
+    if change.field == "!":
+        text = f"    ! {change.erp_key or '(batch)'}: {change.new}"
+    elif change.field == "*":
+        text = f"    + {change.erp_key} → {target}"
+    else:
+        arrow = "→ CRM" if change.direction == ">" else "→ ERP"
+        mark = " (conflict)" if change.conflict else ""
+        text = (f"    ~ {change.erp_key} {change.field} {arrow}{mark}: {change.old!r} → "
+                f"{change.new!r}")
+    return _fit(text)
+
+
+def _print_changes(report: RunReport, actor: str, limit: int) -> None:
+    """At most `limit` of an actor type's intended changes, and how many more there are."""
+    mine = [c for c in report.changes if c.actor_type == actor]
+    for change in mine[:limit]:
+        print(_change_text(change))
+    counts = report.actors.get(actor)
+    total = len(mine)
+    if counts is not None:  # every change is counted, the first ones are kept
+        total = max(total, counts.created + counts.updated + counts.pushed + counts.deleted
+                    + counts.errors)
+    if total > limit:
+        print(f"    … and {total - min(limit, len(mine)):,} more (--limit N shows more; "
+              "--json lists them all)")
+
+
+def _run_row(run: SyncRun, names: dict[int, str]) -> dict[str, Any]:
+    from erp_tui.runner.service import status_text
+
+    return {"id": run.id, "connection": names.get(run.connection_id, "?"), "kind": run.kind,
+            "started": run.started.isoformat(timespec="seconds"),
+            "ended": run.ended.isoformat(timespec="seconds") if run.ended else None,
+            "status": run.status, "status_text": status_text(run.status, run.errors),
+            "created": run.created, "updated": run.updated, "pushed": run.pushed,
+            "unchanged": run.unchanged, "deleted": run.deleted, "conflicts": run.conflicts,
+            "errors": run.errors, "message": run.message}
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from erp_tui.runner import open_errors, recent_runs, run_changes
+    from erp_tui.runner import open_errors, recent_runs
+    from erp_tui.runner.service import connection_names
 
+    if args.limit < 1 or args.offset < 0:
+        raise RefusedError("--limit must be at least 1 and --offset at least 0.")
     ctx = _ctx()
+    names = connection_names(ctx)
     if args.errors:
         errors = open_errors(ctx, args.name, limit=args.limit)
-        rows = [{"id": e.id, "run": e.run_id, "actor": e.actor_type, "erp_key": e.erp_key,
-                 "crm_id": e.crm_id, "dir": e.direction, "message": e.message} for e in errors]
+        rows = [{"id": e.id, "run": e.run_id, "connection": names.get(e.connection_id, "?"),
+                 "actor": e.actor_type, "erp_key": e.erp_key, "crm_id": e.crm_id,
+                 "dir": e.direction, "message": e.message} for e in errors]
         if args.json:
             emit_json(rows)
         elif not rows:
             print("No open errors.")
         else:
-            print_table(rows, ["id", "run", "actor", "erp_key", "crm_id", "dir", "message"])
+            print_table(rows, ["id", "run", "connection", "actor", "erp_key", "crm_id", "dir",
+                               "message"])
         return 0
     if args.run is not None:
-        changes = run_changes(ctx, args.run, limit=args.limit)
-        rows = [{"at": ch.at.isoformat(timespec="seconds"), "actor": ch.actor_type,
-                 "erp_key": ch.erp_key, "crm_id": ch.crm_id, "field": ch.field,
-                 "dir": ch.direction, "old": ch.old_value, "new": ch.new_value,
-                 "conflict": ch.conflict} for ch in changes]
-        if args.json:
-            emit_json(rows)
-        else:
-            print_table(rows, ["at", "actor", "erp_key", "crm_id", "field", "dir", "old", "new",
-                               "conflict"])
-        return 0
+        return _log_run(ctx, args, names)
     runs = recent_runs(ctx, args.name, limit=args.limit)
-    rows = [{"id": r.id, "kind": r.kind, "started": r.started.isoformat(timespec="seconds"),
-             "status": r.status, "created": r.created, "updated": r.updated,
-             "pushed": r.pushed, "unchanged": r.unchanged, "deleted": r.deleted,
-             "conflicts": r.conflicts, "errors": r.errors, "message": r.message} for r in runs]
+    rows = [_run_row(r, names) for r in runs]
     if args.json:
         emit_json(rows)
     elif not rows:
         print("No runs yet. Start one with 'erp-tui sync'.")
     else:
-        print_table(rows, ["id", "kind", "started", "status", "created", "updated", "pushed",
-                           "deleted", "conflicts", "errors"])
+        print_table([{**row, "started": run.started.strftime("%Y-%m-%d %H:%M"),
+                      "status": row["status_text"]} for run, row in zip(runs, rows, strict=True)],
+                    ["id", "connection", "kind", "started", "status", "created", "updated",
+                     "pushed", "errors"])
     return 0
+
+
+def _log_run(ctx: AppContext, args: argparse.Namespace, names: dict[int, str]) -> int:
+    """One run: its summary, a page of its field changes and of the records it created."""
+    from erp_tui.runner.service import count_changes, created_links, get_run, run_changes
+
+    run = get_run(ctx, args.run)
+    total = count_changes(ctx, run.id or 0)
+    changes = run_changes(ctx, run.id or 0, offset=args.offset, limit=args.limit)
+    created = created_links(ctx, run.id or 0, offset=args.offset, limit=args.limit)
+    change_rows = [{"at": ch.at.isoformat(timespec="seconds"), "actor": ch.actor_type,
+                    "erp_key": ch.erp_key, "crm_id": ch.crm_id, "field": ch.field,
+                    "dir": ch.direction, "old": ch.old_value, "new": ch.new_value,
+                    "conflict": ch.conflict} for ch in changes]
+    created_rows = [{"actor": link.actor_type, "erp_key": link.erp_key,
+                     "crm_entity": link.crm_entity, "crm_id": link.crm_id} for link in created]
+    if args.json:
+        emit_json({"run": _run_row(run, names), "offset": args.offset,
+                   "changes_total": total, "changes": change_rows,
+                   "created_total": run.created, "created": created_rows})
+        return 0
+    row = _run_row(run, names)
+    started = run.started.strftime("%Y-%m-%d %H:%M")
+    print(f"Run {run.id} · {row['connection']} · {run.kind} · {row['status_text']} · "
+          f"started {started} UTC")
+    print(f"  {run.created:,} created, {run.updated:,} updated, {run.pushed:,} pushed to ERP, "
+          f"{run.unchanged:,} unchanged,")
+    print(f"  {run.deleted:,} deleted in ERP, {run.conflicts:,} conflicts, {run.errors:,} "
+          "errors")
+    if run.message and not run.message.startswith(str(row["status_text"])):
+        print(f"  Note: {run.message}")
+    _page("Field changes", change_rows, total, args, ["actor", "erp_key", "crm_id", "field",
+                                                      "dir", "old", "new", "conflict"])
+    _page("Created records", created_rows, run.created, args,
+          ["actor", "erp_key", "crm_entity", "crm_id"])
+    if run.errors:
+        print(f"Errors of this run that are still open: erp-tui log --errors "
+              f"'{row['connection']}'")
+    return 0
+
+
+def _page(title: str, rows: list[dict[str, Any]], total: int, args: argparse.Namespace,
+          columns: list[str]) -> None:
+    print()
+    if not total:
+        print(f"{title}: none.")
+        return
+    first = args.offset + 1
+    last = args.offset + len(rows)
+    print(f"{title}: {first:,}-{last:,} of {total:,}" if rows
+          else f"{title}: {total:,} (none from row {first:,} on)")
+    if rows:
+        print_table(rows, columns, indent=2)
+    more = total - last
+    if rows and more > 0:
+        print(f"  … {more:,} more: erp-tui log --run {args.run} --offset {last}"
+              f"{f' --limit {args.limit}' if args.limit != 20 else ''}")
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
@@ -181,6 +303,8 @@ def cmd_resync(args: argparse.Namespace) -> int:
 
     report = resync_from_crm(_ctx(), args.name, args.actor, args.key or None)
     print(_line(report))
+    for actor, counts in report.actors.items():
+        print(_actor_line(actor, counts))
     return 0 if report.counts.errors == 0 else 1
 
 

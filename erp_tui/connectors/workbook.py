@@ -30,20 +30,23 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import io
 import os
+import posixpath
 import re
 import tempfile
 import threading
 import time
-from bisect import bisect_right
+import zipfile
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, ClassVar, ParamSpec, TypeVar
 
-from erp_tui.connectors.base import TRUE_TEXTS, as_bool, guarded
+from erp_tui.connectors.base import FALSE_TEXTS, TRUE_TEXTS, as_bool, guarded
 from erp_tui.connectors.base import Refusal as _Refusal
 from erp_tui.contract import (
     Actor,
@@ -78,6 +81,9 @@ ACTOR_SHEETS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 SEARCH_LIMIT = 1000
 DEFAULT_PAGE_SIZE = 5000
+DEFAULT_READ_AGAIN = 90_000  # 25 hours: a stamp that is a date alone, plus a DST hour
+MAX_READ_AGAIN = 31 * 86_400
+SURE_SAMPLE = 20  # fewer filled cells than this: an inferred type is called a guess
 
 ID_COLUMN = "ID"
 STAMP_COLUMN = "LastModified"
@@ -124,20 +130,42 @@ def _stamp_from_us(micros: int) -> str:
     return format_stamp(_EPOCH + timedelta(microseconds=micros))
 
 
-def _cell_stamp(value: Any) -> str | None:
-    """A normalised stamp from a LastModified cell, or None when it holds none."""
+def _aware(moment: datetime, zone: tzinfo | None) -> datetime:
+    """`moment` with a time zone: a naive one is read in `zone` (None: this machine's zone)."""
+    if moment.tzinfo is not None:
+        return moment
+    if zone is None:
+        return moment.astimezone()  # the machine's zone, daylight saving included
+    return moment.replace(tzinfo=zone)
+
+
+def _cell_stamp(value: Any, zone: tzinfo | None = UTC) -> str | None:
+    """A normalised stamp from a LastModified cell, or None when it holds none.
+
+    Date-times and texts without a zone are read in `zone`; a date alone means its midnight.
+    """
     if isinstance(value, datetime):
-        return format_stamp(value)
+        return format_stamp(_aware(value, zone))
+    if isinstance(value, date):
+        return format_stamp(_aware(datetime(value.year, value.month, value.day), zone))
     if isinstance(value, str):
         text = value.strip()
         if _STAMP_RE.match(text):
             return text
         if text:
             try:
-                return format_stamp(datetime.fromisoformat(text.replace("Z", "+00:00")))
+                moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
                 return None
+            return format_stamp(_aware(moment, zone))
     return None
+
+
+def _local_cell_time(stamp_us: int, zone: tzinfo | None) -> datetime:
+    """The naive date-time to write in a LastModified cell for a stamp: the workbook's own
+    clock (`zone`), as its macros write `Now`."""
+    moment = _EPOCH + timedelta(microseconds=stamp_us)
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
 # ---- configuration ---------------------------------------------------------------------------
@@ -148,6 +176,8 @@ class _Config:
     lists: dict[tuple[str, str], str]
     overrides: dict[tuple[str, str], FieldType]
     read_only: bool
+    zone: tzinfo | None = None  # None: the machine's local zone
+    read_again_us: int = DEFAULT_READ_AGAIN * 1_000_000
 
 
 def _pairs(text: Any, label: str, example: str) -> dict[tuple[str, str], str]:
@@ -189,7 +219,37 @@ def _parse_config(values: Mapping[str, Any]) -> _Config:
                            f"{', '.join(_TYPE_NAMES)}.", "config")
         overrides[target] = ftype
     return _Config(path=path, lists=lists, overrides=overrides,
-                   read_only=_as_bool(values.get("read_only"), "Read only"))
+                   read_only=_as_bool(values.get("read_only"), "Read only"),
+                   zone=_zone(values.get("time_zone")),
+                   read_again_us=_read_again(values.get("read_again")) * 1_000_000)
+
+
+def _zone(value: Any) -> tzinfo | None:
+    """The zone named by the Time zone setting; None (the machine's zone) when empty."""
+    name = "" if value is None else str(value).strip()
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _Refusal(f"Time zone: {name!r} is not a time zone name such as "
+                       f"'Europe/Amsterdam' or 'UTC'.", "config") from None
+
+
+def _read_again(value: Any) -> int:
+    """Seconds of the read-again window; raises _Refusal."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_READ_AGAIN
+    try:
+        seconds = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        seconds = -1
+    if isinstance(value, bool) or not 0 <= seconds <= MAX_READ_AGAIN:
+        raise _Refusal(f"Read again must be a whole number of seconds from 0 to "
+                       f"{MAX_READ_AGAIN}.", "config")
+    return seconds
 
 
 # ---- values ----------------------------------------------------------------------------------
@@ -198,23 +258,68 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _infer(cells: Iterable[Any]) -> FieldType:
+# Header words that make a column of numbers a code (kept as text: leading zeros, no sums) or
+# a column of 0 and 1 a yes/no field.
+_CODE_WORDS = frozenset({"zip", "postal", "postcode", "plz", "phone", "telephone", "tel", "fax",
+                         "mobile", "gsm", "iban", "bic", "vat", "ean", "gtin", "sku", "code"})
+_YES_NO_WORDS = frozenset({"active", "inactive", "blocked", "enabled", "disabled", "flag",
+                           "approved", "locked", "archived", "checked", "yn"})
+_YES_NO_FIRST = frozenset({"is", "has", "can", "allow", "use", "send"})
+_YES_NO_TEXTS = _TRUE_TEXTS | FALSE_TEXTS | {"ja", "nee", "j"}
+
+
+def _header_words(header: str) -> list[str]:
+    """`ZipCode`, `zip_code`, `Zip code` -> ["zip", "code"]."""
+    return [w.lower() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", header)]
+
+
+@dataclass(frozen=True)
+class _Inferred:
+    ftype: FieldType
+    note: str = ""  # why the type may be wrong (shown as the field's description)
+    cell_kind: type | None = None  # the one Python type of the column's cells, if one
+
+
+def _infer(header: str, cells: Iterable[Any]) -> _Inferred:
+    """The type of a column from all its cells and its header; says when it is a guess."""
     values = [v for v in cells if not _blank(v)]
     kinds = {type(v) for v in values}
+    kind = next(iter(kinds)) if len(kinds) == 1 else float if kinds == {int, float} else None
+    words = _header_words(header)
+    says_yes_no = bool(words) and (words[0] in _YES_NO_FIRST or
+                                   any(w in _YES_NO_WORDS for w in words))
+    few = (f"Type guessed from only {len(values)} filled cell(s); set a type override if "
+           f"it is wrong.") if len(values) < SURE_SAMPLE else ""
     if not kinds:
-        return FieldType.TEXT
+        return _Inferred(FieldType.TEXT, "No filled cells: read as text; set a type override "
+                                         "if it is something else.")
     if kinds == {bool}:
-        return FieldType.CHECKBOX
-    if kinds == {int}:
-        return FieldType.INTEGER
-    if kinds <= {int, float}:
-        return FieldType.DOUBLE
+        return _Inferred(FieldType.CHECKBOX, cell_kind=bool)
+    texts = {v.strip().casefold() for v in values} if kinds == {str} else set()
+    if texts and texts <= _YES_NO_TEXTS and (says_yes_no or not texts <= {"0", "1"}):
+        return _Inferred(FieldType.CHECKBOX, cell_kind=str)
+    if kinds <= {int, float, bool} and kinds != {bool}:
+        if any(w in _CODE_WORDS for w in words):
+            return _Inferred(FieldType.TEXT, "Numbers in a code column: read as text (set a "
+                                             "type override for numbers).", kind)
+        if all(v in (0, 1) for v in values):
+            if says_yes_no:
+                return _Inferred(FieldType.CHECKBOX, cell_kind=kind)
+            return _Inferred(FieldType.INTEGER if kinds <= {int, bool} else FieldType.DOUBLE,
+                             "Only 0 and 1 seen: set a type override 'checkbox' if it is a "
+                             "yes/no field.", kind)
+        if bool in kinds:
+            return _Inferred(FieldType.TEXT, "Mixed cell types: read as text.")
+        ftype = FieldType.INTEGER if kinds == {int} else FieldType.DOUBLE
+        return _Inferred(ftype, few, kind)
     if kinds <= {date, datetime}:
         moments = [v for v in values if isinstance(v, datetime)]
         if all(m.time() == datetime.min.time() for m in moments):
-            return FieldType.DATE
-        return FieldType.DATETIME
-    return FieldType.TEXT
+            return _Inferred(FieldType.DATE, few, datetime)
+        return _Inferred(FieldType.DATETIME, few, datetime)
+    if kinds == {str}:
+        return _Inferred(FieldType.TEXT, cell_kind=str)
+    return _Inferred(FieldType.TEXT, "Mixed cell types: read as text.")
 
 
 def _to_type(ftype: FieldType, value: Any) -> Value:
@@ -318,6 +423,7 @@ class _Sheet:
     order: list[tuple[str, str]] = field(default_factory=list)  # (stamp, key), sorted
     rows: dict[str, _Row] = field(default_factory=dict)
     int_ids: bool = False
+    cell_kinds: list[type | None] = field(default_factory=list)  # per field, for writing
 
 
 @dataclass
@@ -423,17 +529,21 @@ def _parse_sheet(ws: Any, actor_type: str, config: _Config) -> tuple[_Sheet, int
     id_col = columns[ID_COLUMN]
     body = [(n, r) for n, r in body if not _blank(cell(r, id_col))]
     fields: list[FieldInfo] = []
+    kinds: list[type | None] = []
     for key, col in zip(field_keys, field_cols, strict=True):
+        inferred = _infer(key, (cell(r, col) for _, r in body))
+        kinds.append(inferred.cell_kind)
         list_name = config.lists.get((actor_type, key))
         if list_name is not None:
             fields.append(FieldInfo(key=key, label=key, type=FieldType.LIST,
                                     list_name=list_name))
             continue
-        ftype = config.overrides.get((actor_type, key)) or _infer(cell(r, col) for _, r in body)
-        fields.append(FieldInfo(key=key, label=key, type=ftype))
+        override = config.overrides.get((actor_type, key))
+        fields.append(FieldInfo(key=key, label=key, type=override or inferred.ftype,
+                                description="" if override else inferred.note))
     sheet = _Sheet(actor_type=actor_type, fields=fields,
                    field_index={f.key: i for i, f in enumerate(fields)}, columns=columns,
-                   field_columns=field_cols)
+                   field_columns=field_cols, cell_kinds=kinds)
     sheet.int_ids = bool(body) and all(type(cell(r, id_col)) is int for _, r in body)
     max_us = 0
     stamp_col = columns.get(STAMP_COLUMN)
@@ -442,7 +552,7 @@ def _parse_sheet(ws: Any, actor_type: str, config: _Config) -> tuple[_Sheet, int
         if key in sheet.rows:
             raise _Refusal(f"ID {key!r} appears twice on sheet {ws.title!r} (rows "
                            f"{sheet.rows[key].row_number} and {number}).", "duplicate_id")
-        stamp = _cell_stamp(cell(row, stamp_col)) if stamp_col else None
+        stamp = _cell_stamp(cell(row, stamp_col), config.zone) if stamp_col else None
         if stamp is None:
             stamp = _stamp_from_us(number)  # stable order: the row's position
         else:
@@ -470,6 +580,125 @@ def _parse_sheet(ws: Any, actor_type: str, config: _Config) -> tuple[_Sheet, int
             parent_key="" if _blank(pkey) else _key_text(pkey), deleted=is_deleted)
     sheet.order = sorted((r.stamp, r.erp_key) for r in sheet.rows.values())
     return sheet, max_us
+
+
+# ---- deleted rows ----------------------------------------------------------------------------
+
+STATE_SUFFIX = ".erp-tui-keys.json"
+
+
+def state_path(workbook: Path) -> Path:
+    """The file beside the workbook that remembers its keys (to notice deleted rows)."""
+    return workbook.with_name(workbook.name + STATE_SUFFIX)
+
+
+def _load_state(path: Path) -> dict[str, dict[str, Any]]:
+    """The remembered keys per actor type; empty when missing or unreadable."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sheets = data.get("sheets") if isinstance(data, dict) else None
+    if not isinstance(sheets, dict):
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    for actor_type, entry in sheets.items():
+        if not isinstance(entry, dict):
+            continue
+        keys = entry.get("keys", [])
+        gone = entry.get("gone", {})
+        out[str(actor_type)] = {
+            "keys": [str(k) for k in keys] if isinstance(keys, list) else [],
+            "gone": {str(k): str(v) for k, v in gone.items() if _STAMP_RE.match(str(v))}
+            if isinstance(gone, dict) else {}}
+    return out
+
+
+def _save_state(path: Path, state: dict[str, dict[str, Any]]) -> None:
+    """Write the remembered keys atomically; a folder that cannot be written is left alone
+    (deleted rows are then noticed only while this process runs)."""
+    import json
+
+    text = json.dumps({"format": 1, "sheets": state}, ensure_ascii=False, sort_keys=True)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp_name, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+
+
+def _track_deletions(book: _Book, config: _Config) -> None:
+    """Add a deleted row for every key the workbook held before and holds no longer.
+
+    Each such key gets one stamp, when its row is first missed (newer than every stamp), and
+    keeps it, so incremental reads report it deleted once; a key that comes back loses it.
+    """
+    path = state_path(config.path)
+    state = _load_state(path)
+    changed = False
+    next_us = max(_stamp_us(format_stamp(datetime.now(UTC))), book.max_stamp_us + 1,
+                  *(_stamp_us(stamp) + 1 for entry in state.values()
+                    for stamp in entry["gone"].values()))
+    for actor_type, sheet in book.sheets.items():
+        entry = state.setdefault(actor_type, {"keys": [], "gone": {}})
+        present = set(sheet.rows)
+        gone: dict[str, str] = entry["gone"]
+        for key in sorted(set(entry["keys"]) - present - set(gone)):
+            gone[key] = _stamp_from_us(next_us)
+            next_us += 1
+            changed = True
+        for key in [k for k in gone if k in present]:
+            del gone[key]
+            changed = True
+        if set(entry["keys"]) != present:
+            entry["keys"] = sorted(present)
+            changed = True
+        if not gone:
+            continue
+        blank = (None,) * len(sheet.fields)
+        for key, stamp in gone.items():
+            sheet.rows[key] = _Row(key, stamp, 0, blank, "", "", True)
+            book.max_stamp_us = max(book.max_stamp_us, _stamp_us(stamp))
+        sheet.order = sorted((r.stamp, r.erp_key) for r in sheet.rows.values())
+    if changed:
+        _save_state(path, state)
+
+
+_NUMBER_TEXT = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d*[1-9])?")
+
+
+def _cell_value(value: Any, kind: type | None) -> Any:
+    """`value` in the kind of cell its column holds: a numeric Zip stays a number, a 0/1
+    yes/no column gets 0/1, a whole-number column gets whole numbers."""
+    if value is None or kind is None:
+        return value
+    if isinstance(value, str) and kind in (int, float) and _NUMBER_TEXT.fullmatch(value):
+        return int(value) if "." not in value else float(value)
+    if isinstance(value, bool) and kind in (int, float):
+        return int(value)
+    if isinstance(value, float) and kind is int and value.is_integer():
+        return int(value)
+    return value
+
+
+def _put(ws: Any, row: int, col: int, value: Any, *, new: bool = False) -> Any:
+    """Set a cell; a new row's cell takes the number format of the cell above it."""
+    target = ws.cell(row=row, column=col)
+    target.value = value
+    if new and row > 2:
+        above = ws.cell(row=row - 1, column=col)
+        if above.number_format != "General" and (
+                isinstance(value, datetime | date) == bool(above.is_date)):
+            target.number_format = above.number_format
+    return target
 
 
 def _cell_name(col: int, row: int) -> str:
@@ -502,7 +731,9 @@ def atomic_save(wb: Any, path: Path) -> None:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            wb.save(handle)
+            buffer = io.BytesIO()
+            wb.save(buffer)
+            handle.write(_carry_over_parts(path, buffer.getvalue()))
             handle.flush()
             os.fsync(handle.fileno())
         with contextlib.suppress(OSError):
@@ -522,6 +753,117 @@ def atomic_save(wb: Any, path: Path) -> None:
         pass
     finally:
         os.close(dir_fd)
+
+
+_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_PRINTER_REL = _DOC_REL_NS + "/printerSettings"
+_PRINTER_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.printerSettings"
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the part (e.g. xl/worksheets/sheet1.xml) that holds it."""
+    from xml.etree import ElementTree
+
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels}
+    out = {}
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        target = targets.get(sheet.get(f"{{{_DOC_REL_NS}}}id"), "")
+        out[sheet.get("name", "")] = posixpath.normpath(
+            target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target))
+    return out
+
+
+def _rels_name(part: str) -> str:
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
+
+
+def _carry_over_parts(original: Path, saved: bytes) -> bytes:
+    """`saved` (openpyxl's package) with the sheets' printer settings of `original` put back:
+    openpyxl drops those parts (the page setup Excel keeps per printer)."""
+    from xml.etree import ElementTree
+
+    try:
+        with zipfile.ZipFile(original) as old, zipfile.ZipFile(io.BytesIO(saved)) as new:
+            old_sheets, new_sheets = _sheet_parts(old), _sheet_parts(new)
+            old_names, new_names = set(old.namelist()), set(new.namelist())
+            carried: dict[str, bytes] = {}  # new sheet part -> printer part
+            for name, old_part in old_sheets.items():
+                rels = _rels_name(old_part)
+                if rels not in old_names or name not in new_sheets:
+                    continue
+                for rel in ElementTree.fromstring(old.read(rels)):
+                    target = rel.get("Target", "")
+                    part = target.lstrip("/") if target.startswith("/") else \
+                        posixpath.normpath(posixpath.join(posixpath.dirname(old_part), target))
+                    if rel.get("Type") == _PRINTER_REL and part in old_names \
+                            and part not in new_names:
+                        carried[new_sheets[name]] = part.encode()
+                        break
+            if not carried:
+                return saved
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as result:
+                types = new.read("[Content_Types].xml").decode()
+                extra_types = "".join(
+                    f'<Override PartName="/{part.decode()}" ContentType="{_PRINTER_TYPE}"/>'
+                    for part in carried.values())
+                types = types.replace("</Types>", extra_types + "</Types>")
+                added_rels: dict[str, str] = {}
+                sheets_done: dict[str, bytes] = {}
+                for sheet_part, printer in carried.items():
+                    rels = _rels_name(sheet_part)
+                    text = new.read(rels).decode() if rels in new_names else (
+                        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                        f'<Relationships xmlns="{_REL_NS}"></Relationships>')
+                    used = set(re.findall(r'Id="([^"]+)"', text))
+                    rid = next(f"rIdP{i}" for i in range(1, 1000) if f"rIdP{i}" not in used)
+                    target = posixpath.relpath(printer.decode(), posixpath.dirname(sheet_part))
+                    text = text.replace("</Relationships>", f'<Relationship Id="{rid}" Type='
+                                        f'"{_PRINTER_REL}" Target="{target}"/></Relationships>')
+                    added_rels[rels] = text
+                    sheets_done[sheet_part] = _with_page_setup_id(new.read(sheet_part), rid)
+                for item in new.infolist():
+                    if item.filename == "[Content_Types].xml":
+                        result.writestr(item, types)
+                    elif item.filename in added_rels:
+                        result.writestr(item, added_rels.pop(item.filename))
+                    elif item.filename in sheets_done:
+                        result.writestr(item, sheets_done[item.filename])
+                    else:
+                        result.writestr(item, new.read(item.filename))
+                for name, text in added_rels.items():
+                    result.writestr(name, text)
+                for printer in carried.values():
+                    result.writestr(printer.decode(), old.read(printer.decode()))
+            return out.getvalue()
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, SyntaxError):
+        return saved  # nothing to carry over from a package that cannot be read
+
+
+def _with_page_setup_id(xml: bytes, rid: str) -> bytes:
+    """A sheet's XML whose pageSetup points at relationship `rid` (added when missing)."""
+    text = xml.decode("utf-8")
+    root = re.search(r"<worksheet\b[^>]*>", text)
+    if root is None:
+        return xml
+    if f'xmlns:r="{_DOC_REL_NS}"' not in root.group():
+        head = root.group()[:-1] + f' xmlns:r="{_DOC_REL_NS}">'
+        text = text[:root.start()] + head + text[root.end():]
+    setup = re.search(r"<pageSetup\b([^>]*?)\s*/>", text)
+    if setup is None:
+        # pageSetup follows pageMargins (or comes before the sheet's end); keep schema order.
+        margins = re.search(r"<pageMargins\b[^>]*/>", text)
+        at = margins.end() if margins else text.rindex("</sheetData>") + len("</sheetData>")
+        text = text[:at] + f'<pageSetup r:id="{rid}"/>' + text[at:]
+    elif "r:id=" not in setup.group(1):
+        text = (text[:setup.start()] + f'<pageSetup{setup.group(1)} r:id="{rid}"/>' +
+                text[setup.end():])
+    return text.encode("utf-8")
 
 
 def _remove_stale_temporaries(path: Path, older_than: float = 3600.0) -> None:
@@ -628,6 +970,8 @@ class WorkbookConnector:
         self._books: dict[int, _Book] = {}
         self._lock = threading.Lock()
         self._write_locks: dict[Path, threading.Lock] = {}
+        # Next-page cursors this instance handed out: their read needs no read-again window.
+        self._continuations: dict[int, set[tuple[str, str]]] = {}
 
     # -- configuration and connections ----------------------------------------------------
 
@@ -650,6 +994,15 @@ class WorkbookConnector:
             FieldInfo(key="read_only", label="Read only",
                       description="Refuse all writes to the workbook.", type=T.CHECKBOX,
                       default="false"),
+            FieldInfo(key="time_zone", label="Time zone",
+                      description="Time zone of LastModified values written without one (as "
+                                  "macros write Now), e.g. 'Europe/Amsterdam'; empty: this "
+                                  "machine's zone.", type=T.TEXT),
+            FieldInfo(key="read_again", label="Read again (seconds)",
+                      description="Every incremental read also reads the rows stamped this "
+                                  "long before the last one read, so late or date-only stamps "
+                                  "are not missed (rows read twice are harmless).",
+                      type=T.INTEGER, default=str(DEFAULT_READ_AGAIN)),
         ])
 
     @_guarded(Result)
@@ -738,18 +1091,46 @@ class WorkbookConnector:
                              page_size: int = DEFAULT_PAGE_SIZE) -> PageResult:
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
             raise _Refusal("Page size must be a whole number of at least 1.", "bad_page_size")
-        book, _ = self._book(connection_id)
+        book, config = self._book(connection_id)
         sheet = self._sheet(book, actor_type)
         limit = min(page_size, ActorPage.MAX_ROWS)
         start = bisect_right(sheet.order, cursor.as_tuple())
         chosen = sheet.order[start:start + limit]
-        page = self._page(sheet, [sheet.rows[k] for _, k in chosen], field_keys,
-                          with_deleted=True)
+        again = self._read_again_from(connection_id, sheet, cursor, config, start,
+                                      ActorPage.MAX_ROWS - len(chosen))
+        page = self._page(sheet, [sheet.rows[k] for _, k in sheet.order[again:start] + chosen],
+                          field_keys, with_deleted=True)
         if start + limit < len(sheet.order) and chosen:
             page.next_cursor = Cursor(last_modified=chosen[-1][0], erp_key=chosen[-1][1])
+            self._remember_continuation(connection_id, page.next_cursor)
             # The loaded sheet knows exactly how many rows (deleted ones too) lie beyond.
             page.remaining = len(sheet.order) - start - len(chosen)
         return PageResult(page=page)
+
+    def _read_again_from(self, connection_id: int, sheet: _Sheet, cursor: Cursor,
+                         config: _Config, start: int, room: int) -> int:
+        """Where the read-again window before `cursor` starts in `sheet.order` (`start` when
+        there is none: a first read, or the next page of a read this connector began)."""
+        if not config.read_again_us or not cursor.last_modified:
+            return start
+        with self._lock:
+            continuations = self._continuations.get(connection_id, set())
+            if cursor.as_tuple() in continuations:
+                continuations.discard(cursor.as_tuple())
+                return start
+        try:
+            since = _stamp_us(cursor.last_modified) - config.read_again_us
+        except ValueError:
+            return start
+        first = bisect_left(sheet.order, (_stamp_from_us(max(since, 0)), ""))
+        return max(first, start - max(room, 0))
+
+    def _remember_continuation(self, connection_id: int, cursor: Cursor) -> None:
+        with self._lock:
+            continuations = self._continuations.setdefault(connection_id, set())
+            if len(continuations) >= 256:  # cursors of reads that were never continued
+                continuations.clear()
+            continuations.add(cursor.as_tuple())
 
     @_guarded(PageResult)
     def search_actors(self, connection_id: int, actor_type: str, text: str,
@@ -828,39 +1209,44 @@ class WorkbookConnector:
             # Changed between our parse and the load: parse what we loaded and re-check.
             book = _parse_workbook(wb, config, _signature(config.path))
             plans = [self._plan(book, actor, creating) for actor in actors]
-        now_us = _stamp_us(format_stamp(datetime.now(UTC)))
-        first = max(now_us, book.max_stamp_us + 1)
+        # Whole milliseconds (what a date-time cell keeps), one apart, newer than every stamp.
+        now_ms = _stamp_us(format_stamp(datetime.now(UTC))) // 1000
+        first_ms = max(now_ms, book.max_stamp_us // 1000 + 1)
         keys: list[tuple[str, str]] = []
         new_numbers: dict[str, int] = {}
         for offset, (sheet, row, values, parent) in enumerate(plans):
             ws = wb[self._sheet_title(wb, sheet.actor_type)]
-            stamp = _stamp_from_us(first + offset)
+            stamp_us = (first_ms + offset) * 1000
             if row is None:
                 number = new_numbers.get(sheet.actor_type, self._last_row(sheet) + 1)
                 new_numbers[sheet.actor_type] = number + 1
                 erp_key = self._new_key(sheet, offset)
-                ws.cell(row=number, column=sheet.columns[ID_COLUMN],
-                        value=int(erp_key) if sheet.int_ids or (not sheet.rows
-                        and erp_key.isdigit()) else erp_key)
+                _put(ws, number, sheet.columns[ID_COLUMN],
+                     int(erp_key) if sheet.int_ids or (not sheet.rows and erp_key.isdigit())
+                     else erp_key)
             else:
                 number, erp_key = row.row_number, row.erp_key
             for key, value in values.items():
-                ws.cell(row=number, column=sheet.field_columns[sheet.field_index[key]],
-                        value=value)
+                index = sheet.field_index[key]
+                _put(ws, number, sheet.field_columns[index],
+                     _cell_value(value, sheet.cell_kinds[index] if sheet.cell_kinds else None),
+                     new=row is None)
             if parent is not None:
                 for name, value in ((PARENT_TYPE_COLUMN, parent[0]),
                                     (PARENT_ID_COLUMN, parent[1])):
                     col = sheet.columns.get(name) or self._add_column(ws, sheet, name)
-                    ws.cell(row=number, column=col, value=value)
+                    _put(ws, number, col, value, new=row is None)
             col = sheet.columns.get(STAMP_COLUMN) or self._add_column(ws, sheet,
                                                                        STAMP_COLUMN)
-            ws.cell(row=number, column=col, value=stamp)
+            _put(ws, number, col, _local_cell_time(stamp_us, config.zone), new=row is None)
             keys.append((sheet.actor_type, erp_key))
             if row is None:
                 # Keep later new keys of this call unique.
-                sheet.rows[erp_key] = _Row(erp_key, stamp, number, (), "", "", False)
+                sheet.rows[erp_key] = _Row(erp_key, _stamp_from_us(stamp_us), number, (), "",
+                                           "", False)
         atomic_save(wb, config.path)
         new_book = _parse_workbook(wb, config, _signature(config.path))
+        _track_deletions(new_book, config)
         with self._lock:
             if self._connections.get(connection_id) is not None:
                 self._books[connection_id] = new_book
@@ -953,6 +1339,7 @@ class WorkbookConnector:
                            "not_found") from None
         if book is None or book.signature != current:
             book = self._parse(config)
+            _track_deletions(book, config)
             with self._lock:
                 if connection_id in self._connections:
                     self._books[connection_id] = book

@@ -185,8 +185,7 @@ class ActorSync:
         self.crm_columns = [f.crm_column for f in self.in_fields]
         self.inbound = [InboundField(f.label, f.erp_type, f.to_crm_items, f.erp_list,
                                      f.crm_max_length) for f in self.in_fields]
-        self.date_columns = {f.crm_column for f in plan.fields
-                             if f.crm_type in (FieldType.DATE, FieldType.DATETIME)}
+        self.date_columns = {f.crm_column for f in plan.fields if f.crm_date_column}
         self.new_records = staging.NewRecordWriter(staging.NewRecordsShape(
             crm_table=crm.table(plan.crm_entity), link_table=LINK,
             crm_columns=self.crm_columns, date_columns=frozenset(self.date_columns),

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from erp_tui.contract import FieldType
-from erp_tui.crm_catalog import crm_field
+from erp_tui.crm_catalog import CrmField
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.model import (
     ActorMapping,
     Connection,
@@ -16,7 +17,7 @@ from erp_tui.model import (
     FieldMapping,
     ListMapping,
 )
-from erp_tui.rules import Direction
+from erp_tui.rules import Direction, find_crm_field
 
 CONFLICT_POLICIES = ("erp_wins", "crm_wins", "newest_wins")
 
@@ -27,6 +28,7 @@ class FieldPlan:
 
     erp_key: str
     label: str
+    # The CRM table's column: a standard field's own column or a user-defined field's slot.
     crm_column: str
     direction: Direction
     erp_type: FieldType
@@ -36,6 +38,9 @@ class FieldPlan:
     to_crm_items: dict[str, str] | None = None
     to_erp_items: dict[str, str] | None = None
     erp_list: str = ""
+    # True for a real date (date-time) column: values are converted on write. A user-defined
+    # date field's slot holds ISO text as is.
+    crm_date_column: bool = False
 
     @property
     def to_crm(self) -> bool:
@@ -95,6 +100,7 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
     for item in session.exec(select(ListMapping).where(ListMapping.connection_id == cid)):
         if item.crm_key:
             list_maps.setdefault((item.erp_list, item.crm_list), {})[item.erp_key] = item.crm_key
+    crm_fields = all_entity_fields(session)
     plans = []
     actors = session.exec(select(ActorMapping).where(ActorMapping.connection_id == cid,
                                                      col(ActorMapping.enabled).is_(True)))
@@ -106,7 +112,7 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
         for mapping in mappings:
             direction = Direction.from_flags(mapping.to_crm, mapping.to_erp)
             erp = fields.get((actor.actor_type, mapping.erp_field))
-            crm = crm_field(actor.crm_entity, mapping.crm_field or "")
+            crm = find_crm_field(crm_fields.get(actor.crm_entity, ()), mapping.crm_field)
             if direction is None or erp is None or crm is None:
                 continue
             to_crm_items = to_erp_items = None
@@ -114,10 +120,11 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
                 to_crm_items = dict(list_maps.get((erp.list_name, crm.list_name), {}))
                 to_erp_items = {v: k for k, v in to_crm_items.items()}
             plan_fields.append(FieldPlan(
-                erp_key=erp.key, label=erp.label, crm_column=crm.key, direction=direction,
+                erp_key=erp.key, label=erp.label, crm_column=crm.column, direction=direction,
                 erp_type=FieldType(erp.type), crm_type=crm.type,
                 crm_max_length=crm.max_length, to_crm_items=to_crm_items,
-                to_erp_items=to_erp_items, erp_list=erp.list_name))
+                to_erp_items=to_erp_items, erp_list=erp.list_name,
+                crm_date_column=crm.date_column))
         page_size = int(connection.config.get("page_size") or 5000)
         plans.append(ActorPlan(
             connection_id=cid, connection_name=connection.name, actor_type=actor.actor_type,
@@ -131,13 +138,15 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
     for plan in plans:
         plan.parent_types = tuple(t for t in plan.parent_types if t in linkable)
         for other in higher:
-            columns = _columns_written(session, other, plan.crm_entity)
+            columns = _columns_written(session, other, plan.crm_entity,
+                                       crm_fields.get(plan.crm_entity, ()))
             if columns:
                 plan.higher_priority[other.id or 0] = columns
     return plans
 
 
-def _columns_written(session: Session, connection: Connection, entity: str) -> set[str]:
+def _columns_written(session: Session, connection: Connection, entity: str,
+                     fields: tuple[CrmField, ...]) -> set[str]:
     """CRM columns of `entity` that `connection` writes (fields mapped `>` or `<>`)."""
     cid = connection.id or 0
     actors = {a.actor_type for a in session.exec(select(ActorMapping).where(
@@ -145,6 +154,7 @@ def _columns_written(session: Session, connection: Connection, entity: str) -> s
         ActorMapping.crm_entity == entity))}
     if not actors:
         return set()
-    return {m.crm_field for m in session.exec(select(FieldMapping).where(
+    columns = {crm.key: crm.column for crm in fields}
+    return {columns[m.crm_field] for m in session.exec(select(FieldMapping).where(
         FieldMapping.connection_id == cid, col(FieldMapping.to_crm).is_(True)))
-        if m.actor_type in actors and m.crm_field}
+        if m.actor_type in actors and m.crm_field in columns}

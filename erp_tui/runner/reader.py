@@ -177,11 +177,25 @@ class _ChildReader:
         package_root = str(Path(__file__).resolve().parents[2])
         path = os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH", "")) if p)
         fd = theirs.fileno()
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from erp_tui.runner.reader import child_entry; "
-             "child_entry(int(sys.argv[1]))", str(fd)],
-            pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": path})
+        from erp_tui import logs
+
+        # The child logs to this process's log file; what it prints (a crash) goes there too.
+        log_env = logs.child_environment()
+        stderr: Any = subprocess.DEVNULL
+        if log_env:
+            with contextlib.suppress(OSError):
+                stderr = open(log_env[logs.CHILD_FILE_ENV], "ab")  # noqa: SIM115
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", "import sys; from erp_tui.runner.reader import "
+                 "child_entry; child_entry(int(sys.argv[1]))", str(fd)],
+                pass_fds=(fd,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=stderr, env={**os.environ, **log_env, "PYTHONPATH": path})
+        finally:
+            if stderr is not subprocess.DEVNULL:
+                stderr.close()
+        logs.logger.debug("page reader %d started for %s", self._process.pid,
+                          request.actor_type)
         theirs.close()
         self._pipe.send((source, request))
 
@@ -225,6 +239,10 @@ class _ChildReader:
         kind, payload, translation = message
         if kind == "died":
             self._done = True
+            from erp_tui.logs import logger
+
+            logger.warning("the page reader stopped unexpectedly: %s: %s",
+                           type(payload).__name__, payload)
             return _failure("The ERP page reader stopped unexpectedly; the batch was skipped "
                             "and will be read again on the next run.", "reader_died",
                             f"{type(payload).__name__}: {payload}"), None
@@ -348,16 +366,23 @@ def child_entry(fd: int) -> None:
     pages until the last one, a failure, or the parent going away."""
     from multiprocessing.connection import Connection
 
+    from erp_tui.logs import logger, setup_child
+
+    setup_child()
     # A short-lived worker whose pages form no reference cycles: the cyclic collector would
     # only re-scan them (measured: a sizeable share of the reader's time).
     gc.disable()
     pipe = Connection(fd)
     try:
         source, request = pipe.recv()
+        logger.debug("page reader: reading %s pages of connection %d", request.actor_type,
+                     request.connection_id)
         _read_pages(pipe, source, request, None)
+        logger.debug("page reader: done")
     except (EOFError, OSError):
-        pass  # the parent stopped listening: nothing more to do
+        logger.debug("page reader: the runner stopped listening")
     except Exception as exc:  # tell the parent, which records it as a batch error
+        logger.exception("page reader failed")
         with contextlib.suppress(OSError):
             pipe.send(("failure", _failure("The ERP page reader failed; the batch was skipped "
                                            "and will be read again on the next run.",
@@ -403,6 +428,10 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
                               "connector_bad_answer", type(result).__name__)
         page = result.page if result.ok else None
         if page is None:
+            from erp_tui.logs import logger
+
+            logger.warning("page reader: the connector failed: %s", result.tech_message
+                           or result.user_message)
             pipe.send(("failure", result, None))
             return
         cursor = page.next_cursor

@@ -15,6 +15,7 @@ from sqlmodel import select as sm_select
 from erp_tui.context import AppContext
 from erp_tui.contract import PageResult
 from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
+from erp_tui.logs import logger
 from erp_tui.model import ChangeLog, Connection, Link, SyncError, SyncRun
 from erp_tui.runner.calls import timed_call
 from erp_tui.runner.engine import (
@@ -46,14 +47,24 @@ class RunReport:
     seconds: float = 0.0
     message: str = ""
     dry_run: bool = False
+    # Batch errors of earlier runs this run closed by reading their range again.
+    closed_errors: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {"connection": self.connection, "run_id": self.run_id, "status": self.status,
+                "status_text": status_text(self.status, self.counts.errors),
                 "dry_run": self.dry_run, "seconds": round(self.seconds, 3),
                 "counts": self.counts.as_dict(),
                 "actors": {k: v.as_dict() for k, v in self.actors.items()},
-                "message": self.message,
+                "message": self.message, "closed_errors": self.closed_errors,
                 "changes": [c.__dict__ for c in self.changes]}
+
+
+def status_text(status: str, errors: int) -> str:
+    """A run's status as shown everywhere: "finished with 2 errors" when it had errors."""
+    if status == "finished" and errors:
+        return f"finished with {errors} error{'s' if errors != 1 else ''}"
+    return status
 
 
 def _connections_to_run(ctx: AppContext, names: list[str] | None) -> list[Connection]:
@@ -99,6 +110,8 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
             plans = actor_plans(session, connection)
         run_id = 0 if options.dry_run else start_run(ctx.engine, connection.id or 0, "sync")
         report.run_id = run_id or None
+        logger.info("%s of '%s' started%s", "dry run" if options.dry_run else f"run {run_id}",
+                    connection.name, f" ({len(plans)} actor types)")
         before, after = [], []
         dry_links: dict[tuple[str, str], int] = {}
         unfinished: list[str] = []  # actor types whose ERP changes were not all read
@@ -117,6 +130,9 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
                 report.message = str(exc)
             if not sync.read_all:
                 unfinished.append(plan.actor_type)
+            elif not options.dry_run and plan.in_fields and not waits_for:
+                report.closed_errors += close_batch_errors(ctx, plan.connection_id,
+                                                           plan.actor_type, run_id)
             report.actors[plan.actor_type] = counts
             report.counts.add(counts)
             before.append(f"{plan.actor_type}={sync.cursor_before}")
@@ -124,6 +140,11 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
         status = "cancelled" if options.cancel.is_set() else "finished"
         report.status = status
         report.seconds = time.perf_counter() - started
+        if report.closed_errors:
+            note = (f"Closed {report.closed_errors} batch error(s) of earlier runs: their "
+                    "range was read again.")
+            report.message = f"{report.message} {note}".strip()
+        _log_end(ctx, report)
         if not options.dry_run:
             summary = _summary(report)
             with ctx.engine.begin() as conn:
@@ -135,10 +156,47 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
     return report
 
 
+def close_batch_errors(ctx: AppContext, connection_id: int, actor_type: str, run_id: int
+                       ) -> int:
+    """Resolve the open batch errors (a page not read: reader stopped, ERP unreachable) of
+    earlier runs of an actor type whose ERP changes run `run_id` has read to the end: that
+    run read their range again. Returns how many were closed."""
+    where = (ERRORS.c.connection_id == connection_id, ERRORS.c.actor_type == actor_type,
+             ERRORS.c.erp_key == "", ERRORS.c.direction == ">",
+             ERRORS.c.resolved.is_(False), ERRORS.c.run_id < run_id)
+    with ctx.engine.begin() as conn:
+        closed = conn.execute(update(ERRORS).where(*where).values(resolved=True)).rowcount
+    if closed:
+        logger.info("run %d closed %d batch error(s) of %s: their range was read again",
+                    run_id, closed, actor_type)
+    return int(closed or 0)
+
+
+def _log_end(ctx: AppContext, report: RunReport) -> None:
+    """The end of a run in the log file: status, time, counts and its first errors."""
+    c = report.counts
+    what = "dry run" if report.dry_run else f"run {report.run_id}"
+    logger.info("%s of '%s' %s in %.2f s: %d created, %d updated, %d pushed, %d unchanged, "
+                "%d deleted in ERP, %d conflicts, %d errors", what, report.connection,
+                status_text(report.status, c.errors), report.seconds, c.created, c.updated,
+                c.pushed, c.unchanged, c.deleted, c.conflicts, c.errors)
+    if report.message:
+        logger.info("%s of '%s': %s", what, report.connection, report.message)
+    if c.errors and report.run_id:
+        with ctx.engine.connect() as conn:
+            rows = conn.execute(select(ERRORS.c.actor_type, ERRORS.c.erp_key,
+                                       ERRORS.c.direction, ERRORS.c.tech_message)
+                                .where(ERRORS.c.run_id == report.run_id)
+                                .order_by(ERRORS.c.id).limit(5)).all()
+        for actor, key, direction, tech in rows:
+            logger.warning("run %d error: %s %s (%s): %s", report.run_id, actor,
+                           key or "(batch)", direction, tech)
+
+
 def _summary(report: RunReport) -> str:
     c = report.counts
-    text = (f"{report.status}: {c.created} created, {c.updated} updated, {c.pushed} pushed, "
-            f"{c.conflicts} conflicts, {c.errors} errors")
+    text = (f"{status_text(report.status, c.errors)}: {c.created} created, {c.updated} "
+            f"updated, {c.pushed} pushed, {c.conflicts} conflicts, {c.errors} errors")
     return text
 
 
@@ -178,6 +236,8 @@ def _retry_connection(ctx: AppContext, connection: Connection, errors: list[Sync
             plans = {p.actor_type: p for p in actor_plans(session, connection)}
         options = RunOptions()
         run_id = start_run(ctx.engine, connection.id or 0, "retry")
+        logger.info("run %d of '%s' started: retrying %d error(s)", run_id, connection.name,
+                    len(errors))
         fixed: list[int] = []
         failing = {e.actor_type for e in errors}
         for actor_type, plan in plans.items():  # parents first: their children may wait
@@ -191,6 +251,8 @@ def _retry_connection(ctx: AppContext, connection: Connection, errors: list[Sync
                 conn.execute(update(ERRORS).where(ERRORS.c.id.in_(fixed)).values(resolved=True))
             finish_run(conn, run_id, "finished", f"retry: {len(fixed)} resolved, "
                        f"{len(errors) - len(fixed)} still failing")
+        logger.info("run %d of '%s' finished: %d resolved, %d still failing", run_id,
+                    connection.name, len(fixed), len(errors) - len(fixed))
     return len(fixed), len(errors) - len(fixed)
 
 
@@ -254,6 +316,7 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
             report.counts.add(sync.counts)
         report.status = "finished"
         report.seconds = time.perf_counter() - started
+        _log_end(ctx, report)
         with ctx.engine.begin() as conn:
             finish_run(conn, run_id, "finished", _summary(report))
     return report
@@ -334,3 +397,26 @@ def link_of(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> Link |
         return session.exec(sm_select(Link).where(
             Link.connection_id == connection.id, Link.actor_type == actor_type,
             Link.erp_key == erp_key)).first()
+
+
+def get_run(ctx: AppContext, run_id: int) -> SyncRun:
+    """One run by id; NotFoundError when there is none."""
+    with ctx.session() as session:
+        run = session.get(SyncRun, run_id)
+    if run is None:
+        raise NotFoundError(f"There is no run {run_id}; 'erp-tui log' lists the recent ones.")
+    return run
+
+
+def created_links(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100
+                  ) -> list[Link]:
+    """The links of the records a run created (oldest first), one page at a time."""
+    with ctx.session() as session:
+        return list(session.exec(sm_select(Link).where(Link.created_run == run_id)
+                                 .order_by(col(Link.id)).offset(offset).limit(limit)))
+
+
+def connection_names(ctx: AppContext) -> dict[int, str]:
+    """The name of every connection by id (runs and errors name their connection)."""
+    with ctx.session() as session:
+        return {c.id: c.name for c in session.exec(sm_select(Connection)) if c.id is not None}

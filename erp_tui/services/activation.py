@@ -6,6 +6,7 @@ from sqlmodel import select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import Result
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ErpTuiError, Problem
 from erp_tui.model import ActorMapping, ErpField, FieldMapping
 from erp_tui.rules import Direction, direction_refusal
@@ -26,6 +27,7 @@ def validate_connection(ctx: AppContext, ref: ConnectionRef, *, run_test: bool =
             select(ErpField).where(ErpField.connection_id == cid))}
         mappings = list(session.exec(select(FieldMapping).where(
             FieldMapping.connection_id == cid)))
+        crm_fields = all_entity_fields(session)
         if not any(a.enabled for a in actors):
             problems.append(Problem("No actor is enabled; open Mappings and tick "
                                     "'Synchronise ERP <actor> with CRM <entity>' for at least "
@@ -48,7 +50,8 @@ def validate_connection(ctx: AppContext, ref: ConnectionRef, *, run_test: bool =
                         f"{where}: mandatory ERP field has no sync direction; map it to a CRM "
                         "field and choose a direction.", actor.actor_type, mapping.erp_field,
                         code="mandatory_direction"))
-                refusal = direction_refusal(view, actor.crm_entity, mapping.crm_field, direction)
+                refusal = direction_refusal(view, actor.crm_entity, mapping.crm_field, direction,
+                                            crm_fields.get(actor.crm_entity, ()))
                 if refusal:
                     problems.append(Problem(f"{where}: direction '{direction}' is not possible: "
                                             f"{refusal}", actor.actor_type, mapping.erp_field,

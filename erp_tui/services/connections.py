@@ -28,6 +28,46 @@ SCOPE_EVERYONE = "everyone"
 SCOPE_CHOSEN = "chosen"
 CONFLICT_POLICIES = ("erp_wins", "crm_wins", "newest_wins")
 _MEMBER = re.compile(r"^(user|group):[\w.@-]+$")
+NAME_MAX_LENGTH = 100  # the store's limit of Connection.name
+# C0 and C1 controls (ESC, NUL, newline, DEL...), line and paragraph separators and the bidi
+# controls that reorder what a terminal shows (U+202E...). Emoji joiners stay allowed.
+_NOT_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e"
+                              "\u2066-\u2069]")
+# Config values may span lines (e.g. the workbook's Lists): tabs and line ends allowed there.
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                        "\u202a-\u202e\u2066-\u2069]")
+
+
+def single_line_problem(what: str, text: str, max_length: int | None = None, *,
+                        multi_line: bool = False) -> str | None:
+    """Why `text` is not an acceptable single-line text (None when it is).
+
+    `what` names the text in the message, e.g. "The connection name". With `multi_line`, tabs
+    and line ends are allowed (other control characters are not).
+    """
+    found = (_NOT_PLAIN if multi_line else _NOT_SINGLE_LINE).search(text)
+    if found is not None:
+        return (f"{what} contains the control character U+{ord(found.group()):04X}; use "
+                "plain text" + ("." if multi_line else " on one line."))
+    if max_length is not None and len(text) > max_length:
+        return f"{what} is {len(text)} characters long; use at most {max_length}."
+    return None
+
+
+def check_name(name: str) -> str:
+    """The connection name stripped; RefusedError when empty, too long or not plain text."""
+    stripped = name.strip()
+    if not stripped:
+        raise RefusedError("Enter a name for the connection.")
+    problem = single_line_problem("The connection name", stripped, NAME_MAX_LENGTH)
+    if problem:
+        raise RefusedError(problem)
+    return stripped
+
+
+def _set_hint(info: FieldInfo) -> str:
+    """How the field is given on the command line, e.g. "(--set path=...)"."""
+    return f"(--set {info.key}=...)"
 
 
 @dataclass(frozen=True)
@@ -150,10 +190,18 @@ def _parse_config(fields: list[FieldInfo], values: dict[str, Any]) -> tuple[dict
         raw = values.get(info.key)
         if raw is None or raw == "":
             if info.mandatory:
-                problems.append(f"Fill in the mandatory field '{info.label}'.")
+                problems.append(f"Fill in the mandatory field '{info.label}' "
+                                f"{_set_hint(info)}.")
             continue
+        if isinstance(raw, str) and info.type is not FieldType.PASSWORD:
+            problem = single_line_problem(f"'{info.label}' {_set_hint(info)}", raw,
+                                          info.max_length or None, multi_line=True)
+            if problem:
+                problems.append(problem)
+                continue
         if info.type is FieldType.LIST and info.options and str(raw) not in info.options:
-            problems.append(f"'{raw}' is not a choice of '{info.label}'.")
+            problems.append(f"'{raw}' is not a choice of '{info.label}' {_set_hint(info)}; "
+                            f"choose one of {', '.join(info.options)}.")
             continue
         if isinstance(raw, str) and info.type not in (FieldType.TEXT, FieldType.PASSWORD,
                                                       FieldType.LIST, FieldType.LABEL):
@@ -161,7 +209,7 @@ def _parse_config(fields: list[FieldInfo], values: dict[str, Any]) -> tuple[dict
             try:
                 raw = parse_value(view, raw)
             except ValueError as exc:
-                problems.append(str(exc))
+                problems.append(f"{str(exc).rstrip('.')} {_set_hint(info)}.")
                 continue
         if isinstance(raw, date):
             raw = raw.isoformat()
@@ -187,8 +235,10 @@ def draft_problems(ctx: AppContext, draft: ConnectionDraft,
                    tested: TestOutcome | None) -> list[str]:
     """Why the draft cannot be saved yet (rule 2); empty when OK may be pressed."""
     problems: list[str] = []
-    if not draft.name.strip():
-        problems.append("Enter a name for the connection.")
+    try:
+        check_name(draft.name)
+    except RefusedError as exc:
+        problems.append(str(exc))
     fields = config_fields(ctx, draft.connector)
     values, value_problems = _parse_config(fields, _resolved_values(ctx, draft))
     problems.extend(value_problems)
@@ -200,7 +250,9 @@ def draft_problems(ctx: AppContext, draft: ConnectionDraft,
             problems.append("The scope is 'chosen users/groups': add at least one user or group.")
         bad = [m for m in draft.scope_members if not _MEMBER.match(m)]
         if bad:
-            problems.append(f"'{bad[0]}' is not a user or group; write user:NAME or group:NAME.")
+            problems.append(single_line_problem("A user or group of the scope", bad[0]) or
+                            f"'{bad[0]}' is not a user or group; write user:NAME or "
+                            "group:NAME.")
     if draft.conflict_policy not in CONFLICT_POLICIES:
         problems.append(f"Conflict policy must be one of {', '.join(CONFLICT_POLICIES)}.")
     current = fingerprint(ctx, draft.connector, values)
@@ -233,6 +285,7 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
         if clash is not None and clash.id != draft.connection_id:
             raise RefusedError(f"A connection named '{draft.name.strip()}' already exists; "
                                "choose another name.")
+        settings_changed = False
         if is_new:
             connection = Connection(name=draft.name.strip(), connector=draft.connector)
             session.add(connection)
@@ -243,6 +296,8 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
             if connection.connector != draft.connector:
                 raise RefusedError("The connector of a saved connection cannot be changed; "
                                    "add a new connection instead.")
+            settings_changed = (tested is None or
+                                connection.tested_fingerprint != tested.fingerprint)
         connection.name = draft.name.strip()
         connection.config = config
         connection.secrets = secrets
@@ -258,6 +313,8 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
         session.flush()
         connection_id = connection.id
         assert connection_id is not None
+        if settings_changed:
+            _refresh_in(ctx, session, connection_id)
     ctx.connectors.forget(connection_id)
     if is_new:
         from erp_tui.services.metadata import refresh_metadata
@@ -271,6 +328,17 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
                     session.delete(stored)
             raise
     return connection_id
+
+
+def _refresh_in(ctx: AppContext, session: Any, connection_id: int) -> None:
+    """Refresh the cached ERP metadata (actor types, field types, lists) in the caller's
+    transaction: changed settings (e.g. the workbook's Lists) can change them."""
+    from erp_tui.services.metadata import fetch_metadata, store_metadata
+
+    try:
+        store_metadata(session, connection_id, fetch_metadata(ctx, session, connection_id))
+    finally:
+        ctx.connectors.forget(connection_id)  # bound to values that may be rolled back
 
 
 def delete_connection(ctx: AppContext, ref: ConnectionRef) -> None:

@@ -9,10 +9,10 @@ from sqlmodel import Session, col, select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType
-from erp_tui.crm_catalog import crm_field
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import NotFoundError, Problem, RefusedError, ValidationFailed
 from erp_tui.model import ActorMapping, CrmListItem, ErpField, FieldMapping, ListMapping
-from erp_tui.rules import list_duplicates
+from erp_tui.rules import find_crm_field, list_duplicates
 from erp_tui.services.common import (
     ConnectionRef,
     bump_version,
@@ -80,12 +80,14 @@ def _mapped_lists(session: Session, connection_id: int) -> list[MappedList]:
     fields = {(f.actor_type, f.key): f for f in session.exec(
         select(ErpField).where(ErpField.connection_id == connection_id,
                                ErpField.type == FieldType.LIST.value))}
+    crm_fields = all_entity_fields(session)
     found: dict[tuple[str, str], list[str]] = {}
     for mapping in session.exec(select(FieldMapping).where(
             FieldMapping.connection_id == connection_id, col(FieldMapping.crm_field).is_not(None),
             col(FieldMapping.missing_in_erp).is_(False))):
         erp = fields.get((mapping.actor_type, mapping.erp_field))
-        crm = crm_field(entities.get(mapping.actor_type, ""), mapping.crm_field or "")
+        crm = find_crm_field(crm_fields.get(entities.get(mapping.actor_type, ""), ()),
+                             mapping.crm_field)
         if erp is None or crm is None or not erp.list_name or crm.type is not FieldType.LIST:
             continue
         found.setdefault((erp.list_name, crm.list_name), []).append(

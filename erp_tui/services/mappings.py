@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldAccess, FieldType
-from erp_tui.crm_catalog import CRM_FIELDS, CrmField
+from erp_tui.crm_catalog import CrmField
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import NotFoundError, Problem, ValidationFailed
 from erp_tui.model import ActorMapping, ErpActorType, ErpField, FieldMapping
 from erp_tui.rules import (
@@ -58,10 +59,8 @@ class ActorTab:
     crm_entity: str
     enabled: bool
     rows: list[FieldRow] = field(default_factory=list)
-
-    @property
-    def crm_fields(self) -> tuple[CrmField, ...]:
-        return CRM_FIELDS.get(self.crm_entity, ())
+    # The CRM entity's fields, standard and user-defined (as loaded).
+    crm_fields: tuple[CrmField, ...] = ()
 
     def row(self, erp_field: str) -> FieldRow:
         for row in self.rows:
@@ -71,7 +70,7 @@ class ActorTab:
 
     def cells(self, row: FieldRow) -> list[DirectionCell]:
         """The direction cells of a row (grey/white/blue with reasons)."""
-        return direction_cells(row.erp, self.crm_entity, row.crm_field)
+        return direction_cells(row.erp, self.crm_entity, row.crm_field, self.crm_fields)
 
     def choices(self, row: FieldRow) -> list[CrmField]:
         """The CRM fields this row may be mapped to (type-compatible)."""
@@ -131,6 +130,7 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
                    FieldMapping.show_in_search, FieldMapping.show_on_tab, FieldMapping.rank,
                    FieldMapping.missing_in_erp)
             .where(FieldMapping.connection_id == cid)).all()
+        crm_fields = all_entity_fields(session)
         order = {key: i for i, key in enumerate(fields)}
         by_actor: dict[str, list[Any]] = {}
         for m in mappings:
@@ -141,7 +141,7 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
             if actor is None:
                 continue
             tab = ActorTab(actor_type, actor_labels.get(actor_type, actor_type), actor[0],
-                           actor[1])
+                           actor[1], crm_fields=crm_fields.get(actor[0], ()))
             rows = by_actor.get(actor_type, [])
             rows.sort(key=lambda m: (m[8], order.get((m[0], m[1]), 1 << 30)))
             tab.rows = [_row(m, fields.get((actor_type, m[1]))) for m in rows]
@@ -181,9 +181,10 @@ def mapping_problems(state: MappingsState) -> list[Problem]:
     problems: list[Problem] = []
     for tab in state.tabs:
         for row in tab.rows:
-            refusal = crm_field_refusal(row.erp, tab.crm_entity, row.crm_field)
+            refusal = crm_field_refusal(row.erp, tab.crm_entity, row.crm_field, tab.crm_fields)
             if not refusal:
-                refusal = direction_refusal(row.erp, tab.crm_entity, row.crm_field, row.direction)
+                refusal = direction_refusal(row.erp, tab.crm_entity, row.crm_field, row.direction,
+                                            tab.crm_fields)
                 if refusal:
                     refusal = f"Direction '{row.direction}' is not possible: {refusal}"
             if refusal and not (row.missing and row.direction is None):
@@ -234,18 +235,19 @@ def set_crm_field(tab: ActorTab, row: FieldRow, crm_key: str | None) -> str:
 
     Returns "" or the sentence explaining why the CRM field was refused.
     """
-    refusal = crm_field_refusal(row.erp, tab.crm_entity, crm_key)
+    refusal = crm_field_refusal(row.erp, tab.crm_entity, crm_key, tab.crm_fields)
     if refusal:
         return refusal
     row.crm_field = crm_key
-    if direction_refusal(row.erp, tab.crm_entity, crm_key, row.direction):
+    if direction_refusal(row.erp, tab.crm_entity, crm_key, row.direction, tab.crm_fields):
         row.direction = None
     return ""
 
 
 def set_direction(tab: ActorTab, row: FieldRow, direction: Direction | None) -> str:
     """Set a row's direction; returns "" or why that direction is not possible."""
-    refusal = direction_refusal(row.erp, tab.crm_entity, row.crm_field, direction)
+    refusal = direction_refusal(row.erp, tab.crm_entity, row.crm_field, direction,
+                                tab.crm_fields)
     if refusal:
         return refusal
     row.direction = direction

@@ -18,7 +18,8 @@ from erp_tui.contract import (
     ListItemsResult,
     SearchableFieldsResult,
 )
-from erp_tui.crm_catalog import CRM_FIELDS, DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
+from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ConnectorError
 from erp_tui.model import (
     ActorMapping,
@@ -136,6 +137,7 @@ def _update_mappings(session: Session, connection_id: int, meta: ErpMetadata
     mappings: dict[tuple[str, str], FieldMapping] = {
         (m.actor_type, m.erp_field): m for m in session.exec(
             select(FieldMapping).where(FieldMapping.connection_id == connection_id))}
+    crm_fields = all_entity_fields(session)
     new_fields = auto_mapped = 0
     seen: set[tuple[str, str]] = set()
     for actor in meta.actor_types:
@@ -158,7 +160,7 @@ def _update_mappings(session: Session, connection_id: int, meta: ErpMetadata
                     found.missing_in_erp = False
                     session.add(found)
                 continue
-            crm_key = auto_map_key(info.key, info.type, CRM_FIELDS.get(entity, ()))
+            crm_key = auto_map_key(info.key, info.type, crm_fields.get(entity, ()))
             new_fields += 1
             auto_mapped += crm_key is not None
             session.add(FieldMapping(

@@ -8,7 +8,9 @@ before it writes anything, and writes everything in one transaction.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -16,11 +18,13 @@ from sqlmodel import select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType
-from erp_tui.crm_catalog import CRM_FIELDS
+from erp_tui.crm_catalog import CrmField
+from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ErpTuiError, Problem, RefusedError, ValidationFailed
 from erp_tui.model import (
     ActorMapping,
     Connection,
+    CrmListItem,
     FieldMapping,
     ListMapping,
     SyncDefault,
@@ -91,11 +95,32 @@ class ExportFile(_Strict):
     lists: list[ListEntry] = Field(default_factory=list)
 
 
+MIN_PASSPHRASE = 12
+
+
+def write_export(path: Path, text: str) -> None:
+    """Write an export file readable by its owner only (0600), atomically."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
 def export_connection(ctx: AppContext, ref: ConnectionRef, *,
                       secrets_passphrase: str | None = None) -> str:
-    """The connection's whole configuration as YAML text (secrets only with a passphrase)."""
+    """The connection's whole configuration as YAML text (secrets only with a passphrase of at
+    least `MIN_PASSPHRASE` characters)."""
     import yaml
 
+    if secrets_passphrase is not None and len(secrets_passphrase) < MIN_PASSPHRASE:
+        raise RefusedError(f"Use a passphrase of at least {MIN_PASSPHRASE} characters for "
+                           "the secrets; nothing was written.")
     with ctx.session() as session:
         connection = get_connection(session, ref)
         cid = connection.id or 0
@@ -239,7 +264,8 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
         session.flush()
         cid = connection.id or 0
         meta = fetch_metadata(ctx, session, cid)
-        problems = _check_import(data, meta)
+        crm_lists = set(session.exec(select(CrmListItem.list_name).distinct()).all())
+        problems = _check_import(data, meta, all_entity_fields(session), crm_lists)
         if problems:
             raise ValidationFailed("The file was not imported; nothing was changed:", problems)
         store_metadata(session, cid, meta)
@@ -248,8 +274,16 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
     return cid
 
 
-def _check_import(data: ExportFile, meta: ErpMetadata) -> list[Problem]:
-    from erp_tui.rules import ErpFieldView, crm_field_refusal, default_problems, direction_refusal
+def _check_import(data: ExportFile, meta: ErpMetadata,
+                  crm_fields: dict[str, tuple[CrmField, ...]], crm_lists: set[str]
+                  ) -> list[Problem]:
+    from erp_tui.rules import (
+        ErpFieldView,
+        crm_field_refusal,
+        default_problems,
+        direction_refusal,
+        find_crm_field,
+    )
 
     problems: list[Problem] = []
     actor_keys = {a.key for a in meta.actor_types}
@@ -258,7 +292,8 @@ def _check_import(data: ExportFile, meta: ErpMetadata) -> list[Problem]:
             problems.append(Problem(f"Actor '{actor_type}' does not exist in this ERP.",
                                     actor_type))
             continue
-        if actor.crm_entity not in CRM_FIELDS:
+        entity_fields = crm_fields.get(actor.crm_entity)
+        if entity_fields is None:
             problems.append(Problem(f"{actor_type}: '{actor.crm_entity}' is not a CRM entity.",
                                     actor_type))
             continue
@@ -270,9 +305,17 @@ def _check_import(data: ExportFile, meta: ErpMetadata) -> list[Problem]:
                 problems.append(Problem(f"{actor_type}: ERP field '{entry.erp_field}' does not "
                                         "exist in this ERP.", actor_type, entry.erp_field))
                 continue
+            if entry.crm_field and find_crm_field(entity_fields, entry.crm_field) is None:
+                problems.append(Problem(
+                    f"{actor_type} › {view.label}: this CRM has no {actor.crm_entity} field "
+                    f"'{entry.crm_field}'; add it first (erp-tui crm-fields {actor.crm_entity} "
+                    f"--add {entry.crm_field} ...).", actor_type, entry.erp_field))
+                continue
             direction = Direction(entry.direction) if entry.direction else None
-            refusal = (crm_field_refusal(view, actor.crm_entity, entry.crm_field) or
-                       direction_refusal(view, actor.crm_entity, entry.crm_field, direction))
+            refusal = (crm_field_refusal(view, actor.crm_entity, entry.crm_field,
+                                         entity_fields) or
+                       direction_refusal(view, actor.crm_entity, entry.crm_field, direction,
+                                         entity_fields))
             if refusal:
                 problems.append(Problem(f"{actor_type} › {view.label}: {refusal}", actor_type,
                                         entry.erp_field))
@@ -295,6 +338,11 @@ def _check_import(data: ExportFile, meta: ErpMetadata) -> list[Problem]:
             problems.append(Problem(f"ERP list '{name}' does not exist in this ERP.",
                                     list_name=name))
             continue
+        if list_entry.crm_list not in crm_lists:
+            problems.append(Problem(
+                f"List '{name}': this CRM has no list '{list_entry.crm_list}'; add the CRM "
+                "field that uses it first (erp-tui crm-fields ENTITY --add KEY --type list "
+                f"--list {list_entry.crm_list} --item KEY=TEXT ...).", list_name=name))
         unknown = [k for k in list_entry.items if k not in erp_items]
         if unknown:
             problems.append(Problem(f"List '{name}': ERP item '{unknown[0]}' does not exist.",

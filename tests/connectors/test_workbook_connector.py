@@ -11,7 +11,7 @@ import sys
 import textwrap
 import time
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +129,8 @@ def by_key(connector: WorkbookConnector, actor_type: str, key: str) -> Actor:
 def test_is_a_connector_with_config_fields(conn: WorkbookConnector, book: Path) -> None:
     assert isinstance(conn, Connector)
     fields = {f.key: f for f in conn.config_fields().fields}
-    assert list(fields) == ["path", "lists", "type_overrides", "read_only"]
+    assert list(fields) == ["path", "lists", "type_overrides", "read_only", "time_zone",
+                            "read_again"]
     assert fields["path"].mandatory and fields["read_only"].type is FieldType.CHECKBOX
     ok = conn.test_config({"path": str(book), "lists": LISTS})
     assert ok.ok and "6 Customer" in ok.user_message
@@ -210,7 +211,7 @@ def test_values_are_typed_and_unicode_survives(conn: WorkbookConnector) -> None:
     assert person.values["FirstName"] == "Ægir" and person.values["Birthday"] == date(1980, 2, 29)
 
 
-def test_changed_since_pages_in_cursor_order(conn: WorkbookConnector) -> None:
+def test_changed_since_pages_in_cursor_order(conn: WorkbookConnector, book: Path) -> None:
     seen: list[tuple[str, str]] = []
     cursor = Cursor()
     for _ in range(10):
@@ -228,9 +229,13 @@ def test_changed_since_pages_in_cursor_order(conn: WorkbookConnector) -> None:
     again = conn.actors_changed_since(CID, "Customer", Cursor(), ["Name"], page_size=100)
     assert again.page is not None and list(zip(again.page.last_modified, again.page.erp_keys,
                                                strict=True)) == seen
-    after = conn.actors_changed_since(CID, "Customer", Cursor(last_modified=seen[3][0],
-                                                               erp_key=seen[3][1]), [])
+    at = Cursor(last_modified=seen[3][0], erp_key=seen[3][1])
+    exact = connect(book, read_again="0")
+    after = exact.actors_changed_since(CID, "Customer", at, [])
     assert after.page is not None and after.page.erp_keys == [k for _, k in seen[4:]]
+    # By default the rows stamped up to 25 hours before the cursor are read again too.
+    again_too = conn.actors_changed_since(CID, "Customer", at, [])
+    assert again_too.page is not None and again_too.page.erp_keys == [k for _, k in seen[2:]]
 
 
 def test_pages_tell_how_many_remain(book: Path) -> None:
@@ -331,14 +336,18 @@ def test_save_round_trip(conn: WorkbookConnector, book: Path) -> None:
     assert cells["Name"].value == "Zürich Uhren AG – ß"
     assert cells["Founded"].is_date and cells["Founded"].value.date() == date(1999, 12, 31)
     assert cells["Blocked"].value is True and cells["Employees"].value == 7
-    assert cells["LastModified"].value == saved["2"].last_modified
+    stamp_cell = cells["LastModified"].value  # a date-time cell in the machine's zone
+    assert isinstance(stamp_cell, datetime) and stamp_cell.tzinfo is None
+    assert stamp_cell.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") == \
+        saved["2"].last_modified
     assert cells["Note"].value == "note 2 – ünïcødé"
     # A fresh connector reads the same.
     fresh = by_key(connect(book), "Customer", "2")
     assert fresh.values["Founded"] == date(1999, 12, 31) and fresh.values["Country"] == "SE"
     # Only the saved actors changed since the old high-water mark, in order.
-    changed = conn.actors_changed_since(CID, "Customer", Cursor(last_modified=highest,
-                                                                erp_key="~"), [], 100).page
+    exact = connect(book, read_again="0")
+    changed = exact.actors_changed_since(CID, "Customer", Cursor(last_modified=highest,
+                                                                 erp_key="~"), [], 100).page
     assert changed is not None and changed.erp_keys == ["2", "4"]
     assert [p.name for p in book.parent.iterdir() if p.name.endswith(".tmp")] == []
 

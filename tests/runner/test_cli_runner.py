@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -45,15 +44,20 @@ def test_sync_json_log_and_dry_run(demo: None, capsys: pytest.CaptureFixture[str
     assert [(r["id"], r["kind"], r["created"]) for r in runs] == [(real["run_id"], "sync",
                                                                    created)]
     code, out, _ = run(capsys, "sync")
-    assert code == 0 and out.startswith("Nordic Trading AB: run 2 finished")
-    assert "0 created, 0 updated, 0 pushed to ERP" in out
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("Nordic Trading AB: run 2 finished in ")
+    assert lines[0].endswith(" s — no changes")
+    # A summary line per actor type, and where the changes are.
+    assert lines[1:] == ["  Customer: no changes", "  Project: no changes",
+                         "  Person: no changes",
+                         "Field changes and created records: erp-tui log --run 2"]
     # Every count of a run is in the log: deletions in the ERP too (they were left out).
     code, out, _ = run(capsys, "log", "--json")
     assert {(r["deleted"], r["unchanged"]) for r in json.loads(out)} == {(0, 0)}
     code, out, _ = run(capsys, "log")
-    assert out.splitlines()[0].split() == ["ID", "KIND", "STARTED", "STATUS", "CREATED",
-                                           "UPDATED", "PUSHED", "DELETED", "CONFLICTS",
-                                           "ERRORS"]
+    assert out.splitlines()[0].split() == ["ID", "CONNECTION", "KIND", "STARTED", "STATUS",
+                                           "CREATED", "UPDATED", "PUSHED", "ERRORS"]
+    assert out.splitlines()[1].split()[:3] == ["2", "Nordic", "Trading"]
 
 
 def test_already_running_is_refused_with_its_own_exit_code(
@@ -69,12 +73,13 @@ def test_sync_every_interval_logs_one_line_per_run(demo: None, settings) -> None
            "ERP_TUI_DATABASE_URL": settings.resolved_database_url()}
     process = subprocess.Popen([str(SCRIPT), "sync", "--every", "1s"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.5)
+    assert process.stdout is not None
+    lines = [process.stdout.readline(), process.stdout.readline()]  # each run flushes its line
     process.send_signal(signal.SIGTERM)
-    out, err = process.communicate(timeout=30)
-    lines = [line for line in out.splitlines() if "Nordic Trading AB: run" in line]
+    _, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
-    assert len(lines) >= 2
+    assert all(len(line.rstrip("\n")) <= 80 for line in lines)
+    assert lines[0].split(" ", 2)[2].startswith("Nordic Trading AB: run 1 finished")
     assert lines[1].split(" ", 2)[2].startswith("Nordic Trading AB: run 2 finished")
 
 

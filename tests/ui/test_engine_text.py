@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from erp_tui.contract import FieldAccess, FieldType
-from erp_tui.crm_catalog import COMPANY
+from erp_tui.crm_catalog import COMPANY, CRM_FIELDS
 from erp_tui.rules import DefaultSpec, ErpFieldView, default_problems, direction_cells
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import set_language
+
+FIELDS = CRM_FIELDS[COMPANY]
 
 
 @pytest.fixture(autouse=True)
@@ -22,9 +24,9 @@ def dutch():  # type: ignore[no-untyped-def]
 
 def test_direction_reasons_are_translated() -> None:
     number = ErpFieldView("customer_no", "Klantnummer", FieldType.TEXT, FieldAccess.READ_ONLY)
-    assert engine_text(direction_cells(number, COMPANY, None)[0].reason) == (
+    assert engine_text(direction_cells(number, COMPANY, None, FIELDS)[0].reason) == (
         "Selecteer eerst een CRM-veld.")
-    assert engine_text(direction_cells(number, COMPANY, "number1")[1].reason) == (
+    assert engine_text(direction_cells(number, COMPANY, "number1", FIELDS)[1].reason) == (
         "ERP-veld 'Klantnummer' is alleen-lezen in het ERP; het CRM kan het niet schrijven.")
 
 

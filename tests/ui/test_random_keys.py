@@ -30,6 +30,8 @@ KEYS = [
     # letters the screens bind (connections, dialogs, confirmations, help)
     "a", "e", "m", "l", "d", "r", "p", "t", "y", "n", "j", "x", "s", "f", "q",
     "f1", "f2", "f5", "f10",
+    # the CRM screens: records (c), search results (l, o, i), record view and dialogs
+    "c", "i", "o", "slash", "f3", "f4", "f6", "f7", "f8",
     "shift+up", "shift+down",
     "less_than_sign", "greater_than_sign", "equals_sign", "left_square_bracket",
     "right_square_bracket", "minus", "question_mark", "ctrl+p",

@@ -2,7 +2,10 @@
 
 `ConnectorService` turns protocol requests into calls of the wrapped connector (transport-free,
 easy to test); `make_server` puts it behind a stdlib `ThreadingHTTPServer` with bearer-token
-auth. The wrapped connector's config values come from the server's config file: a client's
+auth (a token of at least `MIN_TOKEN_LENGTH` characters), a read time-out per connection (a
+client that sends half a request is dropped), a cap on concurrent clients (the next one gets
+503 at once) and a 400 for every body that is not a well-formed, shallow JSON object. The
+wrapped connector's config values come from the server's config file: a client's
 `create_connection` binds its connection id to those values (and any connection id is bound on
 first use, so a server restart needs no action from clients).
 """
@@ -36,8 +39,14 @@ from erp_tui.contract import (
     Result,
     SearchableFieldsResult,
 )
+from erp_tui.errors import RefusedError
 
 log = logging.getLogger("erp_tui.connector_server")
+
+MIN_TOKEN_LENGTH = 16
+READ_TIMEOUT = 30.0  # seconds a connection may stay silent while a request is due
+MAX_CLIENTS = 32  # connections served at once
+MAX_JSON_DEPTH = 32  # no protocol body nests deeper than a few levels
 
 _RESULT_CLASSES: dict[str, type[Result]] = {
     "config_fields": ConfigFieldsResult,
@@ -252,16 +261,58 @@ class ConnectorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], service: ConnectorService, token: str):
+    def __init__(self, address: tuple[str, int], service: ConnectorService, token: str, *,
+                 read_timeout: float = READ_TIMEOUT, max_clients: int = MAX_CLIENTS):
         self.service = service
         self.token = token
+        self.read_timeout = read_timeout
+        self.max_clients = max_clients
+        self._slots = threading.BoundedSemaphore(max_clients)
         super().__init__(address, _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own, or answer 503 when all are busy."""
+        if not self._slots.acquire(blocking=False):
+            log.warning("%s refused: %d clients already connected", client_address[0],
+                        self.max_clients)
+            self._refuse_busy(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse_busy(self, request: Any) -> None:
+        payload = p.dumps(p.ErrorReply(
+            user_message="The connector server is busy; try again shortly.",
+            tech_message=f"more than {self.max_clients} concurrent clients",
+            error_code="busy").model_dump())
+        head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; "
+                f"charset=utf-8\r\nContent-Length: {len(payload)}\r\nRetry-After: 1\r\n"
+                f"Connection: close\r\n\r\n").encode()
+        try:
+            request.settimeout(1.0)
+            request.sendall(head + payload)
+        except OSError:
+            pass
+        self.shutdown_request(request)
 
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: ConnectorHTTPServer
     server_version = f"erp-tui-connector/{p.PROTOCOL_VERSION}"
+
+    def setup(self) -> None:
+        self.timeout = self.server.read_timeout  # type: ignore[misc]  # the socket's time-out
+        super().setup()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the stdlib's own access log; `_reply` logs one line per request."""
@@ -322,9 +373,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body()
         try:
             body = json.loads(raw) if raw else {}
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise ProtocolError(HTTPStatus.BAD_REQUEST, "The request body is not JSON.",
-                                "bad_request", str(exc)) from None
+                                "bad_request", _first_line(exc)) from None
+        if _depth(body) > MAX_JSON_DEPTH:
+            raise ProtocolError(HTTPStatus.BAD_REQUEST, f"The request body nests deeper than "
+                                f"{MAX_JSON_DEPTH} levels.", "bad_request")
         return 200, self.server.service.handle(method, body)
 
     def _authorised(self) -> bool:
@@ -336,6 +390,10 @@ class _Handler(BaseHTTPRequestHandler):
                                    self.server.token.encode("utf-8"))
 
     def _length(self) -> int:
+        if self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            raise ProtocolError(HTTPStatus.BAD_REQUEST, "Send the body with a Content-Length, "
+                                "not a transfer encoding.", "bad_request")
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -351,16 +409,23 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read_body(self) -> bytes:
         length = self._length()
-        return self.rfile.read(length) if length else b""
+        if not length:
+            return b""
+        try:
+            raw = self.rfile.read(length)
+        except TimeoutError:
+            raw = b""
+        if len(raw) != length:
+            self.close_connection = True  # the stream no longer lines up with requests
+            raise ProtocolError(HTTPStatus.BAD_REQUEST, f"The request body is shorter than "
+                                f"its Content-Length ({length} bytes).", "bad_request")
+        return raw
 
     def _drain(self) -> None:
         try:
-            length = self._length()
+            self._read_body()
         except ProtocolError:
             self.close_connection = True
-            return
-        if length:
-            self.rfile.read(length)
 
     def _reply(self, verb: str, status: int, body: dict[str, Any]) -> None:
         payload = p.dumps(body)
@@ -380,8 +445,37 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_server(connector: Connector, config_values: Mapping[str, Any], token: str, *,
-                host: str = "127.0.0.1", port: int = 0) -> ConnectorHTTPServer:
-    """A server (not yet serving) hosting `connector`; port 0 picks a free port."""
-    if not token:
-        raise ValueError("a connector server needs a token")
-    return ConnectorHTTPServer((host, port), ConnectorService(connector, config_values), token)
+                host: str = "127.0.0.1", port: int = 0, read_timeout: float = READ_TIMEOUT,
+                max_clients: int = MAX_CLIENTS) -> ConnectorHTTPServer:
+    """A server (not yet serving) hosting `connector`; port 0 picks a free port.
+
+    Refused (RefusedError, one sentence) when `token` is shorter than `MIN_TOKEN_LENGTH`.
+    """
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise RefusedError(f"The server's token has {len(token)} characters; use one of at "
+                           f"least {MIN_TOKEN_LENGTH} (e.g. the output of 'erp-tui "
+                           "secret-key').")
+    if read_timeout <= 0 or max_clients < 1:
+        raise RefusedError("The read time-out must be positive and at least one client "
+                           "must be allowed.")
+    return ConnectorHTTPServer((host, port), ConnectorService(connector, config_values), token,
+                               read_timeout=read_timeout, max_clients=max_clients)
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests lists and objects (iteratively: no recursion to exhaust)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_JSON_DEPTH:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _first_line(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

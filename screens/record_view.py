@@ -1,0 +1,823 @@
+"""The record view: one CRM record's fields, edited by type, and its ERP tab.
+
+CRM tab: every field of the record (standard and user-defined) as an input of its type — a
+choice of the CRM list for list fields, a checkbox, text for dates and numbers (checked as typed
+by the engine's own parser); read-only fields are shown and locked. Save (F2 / Ctrl+S) hands the
+changed values to `records.edit_record` with the stamp the record was read with: a problem is
+shown at its field, a save by someone else meanwhile offers to reload.
+
+ERP tab: per link the connection, actor type, ERP key, state and last sync (from the store, at
+once), the "show on ERP tab" fields in rank order with their live ERP values (read through the
+connector in a worker: "Loading…" first, the message on a time-out or failure), both values where
+a synced field differs, the open record errors (retry with r) and the field-change history.
+Search in ERP, Create in ERP and Disconnect start here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, Select, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import CrmField, entity_label
+from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
+from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
+from erp_tui.screens.i18n import language, tr
+from erp_tui.screens.widgets.busy import BusyLine
+from erp_tui.screens.widgets.dialog_kit import MarkedCheckbox, Picked, PickerDialog
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import DismissOnce
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
+    from erp_tui.services.erp_tab import TabLink, TabValues
+    from erp_tui.services.records import FieldValue, RecordDetail
+
+TEXT = {
+    "en": {
+        "title": "{entity} › {name}",
+        "tab_crm": "CRM",
+        "tab_erp": "ERP",
+        "parent": "{entity}: {name}  (F6 opens it)",
+        "read_only": "read-only",
+        "hint.date": "YYYY-MM-DD",
+        "hint.datetime": "YYYY-MM-DD HH:MM",
+        "hint.integer": "a whole number",
+        "hint.double": "a number, e.g. 12.5",
+        "none": "(none)",
+        "nothing_changed": "Nothing to save: no field was changed.",
+        "saved": "✓ Saved. The next sync pushes the change to the linked ERPs.",
+        "not_saved": "✗ Not saved: {count} problem(s), shown at their fields.",
+        "stale_title": "Changed by someone else",
+        "reload": "Reload",
+        "keep": "Keep editing",
+        "kept": "Your changes are still in the form; nothing was saved.",
+        "reloaded": "Read again; your unsaved changes were dropped.",
+        "discard_title": "Discard changes?",
+        "discard_question": "The record has unsaved changes. Discard them and go back?",
+        "discard_yes": "Discard",
+        "discard_no": "Keep editing",
+        "gone": "✗ {message}",
+        "error": "✗ {message}",
+        "unexpected": "✗ Unexpected error: {kind}: {message}",
+        "no_links": "This record is not linked to an ERP. F7 searches an ERP for it (to link "
+                    "it), F8 creates it in an ERP.",
+        "link_head": "{mark} {connection} · {actor} {erp_key} · {state}",
+        "last_sync": "Last sync: {when}",
+        "never": "never",
+        "state_linked": "linked",
+        "state_deleted_in_erp": "deleted in ERP",
+        "state_error": "open error",
+        "loading": "⏳ Loading…",
+        "no_fields": "No fields are marked 'show on ERP tab' for {actor}.",
+        "values_failed": "✗ {message}",
+        "crm_value": "≠ CRM: {value}",
+        "empty_value": "∅",
+        "errors": "Open errors ({count}) — r retries them:",
+        "history": "Field changes ({count}):",
+        "no_history": "No field changes logged yet.",
+        "record_event": "record",
+        "disconnect_title": "Disconnect '{connection}'?",
+        "disconnect_question": "This removes the link between this record and ERP {actor} "
+                               "'{erp_key}'. The data stays on both sides; they no longer sync.",
+        "disconnect_yes": "Disconnect",
+        "disconnect_no": "Keep linked",
+        "disconnected": "✓ Disconnected from {connection} ({actor} '{erp_key}').",
+        "pick_link": "Which link?",
+        "no_errors": "This record has no open errors.",
+        "retrying": "Retrying the errors of this record in '{connection}'…",
+        "created": "✓ Created in the ERP as {actor} '{erp_key}' ({connection}) and linked.",
+        "linked": "✓ Linked to {actor} '{erp_key}' in {connection}.",
+        "Back": "Back",
+        "Save": "Save",
+        "CRM fields": "CRM fields",
+        "ERP tab": "ERP tab",
+        "Open company": "Open company",
+        "Refresh": "Refresh",
+        "Search in ERP": "Search in ERP",
+        "Create in ERP": "Create in ERP",
+        "Disconnect": "Disconnect",
+        "Retry errors": "Retry errors",
+    },
+    "nl": {
+        "title": "{entity} › {name}",
+        "tab_crm": "CRM",
+        "tab_erp": "ERP",
+        "parent": "{entity}: {name}  (F6 opent het)",
+        "read_only": "alleen-lezen",
+        "hint.date": "JJJJ-MM-DD",
+        "hint.datetime": "JJJJ-MM-DD UU:MM",
+        "hint.integer": "een geheel getal",
+        "hint.double": "een getal, bijv. 12,5",
+        "none": "(geen)",
+        "nothing_changed": "Niets op te slaan: er is geen veld gewijzigd.",
+        "saved": "✓ Opgeslagen. De volgende sync stuurt de wijziging naar de gekoppelde ERP's.",
+        "not_saved": "✗ Niet opgeslagen: {count} probleem/problemen, getoond bij de velden.",
+        "stale_title": "Door iemand anders gewijzigd",
+        "reload": "Opnieuw lezen",
+        "keep": "Verder bewerken",
+        "kept": "Uw wijzigingen staan nog in het formulier; er is niets opgeslagen.",
+        "reloaded": "Opnieuw gelezen; uw niet-opgeslagen wijzigingen zijn weggegooid.",
+        "discard_title": "Wijzigingen weggooien?",
+        "discard_question": "Het record heeft niet-opgeslagen wijzigingen. Weggooien en "
+                            "teruggaan?",
+        "discard_yes": "Weggooien",
+        "discard_no": "Verder bewerken",
+        "gone": "✗ {message}",
+        "error": "✗ {message}",
+        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
+        "no_links": "Dit record is niet gekoppeld aan een ERP. F7 zoekt het in een ERP (om te "
+                    "koppelen), F8 maakt het aan in een ERP.",
+        "link_head": "{mark} {connection} · {actor} {erp_key} · {state}",
+        "last_sync": "Laatste sync: {when}",
+        "never": "nooit",
+        "state_linked": "gekoppeld",
+        "state_deleted_in_erp": "verwijderd in ERP",
+        "state_error": "open fout",
+        "loading": "⏳ Laden…",
+        "no_fields": "Geen velden staan op 'weergeven in ERP-tabblad' voor {actor}.",
+        "values_failed": "✗ {message}",
+        "crm_value": "≠ CRM: {value}",
+        "empty_value": "∅",
+        "errors": "Open fouten ({count}) — r probeert ze opnieuw:",
+        "history": "Veldwijzigingen ({count}):",
+        "no_history": "Nog geen veldwijzigingen gelogd.",
+        "record_event": "record",
+        "disconnect_title": "'{connection}' ontkoppelen?",
+        "disconnect_question": "Hiermee verdwijnt de koppeling tussen dit record en ERP-{actor} "
+                               "'{erp_key}'. De gegevens blijven aan beide kanten bestaan; ze "
+                               "synchroniseren niet meer.",
+        "disconnect_yes": "Ontkoppelen",
+        "disconnect_no": "Gekoppeld laten",
+        "disconnected": "✓ Ontkoppeld van {connection} ({actor} '{erp_key}').",
+        "pick_link": "Welke koppeling?",
+        "no_errors": "Dit record heeft geen open fouten.",
+        "retrying": "De fouten van dit record in '{connection}' opnieuw proberen…",
+        "created": "✓ Aangemaakt in het ERP als {actor} '{erp_key}' ({connection}) en gekoppeld.",
+        "linked": "✓ Gekoppeld aan {actor} '{erp_key}' in {connection}.",
+        "Back": "Terug",
+        "Save": "Opslaan",
+        "CRM fields": "CRM-velden",
+        "ERP tab": "ERP-tabblad",
+        "Open company": "Bedrijf openen",
+        "Refresh": "Vernieuwen",
+        "Search in ERP": "Zoeken in ERP",
+        "Create in ERP": "Aanmaken in ERP",
+        "Disconnect": "Ontkoppelen",
+        "Retry errors": "Opnieuw proberen",
+    },
+}
+
+# Actions of the ERP tab bound to plain letters: only while the ERP tab is shown (on the CRM
+# tab letters are typed into fields; F7/F8 reach search and create from there).
+_ERP_TAB_ACTIONS = ("disconnect", "retry_errors", "search_erp_key", "create_erp_key")
+LINK_MARKS = {"linked": "●", "deleted_in_erp": "✗", "error": "!"}
+LABEL_WIDTH = 20
+HISTORY_SHOWN = 12
+
+
+def moment(value: datetime | None) -> str:
+    """A timestamp as shown: minutes precision, as stored (UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M") if value is not None else tr(TEXT, "never")
+
+
+def _state_text(state: str) -> str:
+    text = tr(TEXT, f"state_{state}")
+    return state if text == f"state_{state}" else text
+
+
+@dataclass
+class _LinkView:
+    """A link on the ERP tab and what the worker has read for it so far."""
+
+    link: TabLink
+    values: TabValues | None = None
+    error: str = ""
+
+
+class RecordView(DismissOnce, Screen[bool]):
+    """A CRM record: answers True when something was saved (or linked, created, disconnected)."""
+
+    CSS = load_css("record_view.tcss")
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="record.back"),
+        Binding("f2", "save", "Save", id="record.save"),
+        Binding("ctrl+s", "save", "Save", show=False, id="record.save_ctrl"),
+        Binding("f3", "show_tab('crm')", "CRM fields", id="record.crm"),
+        Binding("f4", "show_tab('erp')", "ERP tab", id="record.erp"),
+        Binding("f6", "open_parent", "Open company", id="record.parent"),
+        Binding("f7", "search_erp", "Search in ERP", id="record.search"),
+        Binding("f8", "create_erp", "Create in ERP", id="record.create"),
+        Binding("s", "search_erp_key", "Search in ERP", show=False, id="record.search_s"),
+        Binding("c", "create_erp_key", "Create in ERP", show=False, id="record.create_c"),
+        Binding("d", "disconnect", "Disconnect", id="record.disconnect"),
+        Binding("r", "retry_errors", "Retry errors", id="record.retry"),
+        Binding("f5", "refresh", "Refresh", show=False, id="record.refresh"),
+    ]
+
+    class ValuesRead(Message):
+        """The live ERP values of link `index` were read (or `error` says why not)."""
+
+        def __init__(self, generation: int, index: int, values: Any, error: str) -> None:
+            super().__init__()
+            self.generation = generation
+            self.index = index
+            self.values = values
+            self.error = error
+
+    class RetryFinished(Message):
+        """A retry of this record's errors ended; `text` says how it went."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, ctx: AppContext, entity: str, record_id: int, tab: str = "crm") -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self.ctx = ctx
+        self.entity = entity
+        self.record_id = record_id
+        self.initial_tab = tab if tab in ("crm", "erp") else "crm"
+        self.detail: RecordDetail | None = None
+        self.load_error = ""
+        self.choices: dict[str, list[tuple[str, str]]] = {}
+        self.changed_anything = False
+        self.links: list[_LinkView] = []
+        self.generation = 0
+        self.retrying = False
+        self._read()
+
+    def _read(self) -> None:
+        from erp_tui.services.records import get_record, list_choices
+
+        try:
+            self.detail = get_record(self.ctx, self.entity, self.record_id)
+        except ErpTuiError as exc:
+            self.detail = None
+            self.load_error = engine_text(str(exc))
+            return
+        for field in self.detail.fields:
+            if field.type is FieldType.LIST and field.list_name not in self.choices:
+                self.choices[field.list_name] = list_choices(self.ctx, field.list_name)
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        detail = self.detail
+        name = detail.title if detail is not None else str(self.record_id)
+        yield Static(tr(TEXT, "title", entity=entity_label(self.entity, language()),
+                        name=name), id="title", markup=False)
+        if detail is not None and detail.parent is not None:
+            yield Static(tr(TEXT, "parent", entity=entity_label(detail.parent[0], language()),
+                            name=detail.parent[2]), id="parent", markup=False)
+        with TabbedContent(id="tabs", initial=self.initial_tab):
+            with TabPane(tr(TEXT, "tab_crm"), id="crm"), VerticalScroll(id="form"):
+                if detail is None:
+                    yield Static(tr(TEXT, "gone", message=self.load_error), id="gone",
+                                 markup=False)
+                else:
+                    for index, field in enumerate(detail.fields):
+                        yield from self._field_row(index, field)
+            with TabPane(tr(TEXT, "tab_erp"), id="erp"), VerticalScroll(id="erp-body"):
+                yield Static("", id="erp-text")
+        yield BusyLine(id="busy")
+        yield Static("", id="message", markup=False)
+        yield KeyBar()
+
+    def _field_row(self, index: int, field: FieldValue) -> ComposeResult:
+        with Horizontal(classes="field-row"):
+            yield Label(Content(field.label), classes="caption")
+            yield self._editor(index, field)
+        yield Static("", id=f"problem-{index}", classes="problem", markup=False)
+
+    def _editor(self, index: int, field: FieldValue) -> Widget:
+        ident = f"field-{index}"
+        if field.read_only:
+            text = Text(field.display)
+            text.append(f"  ({tr(TEXT, 'read_only')})", style="dim")
+            return Static(text, id=ident, classes="locked")
+        if field.type is FieldType.LIST:
+            items = list(self.choices.get(field.list_name, []))
+            if field.value and field.value not in {key for key, _ in items}:
+                items.append((field.value, field.value))
+            options = [(Content(f"{text} ({key})"), key) for key, text in items]
+            select: Select[str] = Select(options, prompt=tr(TEXT, "none"), allow_blank=True,
+                                         value=field.value if field.value else Select.NULL,
+                                         compact=True, id=ident)
+            return select
+        if field.type is FieldType.CHECKBOX:
+            return MarkedCheckbox("", field.value == "1", compact=True, id=ident)
+        hint = tr(TEXT, f"hint.{field.type.value}")
+        return Input(field.value, placeholder="" if hint.startswith("hint.") else hint,
+                     compact=True, id=ident)
+
+    def on_mount(self) -> None:
+        self.load_links()
+        if self.initial_tab == "erp":
+            self.query_one("#erp-body").focus()
+        else:
+            self._focus_first_field()
+
+    def _focus_first_field(self) -> None:
+        if self.detail is None:
+            return
+        for index, field in enumerate(self.detail.fields):
+            if not field.read_only:
+                self.query_one(f"#field-{index}").focus()
+                return
+
+    # ---- the CRM form --------------------------------------------------------------------
+
+    def current_value(self, index: int) -> str:
+        """What field `index` holds now, as text (list: item key, checkbox: 1/0)."""
+        assert self.detail is not None
+        field = self.detail.fields[index]
+        if field.read_only:
+            return field.value
+        widget = self.query_one(f"#field-{index}")
+        if isinstance(widget, Select):
+            value = widget.value
+            return value if isinstance(value, str) else ""
+        if isinstance(widget, Checkbox):
+            return "1" if widget.value else "0"
+        if isinstance(widget, Input):
+            return widget.value
+        return field.value
+
+    def changes(self) -> dict[str, str]:
+        """The fields whose value differs from the one read, by key."""
+        if self.detail is None or not self.is_mounted:
+            return {}
+        out = {}
+        for index, field in enumerate(self.detail.fields):
+            if field.read_only:
+                continue
+            value = self.current_value(index)
+            original = field.value if field.type is not FieldType.CHECKBOX else (
+                "1" if field.value == "1" else "0")
+            if value != original:
+                out[field.key] = value
+        return out
+
+    @property
+    def dirty(self) -> bool:
+        return bool(self.changes())
+
+    def _fill_form(self) -> None:
+        """Put the values read into the form (after a save or a reload)."""
+        if self.detail is None:
+            return
+        for index, field in enumerate(self.detail.fields):
+            if field.read_only:
+                text = Text(field.display)
+                text.append(f"  ({tr(TEXT, 'read_only')})", style="dim")
+                self.query_one(f"#field-{index}", Static).update(text)
+                continue
+            widget = self.query_one(f"#field-{index}")
+            if isinstance(widget, Select):
+                widget.value = field.value if field.value else Select.NULL
+            elif isinstance(widget, Checkbox):
+                widget.value = field.value == "1"
+            elif isinstance(widget, Input):
+                widget.value = field.value
+            self._show_problem(index, "")
+
+    def _show_problem(self, index: int, problem: str) -> None:
+        line = self.query_one(f"#problem-{index}", Static)
+        line.update(f"✗ {problem}" if problem else "")
+        line.set_class(bool(problem), "-shown")
+
+    def problem_text(self, key: str) -> str:
+        """The problem shown at field `key` ("" when none)."""
+        index = self._index(key)
+        if index is None:
+            return ""
+        return str(self.query_one(f"#problem-{index}", Static).render()).strip()
+
+    def _index(self, key: str) -> int | None:
+        if self.detail is None:
+            return None
+        for index, field in enumerate(self.detail.fields):
+            if field.key == key:
+                return index
+        return None
+
+    @on(Input.Changed)
+    def _typed(self, event: Input.Changed) -> None:
+        """Check a typed value at once with the engine's parser (the save checks it again)."""
+        ident = event.input.id or ""
+        if not ident.startswith("field-") or self.detail is None:
+            return
+        index = int(ident.removeprefix("field-"))
+        field = self.detail.fields[index]
+        from erp_tui.services.records import parse_crm_value
+
+        crm_field = CrmField(field.key, field.label, field.type, field.list_name,
+                             field.read_only, field.max_length)
+        try:
+            parse_crm_value(crm_field, event.value, {})
+        except ValueError as exc:
+            self._show_problem(index, engine_text(str(exc)))
+        else:
+            self._show_problem(index, "")
+
+    def action_save(self) -> None:
+        if self.detail is None:
+            return
+        values = self.changes()
+        if not values:
+            self._say(tr(TEXT, "nothing_changed"))
+            return
+        from erp_tui.services.records import edit_record
+
+        try:
+            detail = edit_record(self.ctx, self.entity, self.record_id, values,
+                                 self.detail.stamp)
+        except ValidationFailed as exc:
+            self._show_problems(exc)
+            return
+        except StaleEditError as exc:
+            self._offer_reload(engine_text(str(exc)))
+            return
+        except ErpTuiError as exc:
+            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+            return
+        self.detail = detail
+        self.changed_anything = True
+        self._fill_form()
+        self._paint_title()
+        self._say(tr(TEXT, "saved"))
+
+    def _show_problems(self, error: ValidationFailed) -> None:
+        unplaced: list[str] = []
+        for index in range(len(self.detail.fields) if self.detail else 0):
+            self._show_problem(index, "")
+        for problem in error.problems:
+            at = self._index(problem.field_key)
+            if at is None:
+                unplaced.append(engine_text(problem.message))
+            else:
+                self._show_problem(at, engine_text(problem.message))
+        text = tr(TEXT, "not_saved", count=len(error.problems))
+        self._say("\n".join([text, *unplaced]))
+
+    def _offer_reload(self, sentence: str) -> None:
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self.reload_record()
+                self._say(tr(TEXT, "reloaded"))
+            else:
+                self._say(tr(TEXT, "kept"))
+
+        self.app.push_screen(ConfirmScreen(tr(TEXT, "stale_title"), sentence,
+                                           tr(TEXT, "reload"), tr(TEXT, "keep")),
+                             callback=answered)
+
+    def reload_record(self) -> None:
+        """Read the record again; the form shows what is stored now."""
+        self._read()
+        if self.detail is not None:
+            self._fill_form()
+            self._paint_title()
+        self.load_links()
+
+    def _paint_title(self) -> None:
+        if self.detail is not None:
+            self.query_one("#title", Static).update(tr(
+                TEXT, "title", entity=entity_label(self.entity, language()),
+                name=self.detail.title))
+
+    # ---- the ERP tab ---------------------------------------------------------------------
+
+    def load_links(self) -> None:
+        """Read the links from the store and start reading their ERP values in workers."""
+        from erp_tui.services.erp_tab import erp_tab_links
+
+        self.generation += 1
+        self.workers.cancel_group(self, "erp-values")
+        try:
+            links = erp_tab_links(self.ctx, self.entity, self.record_id)
+        except ErpTuiError as exc:
+            links = []
+            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+        self.links = [_LinkView(link) for link in links]
+        for index, view in enumerate(self.links):
+            if view.link.field_keys and view.link.state != "deleted_in_erp":
+                self._values_worker(self.generation, index, view.link)
+        self._paint_erp()
+        self.refresh_bindings()
+
+    @work(thread=True, group="erp-values", exit_on_error=False)
+    def _values_worker(self, generation: int, index: int, link: TabLink) -> None:
+        from erp_tui.services.erp_tab import erp_tab_values
+
+        values, error = None, ""
+        try:
+            values = erp_tab_values(self.ctx, self.entity, self.record_id, link.connection,
+                                    link.actor_type, link.erp_key)
+        except ErpTuiError as exc:
+            error = engine_text(str(exc))
+        except Exception as exc:  # never a traceback in the UI
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ValuesRead(generation, index, values, error))
+
+    @on(ValuesRead)
+    def _values_read(self, event: ValuesRead) -> None:
+        if event.generation != self.generation or event.index >= len(self.links):
+            return
+        view = self.links[event.index]
+        view.values = event.values
+        view.error = event.error
+        self._paint_erp()
+
+    def values_loading(self) -> bool:
+        """Are live values still being read for some link?"""
+        return any(v.values is None and not v.error and v.link.field_keys
+                   and v.link.state != "deleted_in_erp" for v in self.links)
+
+    def _paint_erp(self) -> None:
+        self.query_one("#erp-text", Static).update(self.erp_text())
+
+    def erp_text(self) -> Text:
+        """The ERP tab's content (every link, one after the other)."""
+        if not self.links:
+            return Text(tr(TEXT, "no_links"))
+        out = Text()
+        for number, view in enumerate(self.links):
+            if number:
+                out.append("\n")
+            self._paint_link(out, view)
+        return out
+
+    def _paint_link(self, out: Text, view: _LinkView) -> None:
+        link = view.link
+        state_style = {"linked": "bold", "deleted_in_erp": "bold red",
+                       "error": "bold yellow"}.get(link.state, "")
+        out.append(tr(TEXT, "link_head", mark=LINK_MARKS.get(link.state, "?"),
+                      connection=link.connection, actor=link.actor_type, erp_key=link.erp_key,
+                      state=_state_text(link.state)),
+                   style=state_style)
+        out.append(f"\n  {tr(TEXT, 'last_sync', when=moment(link.last_sync))}\n", style="dim")
+        if not link.field_keys:
+            out.append(f"  {tr(TEXT, 'no_fields', actor=link.actor_type)}\n", style="dim")
+        elif view.values is None and not view.error and link.state != "deleted_in_erp":
+            for _key, label in link.field_keys:
+                out.append(f"  {_cut(label, LABEL_WIDTH - 2):<{LABEL_WIDTH - 2}} ")
+                out.append(tr(TEXT, "loading"), style="dim")
+                out.append("\n")
+        elif view.error or (view.values is not None and view.values.message):
+            message = view.error or (view.values.message if view.values else "")
+            out.append(f"  {tr(TEXT, 'values_failed', message=engine_text(message))}\n",
+                       style="bold red")
+        if view.values is not None:
+            self._paint_values(out, view.values)
+        if link.errors:
+            out.append(f"  {tr(TEXT, 'errors', count=len(link.errors))}\n", style="bold")
+            for error in link.errors:
+                out.append(f"  ! {moment(error.at)} ({error.direction}) ", style="bold yellow")
+                out.append(f"{engine_text(error.message)}\n")
+        if link.history:
+            out.append(f"  {tr(TEXT, 'history', count=len(link.history))}\n", style="bold")
+            for change in link.history[:HISTORY_SHOWN]:
+                field = tr(TEXT, "record_event") if change.field == "*" else change.field
+                out.append(f"  {moment(change.at)} {field} {change.direction} ", style="dim")
+                empty = tr(TEXT, "empty_value")
+                out.append(f"{engine_text(change.old) or empty} → "
+                           f"{engine_text(change.new) or empty}\n")
+        else:
+            out.append(f"  {tr(TEXT, 'no_history')}\n", style="dim")
+
+    @staticmethod
+    def _paint_values(out: Text, values: TabValues) -> None:
+        for field in values.fields:
+            mark = "≠" if field.differs else " "
+            out.append(f"{mark} ", style="bold yellow" if field.differs else "")
+            out.append(f"{_cut(field.label, LABEL_WIDTH - 2):<{LABEL_WIDTH - 2}} ",
+                       style="bold" if field.differs else "")
+            out.append(f"{field.direction:<2} ", style="dim")
+            out.append(field.erp_value or tr(TEXT, "empty_value"))
+            out.append("\n")
+            if field.differs:
+                out.append(" " * (LABEL_WIDTH + 3))
+                out.append(tr(TEXT, "crm_value", value=field.crm_value or tr(
+                    TEXT, "empty_value")), style="bold yellow")
+                out.append("\n")
+
+    def erp_plain(self) -> str:
+        """The ERP tab's text as shown (for tests)."""
+        return self.erp_text().plain
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted or self.closing:
+            return False
+        if action in _ERP_TAB_ACTIONS and self._active_tab() != "erp":
+            return False
+        if action == "open_parent":
+            return self.detail is not None and self.detail.parent is not None
+        if action == "save":
+            return self.detail is not None
+        if action == "disconnect":
+            return bool(self.links) or None
+        if action == "retry_errors":
+            return (not self.retrying and any(v.link.errors for v in self.links)) or None
+        if action in ("search_erp", "create_erp", "search_erp_key", "create_erp_key"):
+            return self.detail is not None
+        return True
+
+    def _active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or "crm"
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self) -> None:
+        self.refresh_bindings()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = tab
+        if tab == "erp":
+            self.query_one("#erp-body").focus()
+        else:
+            self._focus_first_field()
+        self.refresh_bindings()
+
+    def action_back(self) -> None:
+        if not self.dirty:
+            self.dismiss(self.changed_anything)
+            return
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(self.changed_anything)
+
+        self.app.push_screen(ConfirmScreen(tr(TEXT, "discard_title"),
+                                           tr(TEXT, "discard_question"),
+                                           tr(TEXT, "discard_yes"), tr(TEXT, "discard_no")),
+                             callback=answered)
+
+    def action_refresh(self) -> None:
+        if self.dirty:
+            self.load_links()
+        else:
+            self.reload_record()
+
+    def action_open_parent(self) -> None:
+        if self.detail is None or self.detail.parent is None:
+            return
+        entity, record_id, _title = self.detail.parent
+        self.app.push_screen(RecordView(self.ctx, entity, record_id))
+
+    def action_search_erp_key(self) -> None:
+        self.action_search_erp()
+
+    def action_create_erp_key(self) -> None:
+        self.action_create_erp()
+
+    def action_search_erp(self) -> None:
+        if self.detail is None:
+            return
+        from erp_tui.screens.erp_search_dialog import ErpSearchDialog, SearchOutcome
+
+        def done(outcome: SearchOutcome | None) -> None:
+            if outcome is None:
+                return
+            self.changed_anything = True
+            if outcome.action == "linked":
+                self.load_links()
+                self.action_show_tab("erp")
+                self._say(tr(TEXT, "linked", actor=outcome.actor_type, erp_key=outcome.erp_key,
+                             connection=outcome.connection))
+            elif (outcome.entity, outcome.record_id) != (self.entity, self.record_id):
+                self.app.push_screen(RecordView(self.ctx, outcome.entity, outcome.record_id,
+                                                tab="erp"))
+
+        self.app.push_screen(ErpSearchDialog(self.ctx, self.entity, self.record_id,
+                                             self.detail.title), callback=done)
+
+    def action_create_erp(self) -> None:
+        if self.detail is None:
+            return
+        from erp_tui.screens.create_in_erp_dialog import Created, CreateInErpDialog
+
+        def done(created: Created | None) -> None:
+            if created is None:
+                return
+            self.changed_anything = True
+            self.load_links()
+            self.action_show_tab("erp")
+            self._say(tr(TEXT, "created", actor=created.actor_type, erp_key=created.erp_key,
+                         connection=created.connection))
+
+        linked = {view.link.connection for view in self.links}
+        self.app.push_screen(CreateInErpDialog(self.ctx, self.entity, self.record_id,
+                                               self.detail.title, linked), callback=done)
+
+    def _choose_link(self, views: list[_LinkView], then: Any) -> None:
+        """Run `then(view)` for the one link, or for the link the user picks."""
+        if len(views) == 1:
+            then(views[0])
+            return
+        if not views:
+            return
+        choices = [(str(i), f"{v.link.connection} · {v.link.actor_type} {v.link.erp_key}")
+                   for i, v in enumerate(views)]
+
+        def picked(answer: Picked | None) -> None:
+            if answer is not None and answer.key is not None:
+                then(views[int(answer.key)])
+
+        self.app.push_screen(PickerDialog(tr(TEXT, "pick_link"), choices), picked)
+
+    def action_disconnect(self) -> None:
+        self._choose_link(self.links, self._confirm_disconnect)
+
+    def _confirm_disconnect(self, view: _LinkView) -> None:
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        link = view.link
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            from erp_tui.runner.linking import disconnect
+
+            try:
+                disconnect(self.ctx, link.connection, link.actor_type, link.erp_key)
+            except ErpTuiError as exc:
+                self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+                return
+            self.changed_anything = True
+            self.load_links()
+            self._say(tr(TEXT, "disconnected", connection=link.connection,
+                         actor=link.actor_type, erp_key=link.erp_key))
+
+        self.app.push_screen(ConfirmScreen(
+            tr(TEXT, "disconnect_title", connection=link.connection),
+            tr(TEXT, "disconnect_question", actor=link.actor_type, erp_key=link.erp_key),
+            tr(TEXT, "disconnect_yes"), tr(TEXT, "disconnect_no")), callback=answered)
+
+    def action_retry_errors(self) -> None:
+        failing = [v for v in self.links if v.link.errors]
+        if not failing:
+            self._say(tr(TEXT, "no_errors"))
+            return
+        self._choose_link(failing, self._retry)
+
+    def _retry(self, view: _LinkView) -> None:
+        if self.retrying:
+            return
+        self.retrying = True
+        self.query_one(BusyLine).start(tr(TEXT, "retrying", connection=view.link.connection))
+        self.refresh_bindings()
+        self._retry_worker(view.link.connection, [e.id for e in view.link.errors])
+
+    @work(thread=True, exclusive=True, group="record-retry", exit_on_error=False)
+    def _retry_worker(self, connection: str, error_ids: list[int]) -> None:
+        from erp_tui.services.erp_tab import retry_record_errors
+
+        try:
+            text = retry_record_errors(self.ctx, connection, error_ids)
+        except ErpTuiError as exc:
+            text = tr(TEXT, "error", message=engine_text(str(exc)))
+        except Exception as exc:  # never a traceback in the UI
+            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+        self.post_message(self.RetryFinished(text))
+
+    @on(RetryFinished)
+    def _retried(self, event: RetryFinished) -> None:
+        self.retrying = False
+        self.query_one(BusyLine).stop()
+        self.changed_anything = True
+        self.load_links()
+        self._say(engine_text(event.text))
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    def message_text(self) -> str:
+        """The message line as shown (for tests)."""
+        return str(self.query_one("#message", Static).render())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"

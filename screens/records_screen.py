@@ -1,0 +1,470 @@
+"""The CRM records screen: companies, persons and projects, with their link state per ERP
+connection.
+
+The table pages from the store (`records.list_records` / `count_records`): only the rows on
+screen are painted, and a page of rows is read when one of its rows is first painted, so a
+million companies open and scroll as fast as twenty. A filter ("begins with" on name, number,
+e-mail, city or an ERP key) is counted and its first page read in a thread worker, so typing
+never waits on the store. Enter opens the record view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Input, Static
+from textual.worker import get_current_worker
+
+from erp_tui.errors import ErpTuiError
+from erp_tui.screens.css import load_css
+from erp_tui.screens.engine_text import engine_text
+from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
+from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.relabel import relabel
+
+if TYPE_CHECKING:
+    from erp_tui.context import AppContext
+    from erp_tui.services.records import LinkBadge, RecordRow
+
+TEXT = {
+    "en": {
+        "title": "CRM › Records",
+        "tab_company": "1 Companies",
+        "tab_person": "2 Persons",
+        "tab_project": "3 Projects",
+        "col_title": "Name",
+        "col_number": "Number",
+        "col_email": "E-mail",
+        "col_city": "City",
+        "col_company": "Company",
+        "filter_placeholder": "Type to filter: name, number, e-mail, city or ERP key",
+        "count": "{count} records",
+        "count_filtered": "{count} records begin with '{text}'",
+        "loading": "Reading…",
+        "legend": "● linked  ✗ deleted in ERP  ! open error",
+        "empty": "No records.",
+        "nothing": "Nothing begins with '{text}'.",
+        "no_links": "Not linked to an ERP.",
+        "state_linked": "linked",
+        "state_deleted_in_erp": "deleted in ERP",
+        "state_error": "open error",
+        "link": "{mark} {connection}: {actor} {erp_key} ({state})",
+        "error": "✗ {message}",
+        "unexpected": "✗ Unexpected error: {kind}: {message}",
+        "saved": "✓ Saved.",
+        "Back": "Back",
+        "Companies": "Companies",
+        "Persons": "Persons",
+        "Projects": "Projects",
+        "Filter": "Filter",
+        "Refresh": "Refresh",
+        "Open": "Open",
+        "Table": "Table",
+        "Clear filter": "Clear filter",
+        "Search in ERP": "Search in ERP",
+    },
+    "nl": {
+        "title": "CRM › Gegevens",
+        "tab_company": "1 Bedrijven",
+        "tab_person": "2 Personen",
+        "tab_project": "3 Projecten",
+        "col_title": "Naam",
+        "col_number": "Nummer",
+        "col_email": "E-mail",
+        "col_city": "Plaats",
+        "col_company": "Bedrijf",
+        "filter_placeholder": "Typ om te filteren: naam, nummer, e-mail, plaats of ERP-sleutel",
+        "count": "{count} records",
+        "count_filtered": "{count} records beginnen met '{text}'",
+        "loading": "Lezen…",
+        "legend": "● gekoppeld  ✗ verwijderd in ERP  ! open fout",
+        "empty": "Geen records.",
+        "nothing": "Niets begint met '{text}'.",
+        "no_links": "Niet gekoppeld aan een ERP.",
+        "state_linked": "gekoppeld",
+        "state_deleted_in_erp": "verwijderd in ERP",
+        "state_error": "open fout",
+        "link": "{mark} {connection}: {actor} {erp_key} ({state})",
+        "error": "✗ {message}",
+        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
+        "saved": "✓ Opgeslagen.",
+        "Back": "Terug",
+        "Companies": "Bedrijven",
+        "Persons": "Personen",
+        "Projects": "Projecten",
+        "Filter": "Filteren",
+        "Refresh": "Vernieuwen",
+        "Open": "Openen",
+        "Table": "Tabel",
+        "Clear filter": "Filter wissen",
+        "Search in ERP": "Zoeken in ERP",
+    },
+}
+
+ENTITIES = ("company", "person", "project")
+PAGE = 100
+CACHED_PAGES = 32
+# A link's state as a glyph (NO_COLOR keeps the meaning) and a grid role (the colour).
+LINK_MARKS = {"linked": ("●", "selected"), "deleted_in_erp": ("✗", "error"),
+              "error": ("!", "mark")}
+FIXED_COLUMNS = 4
+
+
+def link_mark(state: str) -> tuple[str, str]:
+    """(glyph, role) of a link state; an unknown state shows as `?`."""
+    return LINK_MARKS.get(state, ("?", "mark"))
+
+
+def link_state_text(state: str) -> str:
+    """A link state in the UI's language."""
+    text = tr(TEXT, f"state_{state}")
+    return state if text == f"state_{state}" else text
+
+
+class RecordPages:
+    """The records of one entity matching one filter, read a page at a time on demand (only
+    the last `CACHED_PAGES` pages are kept)."""
+
+    def __init__(self, ctx: AppContext, entity: str, text: str, count: int,
+                 first: list[RecordRow]) -> None:
+        self.ctx = ctx
+        self.entity = entity
+        self.text = text
+        self.count = count
+        self._pages: OrderedDict[int, list[RecordRow]] = OrderedDict()
+        if first:
+            self._pages[0] = first
+
+    def row(self, index: int) -> RecordRow | None:
+        """The record at `index` (0-based), reading its page when needed."""
+        if index < 0 or index >= self.count:
+            return None
+        number, at = divmod(index, PAGE)
+        page = self._pages.get(number)
+        if page is None:
+            from erp_tui.services.records import list_records
+
+            try:
+                page = list_records(self.ctx, self.entity, self.text, number * PAGE, PAGE)
+            except ErpTuiError:
+                return None  # painted blank; F5 reads again
+            self._pages[number] = page
+            while len(self._pages) > CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(number)
+        return page[at] if at < len(page) else None
+
+
+class RecordsScreen(Screen[None]):
+    """CRM records by entity, filtered as typed, with a link-state column per connection."""
+
+    CSS = load_css("records_screen.tcss")
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="records.back"),
+        Binding("1", "entity('company')", "Companies", id="records.companies"),
+        Binding("2", "entity('person')", "Persons", id="records.persons"),
+        Binding("3", "entity('project')", "Projects", id="records.projects"),
+        Binding("slash", "filter", "Filter", id="records.filter"),
+        Binding("down", "to_table", "Table", show=False, id="records.to_table"),
+        Binding("f7", "search_erp", "Search in ERP", id="records.search"),
+        Binding("f5", "refresh", "Refresh", show=False, id="records.refresh"),
+    ]
+
+    class Loaded(Message):
+        """A count and first page for (`entity`, `text`) were read (or `error` says why not)."""
+
+        def __init__(self, entity: str, text: str, count: int, first: list[Any],
+                     error: str) -> None:
+            super().__init__()
+            self.entity = entity
+            self.text = text
+            self.count = count
+            self.first = first
+            self.error = error
+
+    def __init__(self, ctx: AppContext, entity: str = "company") -> None:
+        super().__init__()
+        localize_bindings(self, TEXT)
+        self.ctx = ctx
+        self.entity = entity if entity in ENTITIES else "company"
+        self.text = ""
+        self.pages: RecordPages | None = None
+        self.loading = False
+        self.connections: list[str] = []
+        self._keep_row = 0
+
+    # ---- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from erp_tui.services.records import connection_names
+
+        try:
+            self.connections = connection_names(self.ctx)
+        except ErpTuiError:
+            self.connections = []
+        yield Static(tr(TEXT, "title"), id="title")
+        yield Static("", id="tabs")
+        yield Input(placeholder=tr(TEXT, "filter_placeholder"), id="filter", compact=True,
+                    select_on_focus=False)
+        yield Static("", id="head", markup=False)
+        yield GridTable(self._columns(), self._cell, cursor_type="row", id="records")
+        yield Static("", id="detail", markup=False)
+        yield Static("", id="message", markup=False)
+        yield KeyBar()
+
+    def _columns(self) -> list[GridColumn]:
+        columns = [GridColumn("title", tr(TEXT, "col_title"), 24, flex=True),
+                   GridColumn("number", tr(TEXT, "col_number"), 9),
+                   GridColumn("email", tr(TEXT, "col_email"), 16, flex=True),
+                   GridColumn("city", self._fourth_label(), 11)]
+        width = 5 if len(self.connections) <= 4 else 3
+        for index, name in enumerate(self.connections):
+            columns.append(GridColumn(f"link{index}", name, width, align="center"))
+        return columns
+
+    def _fourth_label(self) -> str:
+        """Companies show their city there, persons their company."""
+        return tr(TEXT, "col_company" if self.entity == "person" else "col_city")
+
+    def on_mount(self) -> None:
+        grid = self.query_one("#records", GridTable)
+        relabel(grid, "activate", tr(TEXT, "Open"))
+        grid.focus()
+        self._paint_tabs()
+        self.load()
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def load(self, keep_row: int = 0) -> None:
+        """Count and read the first page of the current entity and filter in a worker."""
+        self.loading = True
+        self._keep_row = keep_row
+        self._paint_head()
+        self._load_worker(self.entity, self.text)
+
+    @work(thread=True, exclusive=True, group="records-load", exit_on_error=False)
+    def _load_worker(self, entity: str, text: str) -> None:
+        from erp_tui.services.records import count_records, list_records
+
+        count, first, error = 0, [], ""
+        try:
+            count = count_records(self.ctx, entity, text)
+            first = list_records(self.ctx, entity, text, 0, PAGE) if count else []
+        except ErpTuiError as exc:
+            error = tr(TEXT, "error", message=engine_text(str(exc)))
+        except Exception as exc:  # never a traceback in the UI
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Loaded(entity, text, count, first, error))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        if (event.entity, event.text) != (self.entity, self.text):
+            return  # an older filter: a newer read is on its way
+        self.loading = False
+        self.pages = RecordPages(self.ctx, event.entity, event.text, event.count, event.first)
+        self.query_one("#records", GridTable).set_data(event.count, cursor_row=self._keep_row)
+        self._say(event.error)
+        self._paint_head()
+        self._paint_detail()
+        self.refresh_bindings()
+
+    def selected(self) -> RecordRow | None:
+        """The record under the cursor."""
+        if self.pages is None:
+            return None
+        return self.pages.row(self.query_one("#records", GridTable).cursor_row)
+
+    # ---- painting ------------------------------------------------------------------------
+
+    def _paint_tabs(self) -> None:
+        tabs = Text()
+        for entity in ENTITIES:
+            label = tr(TEXT, f"tab_{entity}")
+            if entity == self.entity:
+                tabs.append(f"▸{label} ", style="bold reverse")
+            else:
+                tabs.append(f" {label} ")
+            tabs.append(" ")
+        self.query_one("#tabs", Static).update(tabs)
+
+    def _paint_head(self) -> None:
+        if self.loading:
+            text = tr(TEXT, "loading")
+        elif self.pages is None:
+            text = ""
+        elif self.pages.count == 0:
+            text = tr(TEXT, "nothing", text=self.text) if self.text else tr(TEXT, "empty")
+        elif self.text:
+            text = tr(TEXT, "count_filtered", count=f"{self.pages.count:,}", text=self.text)
+        else:
+            text = tr(TEXT, "count", count=f"{self.pages.count:,}")
+        if self.connections:
+            text = f"{text}   {tr(TEXT, 'legend')}"
+        self.query_one("#head", Static).update(text)
+
+    def _paint_detail(self) -> None:
+        record = self.selected()
+        if record is None:
+            self.query_one("#detail", Static).update("")
+            return
+        lines = [record.title]
+        if record.links:
+            lines.extend(
+                tr(TEXT, "link", mark=link_mark(badge.state)[0], connection=badge.connection,
+                   actor=badge.actor_type, erp_key=badge.erp_key,
+                   state=link_state_text(badge.state))
+                for badge in record.links[:2])
+        else:
+            lines.append(tr(TEXT, "no_links"))
+        self.query_one("#detail", Static).update("\n".join(lines))
+
+    def _cell(self, row: int, column: int) -> tuple[str, str]:
+        record = self.pages.row(row) if self.pages is not None else None
+        if record is None:
+            return "", ""
+        if column == 0:
+            return record.title, ""
+        if column == 1:
+            return record.number, ""
+        if column == 2:
+            return record.email, ""
+        if column == 3:
+            return (record.company if record.entity == "person" else record.city), ""
+        badge = self._badge(record, column - FIXED_COLUMNS)
+        return link_mark(badge.state) if badge is not None else ("", "")
+
+    def _badge(self, record: RecordRow, index: int) -> LinkBadge | None:
+        if index >= len(self.connections):
+            return None
+        name = self.connections[index]
+        for badge in record.links:
+            if badge.connection == name:
+                return badge
+        return None
+
+    def _say(self, text: str) -> None:
+        self.query_one("#message", Static).update(text)
+
+    @on(GridTable.CursorMoved, "#records")
+    def _moved(self) -> None:
+        self._paint_detail()
+
+    # ---- filter --------------------------------------------------------------------------
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        if text != self.text:
+            self.text = text
+            self.load()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#records", GridTable).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Type to filter: a character typed on the table (not a key of this screen) goes to
+        the filter."""
+        grid = self.query_one("#records", GridTable)
+        if self.focused is not grid or not event.is_printable or event.character is None:
+            return
+        if event.key in self.active_bindings or event.character == " ":
+            return
+        event.stop()
+        event.prevent_default()
+        self._type_into_filter(event.character)
+
+    def _type_into_filter(self, character: str) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.focus()
+        filter_input.insert_text_at_cursor(character)
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    # ---- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return False
+        if action == "to_table":  # down in the filter goes to the table
+            return isinstance(self.focused, Input)
+        return True
+
+    def action_to_table(self) -> None:
+        self.query_one("#records", GridTable).focus()
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if self.focused is filter_input:
+            if filter_input.value:
+                filter_input.value = ""
+            else:
+                self.query_one("#records", GridTable).focus()
+            return
+        self.dismiss(None)
+
+    def action_entity(self, entity: str) -> None:
+        if entity in ENTITIES and entity != self.entity:
+            self.entity = entity
+            self.pages = None
+            self._paint_tabs()
+            grid = self.query_one("#records", GridTable)
+            grid.columns[3] = dataclasses.replace(grid.columns[3], label=self._fourth_label())
+            grid.set_data(0)
+            self.load()
+
+    def action_refresh(self) -> None:
+        self.load(self.query_one("#records", GridTable).cursor_row)
+
+    @on(GridTable.Activated, "#records")
+    def _open(self, event: GridTable.Activated) -> None:
+        record = self.pages.row(event.row) if self.pages is not None else None
+        if record is not None:
+            self.open_record(record.entity, record.id)
+
+    def open_record(self, entity: str, record_id: int) -> None:
+        """Show a record in the record view; the list is read again when it closes."""
+        from erp_tui.screens.record_view import RecordView
+
+        self.app.push_screen(RecordView(self.ctx, entity, record_id),
+                             callback=self._record_closed)
+
+    def action_search_erp(self) -> None:
+        """Search an ERP: a result can be opened (when linked) or imported as a record."""
+        from erp_tui.screens.erp_search_dialog import ErpSearchDialog, SearchOutcome
+
+        def done(outcome: SearchOutcome | None) -> None:
+            if outcome is not None:
+                self.open_record(outcome.entity, outcome.record_id)
+
+        self.app.push_screen(ErpSearchDialog(self.ctx), callback=done)
+
+    def _record_closed(self, saved: object) -> None:
+        self.load(self.query_one("#records", GridTable).cursor_row)
+        if saved is True:
+            self._say(tr(TEXT, "saved"))
+
+    # ---- for tests -----------------------------------------------------------------------
+
+    def cell_text(self, row: int, column: int) -> str:
+        """The text a cell shows."""
+        return self._cell(row, column)[0]
+
+    def head_text(self) -> str:
+        return str(self.query_one("#head", Static).render())
+
+    def detail_text(self) -> str:
+        return str(self.query_one("#detail", Static).render())
