@@ -29,6 +29,7 @@ from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.modal import DismissOnce
 from erp_tui.screens.widgets.relabel import relabel
 
 if TYPE_CHECKING:
@@ -50,6 +51,8 @@ TEXT = {
         "count": "{count} records",
         "count_filtered": "{count} records begin with '{text}'",
         "loading": "Reading…",
+        "counting": "{count}+ records — counting…",
+        "counting_filtered": "{count}+ records begin with '{text}' — counting…",
         "legend": "● linked  ✗ deleted in ERP  ! open error",
         "empty": "No records.",
         "nothing": "Nothing begins with '{text}'.",
@@ -86,6 +89,8 @@ TEXT = {
         "count": "{count} records",
         "count_filtered": "{count} records beginnen met '{text}'",
         "loading": "Lezen…",
+        "counting": "{count}+ records — tellen…",
+        "counting_filtered": "{count}+ records beginnen met '{text}' — tellen…",
         "legend": "● gekoppeld  ✗ verwijderd in ERP  ! open fout",
         "empty": "Geen records.",
         "nothing": "Niets begint met '{text}'.",
@@ -135,11 +140,14 @@ class RecordPages:
     the last `CACHED_PAGES` pages are kept)."""
 
     def __init__(self, ctx: AppContext, entity: str, text: str, count: int,
-                 first: list[RecordRow]) -> None:
+                 first: list[RecordRow], counted: bool = True) -> None:
+        """`count` rows; `counted` False while it is only the length of the first page
+        (the real count follows and is set on `count`)."""
         self.ctx = ctx
         self.entity = entity
         self.text = text
         self.count = count
+        self.counted = counted
         self._pages: OrderedDict[int, list[RecordRow]] = OrderedDict()
         if first:
             self._pages[0] = first
@@ -154,7 +162,8 @@ class RecordPages:
             from erp_tui.services.records import list_records
 
             try:
-                page = list_records(self.ctx, self.entity, self.text, number * PAGE, PAGE)
+                page = list_records(self.ctx, self.entity, self.text, number * PAGE, PAGE,
+                                    total=self.count if self.counted else None)
             except ErpTuiError:
                 return None  # painted blank; F5 reads again
             self._pages[number] = page
@@ -165,7 +174,7 @@ class RecordPages:
         return page[at] if at < len(page) else None
 
 
-class RecordsScreen(Screen[None]):
+class RecordsScreen(DismissOnce, Screen[None]):
     """CRM records by entity, filtered as typed, with a link-state column per connection."""
 
     CSS = load_css("records_screen.tcss")
@@ -181,17 +190,24 @@ class RecordsScreen(Screen[None]):
         Binding("f5", "refresh", "Refresh", show=False, id="records.refresh"),
     ]
 
-    class Loaded(Message):
-        """A count and first page for (`entity`, `text`) were read (or `error` says why not)."""
+    class FirstPage(Message):
+        """The first page for (`entity`, `text`) was read (or `error` says why not)."""
 
-        def __init__(self, entity: str, text: str, count: int, first: list[Any],
-                     error: str) -> None:
+        def __init__(self, entity: str, text: str, first: list[Any], error: str) -> None:
+            super().__init__()
+            self.entity = entity
+            self.text = text
+            self.first = first
+            self.error = error
+
+    class Counted(Message):
+        """The records matching (`entity`, `text`) were counted (`count` -1: failed)."""
+
+        def __init__(self, entity: str, text: str, count: int) -> None:
             super().__init__()
             self.entity = entity
             self.text = text
             self.count = count
-            self.first = first
-            self.error = error
 
     def __init__(self, ctx: AppContext, entity: str = "company") -> None:
         super().__init__()
@@ -203,6 +219,11 @@ class RecordsScreen(Screen[None]):
         self.loading = False
         self.connections: list[str] = []
         self._keep_row = 0
+        # Counting a broad filter on a million rows takes a while: one count at a time, the
+        # newest filter's after it (`_count_again`); counts kept by (entity, text).
+        self._counting = False
+        self._count_again = False
+        self._counts: dict[tuple[str, str], int] = {}
 
     # ---- layout --------------------------------------------------------------------------
 
@@ -247,38 +268,95 @@ class RecordsScreen(Screen[None]):
     # ---- data ----------------------------------------------------------------------------
 
     def load(self, keep_row: int = 0) -> None:
-        """Count and read the first page of the current entity and filter in a worker."""
+        """Read the first page of the current entity and filter, then count, in workers (the
+        rows show as soon as they are read; the count follows)."""
         self.loading = True
         self._keep_row = keep_row
+        self._counts.clear()
         self._paint_head()
-        self._load_worker(self.entity, self.text)
+        self._page_worker(self.entity, self.text)
+        self._start_count()
 
-    @work(thread=True, exclusive=True, group="records-load", exit_on_error=False)
-    def _load_worker(self, entity: str, text: str) -> None:
-        from erp_tui.services.records import count_records, list_records
+    @property
+    def counting(self) -> bool:
+        """Is the count of what is shown still being made?"""
+        return self.pages is None or not self.pages.counted
 
-        count, first, error = 0, [], ""
+    @work(thread=True, exclusive=True, group="records-page", exit_on_error=False)
+    def _page_worker(self, entity: str, text: str) -> None:
+        from erp_tui.services.records import list_records
+
+        first: list[RecordRow] = []
+        error = ""
         try:
-            count = count_records(self.ctx, entity, text)
-            first = list_records(self.ctx, entity, text, 0, PAGE) if count else []
+            first = list_records(self.ctx, entity, text, 0, PAGE)
         except ErpTuiError as exc:
             error = tr(TEXT, "error", message=engine_text(str(exc)))
         except Exception as exc:  # never a traceback in the UI
             error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
         if not get_current_worker().is_cancelled:
-            self.post_message(self.Loaded(entity, text, count, first, error))
+            self.post_message(self.FirstPage(entity, text, first, error))
 
-    @on(Loaded)
-    def _loaded(self, event: Loaded) -> None:
-        if (event.entity, event.text) != (self.entity, self.text):
+    def _start_count(self) -> None:
+        if self._counting:
+            self._count_again = True  # after the running count, for the newest filter
+            return
+        self._counting = True
+        self._count_worker(self.entity, self.text)
+
+    @work(thread=True, group="records-count", exit_on_error=False)
+    def _count_worker(self, entity: str, text: str) -> None:
+        from erp_tui.services.records import count_records
+
+        try:
+            count = count_records(self.ctx, entity, text)
+        except Exception:  # the rows say enough; the count stays open
+            count = -1
+        self.post_message(self.Counted(entity, text, count))
+
+    def _gone(self) -> bool:
+        """Is the screen closing (its widgets may be gone already)?"""
+        return self.closing or not self.query("#records")
+
+    @on(FirstPage)
+    def _first_page(self, event: FirstPage) -> None:
+        if (event.entity, event.text) != (self.entity, self.text) or self._gone():
             return  # an older filter: a newer read is on its way
         self.loading = False
-        self.pages = RecordPages(self.ctx, event.entity, event.text, event.count, event.first)
-        self.query_one("#records", GridTable).set_data(event.count, cursor_row=self._keep_row)
+        known = self._counts.get((event.entity, event.text))
+        if known is None and len(event.first) < PAGE:
+            known = len(event.first)  # the whole result is on the first page
+        self.pages = RecordPages(self.ctx, event.entity, event.text,
+                                 known if known is not None else len(event.first),
+                                 event.first, counted=known is not None)
+        self.query_one("#records", GridTable).set_data(self.pages.count,
+                                                       cursor_row=self._keep_row)
         self._say(event.error)
         self._paint_head()
         self._paint_detail()
         self.refresh_bindings()
+
+    @on(Counted)
+    def _counted(self, event: Counted) -> None:
+        self._counting = False
+        if self._count_again:
+            self._count_again = False
+            if (event.entity, event.text) != (self.entity, self.text) or event.count < 0:
+                self._start_count()
+        if (event.entity, event.text) != (self.entity, self.text) or event.count < 0 \
+                or self._gone():
+            return
+        self._counts[(event.entity, event.text)] = event.count
+        pages = self.pages
+        if pages is None or (pages.entity, pages.text) != (event.entity, event.text) \
+                or self.loading:
+            return  # its first page is still on its way and takes the count from there
+        pages.counted = True
+        if pages.count != event.count:
+            pages.count = event.count
+            grid = self.query_one("#records", GridTable)
+            grid.set_data(event.count, cursor_row=grid.cursor_row)
+        self._paint_head()
 
     def selected(self) -> RecordRow | None:
         """The record under the cursor."""
@@ -306,10 +384,13 @@ class RecordsScreen(Screen[None]):
             text = ""
         elif self.pages.count == 0:
             text = tr(TEXT, "nothing", text=self.text) if self.text else tr(TEXT, "empty")
-        elif self.text:
-            text = tr(TEXT, "count_filtered", count=f"{self.pages.count:,}", text=self.text)
+        elif self.pages.counted:
+            text = (tr(TEXT, "count_filtered", count=f"{self.pages.count:,}", text=self.text)
+                    if self.text else tr(TEXT, "count", count=f"{self.pages.count:,}"))
         else:
-            text = tr(TEXT, "count", count=f"{self.pages.count:,}")
+            text = (tr(TEXT, "counting_filtered", count=f"{self.pages.count:,}",
+                       text=self.text) if self.text
+                    else tr(TEXT, "counting", count=f"{self.pages.count:,}"))
         if self.connections:
             text = f"{text}   {tr(TEXT, 'legend')}"
         self.query_one("#head", Static).update(text)
@@ -397,7 +478,7 @@ class RecordsScreen(Screen[None]):
     # ---- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.is_mounted:
+        if not self.is_mounted or self.closing:
             return False
         if action == "to_table":  # down in the filter goes to the table
             return isinstance(self.focused, Input)

@@ -50,8 +50,9 @@ def test_a_healthy_demo_passes(demo: Any, capsys: pytest.CaptureFixture[str]) ->
     code = main(["doctor"])
     lines = capsys.readouterr().out.splitlines()
     assert code == 0 and lines[-1] == "All checks passed."
-    assert lines[0].startswith("[ok  ] data_dir: The data directory ")
+    assert lines[0] == "[ok  ] data_dir: The data directory"  # the path on the next line
     assert f"[ok  ] connection {NORDIC}: Active; the connection test passed." in lines
+    assert all(len(line) <= 80 for line in lines if "/" not in line)  # paths are not broken
 
 
 def test_a_replaced_key_file_is_named_and_kept(demo: Any,

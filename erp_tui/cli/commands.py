@@ -538,13 +538,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from erp_tui.services.transfer import import_connection, parse_export
+    from erp_tui.services.transfer import import_connection, parse_export, read_export
 
-    path = Path(args.file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ErpTuiError(f"Cannot read {path}: {exc.strerror}.") from None
+    text = read_export(Path(args.file))
     passphrase = None
     if not args.without_secrets and parse_export(text).connection.secrets is not None:
         passphrase = _passphrase(confirm=False)

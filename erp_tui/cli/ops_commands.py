@@ -22,9 +22,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"ok": ok, "checks": [c.as_dict() for c in checks]})
         return 0 if ok else 1
-    for check in checks:
+    import textwrap
+
+    for check in checks:  # wrapped to 80 columns; --json has each message on one line
         subject = f" {check.subject}:" if check.subject else ":"
-        print(f"[{MARKS.get(check.status, '?')}] {check.area}{subject} {check.message}")
+        print(textwrap.fill(f"[{MARKS.get(check.status, '?')}] {check.area}{subject} "
+                            f"{check.message}", width=80, subsequent_indent=" " * 7,
+                            break_on_hyphens=False, break_long_words=False))
     failed = sum(c.status == "fail" for c in checks)
     print("All checks passed." if ok else f"{failed} check(s) failed.")
     return 0 if ok else 1

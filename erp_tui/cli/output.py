@@ -24,9 +24,20 @@ def emit_json_line(data: Any) -> None:
     sys.stdout.flush()
 
 
+def inert(text: str) -> str:
+    """`text` as it may be printed: every character that is not printable (ESC and the other
+    controls, newline, NUL, bidi overrides such as U+202E) shown as its escape (`\\x1b`)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], indent: int = 0) -> None:
-    """Print rows as an aligned text table with a header."""
-    cells = [[("" if row.get(c) is None else str(row.get(c))) for c in columns] for row in rows]
+    """Print rows as an aligned text table with a header; stored text is printed inert (control
+    characters escaped), so a hostile value cannot drive the terminal or split a row."""
+    cells = [[("" if row.get(c) is None else inert(str(row.get(c)))) for c in columns]
+             for row in rows]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
     pad = " " * indent
 

@@ -151,8 +151,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
             worst = 1
         if every is None or cancel.is_set():
             return worst
-        if cancel.wait(every):
-            return worst
+        try:
+            if cancel.wait(every):
+                return worst
+        except KeyboardInterrupt:
+            print("erp-tui: stopped between runs; no run was interrupted.", file=sys.stderr)
+            return 130
 
 
 def _change_text(change: Change) -> str:
@@ -226,10 +230,13 @@ def cmd_log(args: argparse.Namespace) -> int:
     elif not rows:
         print("No runs yet. Start one with 'erp-tui sync'.")
     else:
-        print_table([{**row, "started": run.started.strftime("%Y-%m-%d %H:%M"),
-                      "status": row["status_text"]} for run, row in zip(runs, rows, strict=True)],
-                    ["id", "connection", "kind", "started", "status", "created", "updated",
-                     "pushed", "errors"])
+        print_table([{"id": row["id"], "connection": row["connection"], "kind": row["kind"],
+                      "started": run.started.strftime("%Y-%m-%d %H:%M"),
+                      "status": row["status_text"], "new": row["created"],
+                      "upd": row["updated"], "push": row["pushed"], "err": row["errors"]}
+                     for run, row in zip(runs, rows, strict=True)],
+                    ["id", "connection", "kind", "started", "status", "new", "upd", "push",
+                     "err"])
     return 0
 
 

@@ -32,7 +32,7 @@ from erp_tui.contract import (
 )
 from erp_tui.model import ChangeLog, Link, SyncError, SyncRun, SyncState
 from erp_tui.rules import Direction
-from erp_tui.runner import crm, staging
+from erp_tui.runner import bulk_indexes, crm, staging
 from erp_tui.runner.calls import timed_call
 from erp_tui.runner.page_db import read_staged_page
 from erp_tui.runner.plan import ActorPlan, FieldPlan
@@ -246,6 +246,8 @@ class ActorSync:
     def run(self, pull: bool = True) -> Counts:
         """Push CRM changes, then (unless `pull` is False) pull ERP changes; returns what was
         done. `read_all` tells afterwards whether the ERP changes were read to the end."""
+        if not self.options.dry_run:
+            bulk_indexes.restore_missing(self.engine)  # after a run killed in a bulk load
         with self.engine.begin() as conn:
             erp_modified, erp_key, crm_stamp = self._state(conn)
         self.cursor_before = f"{erp_modified}|{erp_key}|{crm_stamp}"
@@ -292,6 +294,8 @@ class ActorSync:
                               self.plan.page_size, self.inbound, self.in_slots, self.width,
                               stage=self.options.staging if self._can_take_staged_pages()
                               else "never")
+        at = cursor  # where the page being handled was asked from
+        suspended: list[str] | None = None  # record indexes held back for a bulk load
         pages = PageStream(fetch, request, cursor, source=self.reader_source,
                            timeout=self.options.timeout, min_rows=self.options.read_ahead_rows,
                            prestart=not erp_modified and not erp_key)
@@ -312,9 +316,17 @@ class ActorSync:
                 if translation is None and not self._page_fits(page, field_keys):
                     self.read_all = False
                     break
+                if not self._cursor_moves(at, page.next_cursor):
+                    self.read_all = False
+                    break
+                at = page.next_cursor or at
                 first_seen = first_seen or page.last_modified[0]
                 last = (page.last_modified[-1], page.erp_keys[-1])
                 advance = max(last, (erp_modified, erp_key))
+                if suspended is None:
+                    suspended = (bulk_indexes.suspend(self.engine, self.plan.crm_entity,
+                                                      len(page) + (page.remaining or 0))
+                                 if self._fresh else [])
                 self._apply_page(page, advance, translation)
                 erp_modified, erp_key = advance
                 seen += len(page)
@@ -324,6 +336,9 @@ class ActorSync:
                              _fraction(first_seen, erp_modified, started))
         finally:
             pages.close()
+            if suspended:
+                self._report("ERP → CRM", 1.0, "Building the records list's indexes…")
+                bulk_indexes.restore(self.engine, suspended)
         return erp_modified, erp_key
 
     def _can_take_staged_pages(self) -> bool:
@@ -331,6 +346,19 @@ class ActorSync:
         records of an actor type without parents, written to a SQLite store."""
         return (not self.options.dry_run and not self.plan.parent_types
                 and self.plan.allow_import and staging.can_attach_pages(self.engine.dialect.name))
+
+    def _cursor_moves(self, at: Cursor, following: Cursor | None) -> bool:
+        """True unless the page's next cursor stands at or before the one it was asked from
+        (the connector would return the same page forever); then a batch error is recorded
+        and the page is not applied, so the cursor stays before it."""
+        if following is None or following.as_tuple() > at.as_tuple():
+            return True
+        self._batch_error(">", "The ERP connector's next cursor does not move past the one the "
+                          f"page was read from; reading {self.plan.actor_type} stopped there, "
+                          "nothing was skipped. Fix the connector and sync again.",
+                          f"next_cursor {following.as_tuple()!r:.200} after "
+                          f"{at.as_tuple()!r:.200}")
+        return False
 
     def _page_fits(self, page: ActorPage, field_keys: list[str]) -> bool:
         """True when the page lines up with what was asked; else a batch error is recorded."""
@@ -562,8 +590,9 @@ class ActorSync:
     def _linked_parents(self, conn: DbConnection, page: ActorPage, new: list[int],
                         batch: _Batch) -> tuple[list[int | None], list[int]]:
         """The CRM id of every row's parent, and the new rows that can be created now: an
-        actor whose parent is not in the CRM yet (its sync failed or comes later) is a record
-        error to retry, not a record without its parent."""
+        actor whose parent is not in the CRM yet (its sync failed or comes later, or this
+        connection does not sync the parent's type) is a record error to retry, not a record
+        without its parent."""
         parents = self._parents(conn, page)
         size = len(page)
         pairs = list(zip(page.parent_types or [""] * size, page.parent_keys or [""] * size,
@@ -574,8 +603,8 @@ class ActorSync:
             parent_type, parent_key = pairs[i]
             if parent_key and parent_type in self.plan.parent_types and every_parent[i] is None:
                 self._record_error(batch, ">", page.erp_keys[i], None,
-                                   f"Its parent {parent_type} {parent_key} is not in the CRM "
-                                   "yet; retry once the parent is synced.")
+                                   _parent_missing(parent_type, parent_key,
+                                                   parent_type in self.plan.unsynced_parent_types))
             else:
                 ready.append(i)
         return every_parent, ready
@@ -788,6 +817,8 @@ class ActorSync:
 
     def apply_records(self, page: ActorPage) -> set[str]:
         """Sync these ERP actors now (cursor untouched); returns the keys that failed again."""
+        if not self.in_fields:
+            return set()  # nothing flows ERP→CRM (e.g. a parent type linked by hand only)
         with self.engine.begin() as conn:
             batch, stamps = self._plan_page(conn, page)
             self._write(conn, batch, stamps)
@@ -904,6 +935,16 @@ class ActorSync:
         with self.engine.begin() as conn:
             self._write(conn, batch)
             self._save_counts(conn)
+
+
+def _parent_missing(parent_type: str, parent_key: str, unsynced: bool) -> str:
+    """Why a child waits for its parent `parent_type` `parent_key`, and what to do."""
+    if not unsynced:
+        return (f"Its parent {parent_type} {parent_key} is not in the CRM yet; retry once the "
+                "parent is synced.")
+    return (f"Its parent {parent_type} {parent_key} is not in the CRM: this connection does not "
+            f"sync {parent_type} from the ERP. Enable {parent_type} with fields flowing to the "
+            "CRM and sync, or link the parent to a CRM record; then retry.")
 
 
 def _to_erp(f: FieldPlan, text: str) -> tuple[Any, str]:

@@ -67,6 +67,8 @@ class ActorPlan:
     page_size: int = 5000
     # Fields of higher-priority connections writing the same entity: connection id -> columns.
     higher_priority: dict[int, set[str]] = field(default_factory=dict)
+    # Parent types (of `parent_types`) whose records this connection does not create.
+    unsynced_parent_types: tuple[str, ...] = ()
 
     @property
     def in_fields(self) -> list[FieldPlan]:
@@ -132,11 +134,11 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
             fields=plan_fields, allow_import=connection.allow_import,
             conflict_policy=connection.conflict_policy, lag_seconds=connection.lag_seconds,
             page_size=max(1, min(page_size, 50_000))))
-    # A parent type counts only when this connection creates its records: else children are
-    # created without a parent, not held back for one that never comes.
+    # Children of a parent type this connection does not create still wait for their parent
+    # (as a record error saying so) unless the parent is linked some other way.
     linkable = {p.actor_type for p in plans if p.in_fields}
     for plan in plans:
-        plan.parent_types = tuple(t for t in plan.parent_types if t in linkable)
+        plan.unsynced_parent_types = tuple(t for t in plan.parent_types if t not in linkable)
         for other in higher:
             columns = _columns_written(session, other, plan.crm_entity,
                                        crm_fields.get(plan.crm_entity, ()))

@@ -170,16 +170,94 @@ def export_connection(ctx: AppContext, ref: ConnectionRef, *,
                                    sort_keys=False, allow_unicode=True)
 
 
+MAX_IMPORT_BYTES = 1_000_000  # an export is a few kilobytes; lists of thousands stay far below
+MAX_IMPORT_DEPTH = 32  # the format nests 5 deep
+
+
+def read_export(path: Path) -> str:
+    """The text of export file `path`: at most `MAX_IMPORT_BYTES`, UTF-8, no binary data."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise ErpTuiError(f"Cannot read {path}: {exc.strerror}.") from None
+    if len(data) > MAX_IMPORT_BYTES:
+        raise _too_large()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ErpTuiError(f"{path} is not a UTF-8 text file (byte {exc.start + 1}); an export "
+                          "file is YAML text.") from None
+    return text
+
+
+def _too_large() -> ErpTuiError:
+    return ErpTuiError(f"The file is larger than {MAX_IMPORT_BYTES:,} bytes, the limit of an "
+                       "export file; nothing was imported.")
+
+
+def _load_yaml(text: str) -> Any:
+    """YAML text as plain data, refusing anchors and aliases (a few lines of them can expand to
+    gigabytes), keys given twice and nesting deeper than `MAX_IMPORT_DEPTH`."""
+    import yaml
+    from yaml.composer import ComposerError
+    from yaml.constructor import ConstructorError
+    from yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 4x faster
+    depth = 0
+    for event in yaml.parse(text, Loader=base):  # checked before any node is built
+        mark: Any = event.start_mark
+        if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
+            raise ComposerError(None, None, "anchors and aliases (& and *) are not allowed "
+                                "in an export file", mark)
+        if isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_IMPORT_DEPTH:
+                raise ComposerError(None, None, f"it nests deeper than {MAX_IMPORT_DEPTH} "
+                                    "levels", mark)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+    class UniqueKeyLoader(base):
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, list | dict):
+                    continue  # refused by the base as an unhashable key
+                if key in seen:
+                    raise ConstructorError(None, None, f"key {str(key)[:60]!r} appears twice "
+                                           "in one mapping", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader: plain data only
+
+
 def parse_export(text: str) -> ExportFile:
-    """Parse and shape-check an export file; one clear sentence on error."""
+    """Parse and shape-check an export file; one clear sentence on error (too large, not YAML,
+    anchors or aliases, keys given twice, nested too deep, not the format)."""
     import yaml
 
+    if len(text) > MAX_IMPORT_BYTES or len(text.encode("utf-8", "replace")) > MAX_IMPORT_BYTES:
+        raise _too_large()
     try:
-        raw = yaml.safe_load(text)
+        raw = _load_yaml(text)
+    except yaml.reader.ReaderError as exc:
+        raise ErpTuiError(f"The file contains the control character U+{exc.character:04X} "
+                          f"(character {exc.position + 1}); an export file is plain YAML "
+                          "text.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ErpTuiError(f"The file is not valid YAML{where}; fix it and import again.") from None
+        problem = getattr(exc, "problem", None)
+        raise ErpTuiError(f"The file is not valid YAML{where}" +
+                          (f": {problem}" if problem else "") +
+                          "; fix it and import again.") from None
+    except (ValueError, OverflowError) as exc:  # a number or date out of range
+        raise ErpTuiError(f"The file holds a value YAML cannot read ({exc}); fix it and "
+                          "import again.") from None
     if not isinstance(raw, dict) or raw.get("erp_tui_export") != FORMAT_VERSION:
         raise ErpTuiError("This is not an erp-tui export file (expected 'erp_tui_export: 1' "
                           "at the top).")
@@ -202,28 +280,29 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
     """
     data = parse_export(text)
     entry = data.connection
-    name = new_name or entry.name
-    from erp_tui.services.connections import config_fields
+    from erp_tui.services.connections import check_name, config_fields
 
+    name = check_name(new_name or entry.name)
     fields = config_fields(ctx, entry.connector)
     secret_keys = {f.key for f in fields if f.type is FieldType.PASSWORD}
+    known = {f.key for f in fields}
+    _check_config(entry, known)
     clear_secrets: dict[str, str] = {}
     if entry.secrets is not None:
         if secrets_passphrase is None:
             raise ErpTuiError("The file holds encrypted secrets; give the passphrase "
                               "(ERP_TUI_EXPORT_PASSPHRASE) or import without them "
                               "(--without-secrets).")
-        box = SecretBox.from_passphrase(secrets_passphrase,
-                                        base64.b64decode(entry.secrets.salt))
         try:
+            box = SecretBox.from_passphrase(secrets_passphrase,
+                                            base64.b64decode(entry.secrets.salt, validate=True))
             clear_secrets = {k: box.decrypt(v) for k, v in entry.secrets.values.items()}
-        except ErpTuiError:
+        except (ErpTuiError, ValueError):
             raise ErpTuiError("The passphrase does not decrypt the file's secrets; "
                               "check it and import again.") from None
     stray = [k for k in entry.config if k in secret_keys]
     if stray:
         raise ErpTuiError(f"Secret '{stray[0]}' appears in clear in the file; remove it.")
-    known = {f.key for f in fields}
     config = dict(entry.config)
     for key, value in (values or {}).items():
         if key not in known:
@@ -272,6 +351,26 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
         session.flush()
         _apply(session, cid, data)
     return cid
+
+
+def _check_config(entry: ConnectionEntry, known: set[str]) -> None:
+    """Refuse config keys the connector does not declare and values that are not plain text,
+    numbers or yes/no (as `connections edit --set` does)."""
+    from erp_tui.services.connections import single_line_problem
+
+    unknown = [k for k in entry.config if k not in known]
+    if unknown:
+        raise RefusedError(f"{unknown[0][:60]!r} under 'config' is not a config field of "
+                           f"connector '{entry.connector}'; fields: "
+                           f"{', '.join(sorted(known))}.")
+    for key, value in entry.config.items():
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise RefusedError(f"Config field '{key}' holds a {type(value).__name__}; give "
+                               "it as text, a number or yes/no.")
+        if isinstance(value, str):
+            problem = single_line_problem(f"Config field '{key}'", value, multi_line=True)
+            if problem:
+                raise RefusedError(problem)
 
 
 def _check_import(data: ExportFile, meta: ErpMetadata,

@@ -487,7 +487,9 @@ def test_scaffold_reads_back(db_url: str, tmp_path: Path) -> None:
         customer["fields"]["country_code"]["list"] == "country"
     assert customer["fields"]["credit_limit"]["type"] == "double"
     assert customer["fields"]["since"]["type"] == "date"
-    assert data["actors"]["Contact"]["parent"] == {"type": "Customer", "column": "customer_id"}
+    # A contact table is a Person (the type the CRM syncs), under its customer.
+    assert data["actors"]["Person"]["table"] == "contact"
+    assert data["actors"]["Person"]["parent"] == {"type": "Customer", "column": "customer_id"}
     assert "Country" not in data["actors"]  # a lookup table is a list only
     connector = make(db_url, tmp_path, descriptor=text)
     assert connector.test_connection(CID).ok

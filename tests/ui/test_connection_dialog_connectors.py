@@ -63,7 +63,8 @@ def sql_case(tmp_path: Path, _server: ServerProcess) -> Case:
 
 def workbook_case(tmp_path: Path, _server: ServerProcess) -> Case:
     book = workbook_erp(tmp_path / "erp.xlsx")
-    return Case("workbook", ["Workbook", "Lists", "Type overrides", "Read only"], [],
+    return Case("workbook", ["Workbook", "Lists", "Type overrides", "Read only", "Time zone",
+                             "Read again (seconds)"], [],
                 {"Workbook": str(book), "Lists": WORKBOOK_LISTS},
                 {"Workbook": str(tmp_path / "missing.xlsx")}, "missing.xlsx")
 

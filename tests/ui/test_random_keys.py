@@ -28,7 +28,7 @@ KEYS = [
     "up", "down", "left", "right", "tab", "shift+tab", "enter", "escape", "space",
     "home", "end", "pageup", "pagedown", "delete", "backspace",
     # letters the screens bind (connections, dialogs, confirmations, help)
-    "a", "e", "m", "l", "d", "r", "p", "t", "y", "n", "j", "x", "s", "f", "q",
+    "a", "e", "m", "l", "d", "r", "p", "t", "y", "n", "j", "x", "s", "f", "q", "k",
     "f1", "f2", "f5", "f10",
     # the CRM screens: records (c), search results (l, o, i), record view and dialogs
     "c", "i", "o", "slash", "f3", "f4", "f6", "f7", "f8",

@@ -147,9 +147,9 @@ async def test_only_the_rows_on_screen_are_read(demo_ctx: Any, monkeypatch: Any)
     original = records.list_records
 
     def counting(ctx: Any, entity: str, text: str = "", offset: int = 0,
-                 limit: int = 50) -> list[Any]:
+                 limit: int = 50, total: int | None = None) -> list[Any]:
         reads.append((offset, limit))
-        return original(ctx, entity, text, offset, limit)
+        return original(ctx, entity, text, offset, limit, total)
 
     monkeypatch.setattr(records, "list_records", counting)
     total = count_records(demo_ctx, "company")

@@ -452,7 +452,7 @@ def make_server(connector: Connector, config_values: Mapping[str, Any], token: s
     Refused (RefusedError, one sentence) when `token` is shorter than `MIN_TOKEN_LENGTH`.
     """
     if len(token) < MIN_TOKEN_LENGTH:
-        raise RefusedError(f"The server's token has {len(token)} characters; use one of at "
+        raise RefusedError(f"The server's token is {len(token)} character(s) long; use at "
                            f"least {MIN_TOKEN_LENGTH} (e.g. the output of 'erp-tui "
                            "secret-key').")
     if read_timeout <= 0 or max_clients < 1:

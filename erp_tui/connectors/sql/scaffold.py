@@ -1,12 +1,16 @@
 """A first descriptor reflected from a database (`erp-tui connector scaffold-sql URL`).
 
-Every table with a primary key of one column becomes an actor type. Column types are mapped to
-field types; a timestamp column whose name says "updated/modified/changed" becomes the
-last-modified column; a boolean, number, date or timestamp column named like is_deleted,
-deleted or deleted_at becomes the soft-delete column (`deleted`); a foreign key to a small
-table (at most `LIST_ROW_LIMIT` rows) that has a text-like column becomes a list field. Such
-small lookup tables (at most four columns) are lists only, not actor types. The result is a
-starting point to edit, not a final mapping.
+A table with a primary key of one column becomes an actor type when its name says which type
+the CRM syncs (customers, clients → Customer; suppliers, vendors → Supplier; contacts,
+persons → Person; projects → Project; partners → Partner); every other table is left out with
+a comment saying why (an employee or order table is not synced). Column types are mapped to
+field types; binary columns are left out (with a comment); a timestamp column whose name says
+"updated/modified/changed" becomes the last-modified column; a boolean, number, date or
+timestamp column named like is_deleted, deleted or deleted_at becomes the soft-delete column
+(`deleted`); a foreign key to a small code table (at most `LIST_ROW_LIMIT` rows, a text column
+of at most `LIST_TEXT_LIMIT` characters, not itself an actor type) becomes a list field. Such
+lookup tables with at most four columns are lists only. The result is a starting point to
+edit, not a final mapping.
 """
 
 from __future__ import annotations
@@ -20,15 +24,23 @@ from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 from erp_tui.connectors.sql.connector import soft_delete_rule
 from erp_tui.connectors.sql.descriptor import dump_descriptor, parse_descriptor
 from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
 
-LIST_ROW_LIMIT = 1000
+LIST_ROW_LIMIT = 200
+LIST_TEXT_LIMIT = 100
+# Other names ERPs give the actor types the CRM syncs (singular, lower case, no separators).
+ACTOR_SYNONYMS = {
+    "client": "Customer", "debtor": "Customer", "debiteur": "Customer", "klant": "Customer",
+    "vendor": "Supplier", "creditor": "Supplier",
+    "crediteur": "Supplier", "leverancier": "Supplier", "contact": "Person",
+    "contactperson": "Person", "persoon": "Person", "people": "Person", "relation": "Partner",
+}
 _LM_NAME = re.compile(r"(updated|modified|changed|mutated|last_?mod|mtime|timestamp|rowversion)",
                       re.IGNORECASE)
 _DELETED_NAME = re.compile(
     r"(is_?)?(deleted|deletion)(_?(at|on|date|time|timestamp|flag))?|del_?flag", re.IGNORECASE)
 _TEXT_NAME = re.compile(r"(name|description|descr|text|title|label|omschrijving|naam)",
                         re.IGNORECASE)
-_PERSON_NAME = re.compile(r"(person|contact)", re.IGNORECASE)
 
 
 def field_type_of(column_type: sa.types.TypeEngine[Any]) -> FieldType:
@@ -51,6 +63,30 @@ def _is_text(column: sa.Column[Any]) -> bool:
     return isinstance(column.type, sa.String | sa.Text | sa.Enum)
 
 
+def _is_binary(column: sa.Column[Any]) -> bool:
+    """bytea, BLOB, (VAR)BINARY and the like: nothing a CRM field can hold."""
+    if isinstance(column.type, sa.LargeBinary | sa.BINARY | sa.VARBINARY):
+        return True
+    try:
+        return column.type.python_type is bytes
+    except NotImplementedError:
+        return False
+
+
+def syncable_actor(table: str) -> tuple[str, str]:
+    """The actor type drafted for `table` and, when the CRM would not sync it, why not ("")."""
+    name = actor_name(table)
+    known = next((a for a in DEFAULT_ENTITY_FOR_ACTOR if a.lower() == name.lower()), None)
+    name = known or ACTOR_SYNONYMS.get(name.lower(), name)
+    if name in UNSYNCED_ACTOR_TYPES:
+        return name, f"'{name}' is an actor type the CRM never syncs"
+    if name not in DEFAULT_ENTITY_FOR_ACTOR:
+        return name, (f"'{name}' is not an actor type the CRM syncs "
+                      f"({', '.join(DEFAULT_ENTITY_FOR_ACTOR)}); to sync the table, add it "
+                      "under actors: with one of those names")
+    return name, ""
+
+
 def actor_name(table: str) -> str:
     """customer_contacts -> CustomerContact (CamelCase, a trailing plural s dropped)."""
     words = [w for w in re.split(r"[^A-Za-z0-9]+", table) if w]
@@ -69,64 +105,99 @@ def _text_column(table: Table, key: str) -> sa.Column[Any] | None:
     return found[0] if found else None
 
 
-def _small(engine: Engine, table: Table) -> bool:
+def _rows(engine: Engine, table: Table, limit: int) -> int:
+    """How many rows `table` has, counted up to `limit` + 1."""
     with engine.connect() as conn:
-        count = conn.execute(select(func.count()).select_from(
-            select(sa.literal(1)).select_from(table).limit(LIST_ROW_LIMIT + 1).subquery()
-        )).scalar_one()
-    return bool(count <= LIST_ROW_LIMIT)
+        return int(conn.execute(select(func.count()).select_from(
+            select(sa.literal(1)).select_from(table).limit(limit + 1).subquery()
+        )).scalar_one())
+
+
+def _code_table_problem(engine: Engine, table: Table, text: sa.Column[Any]) -> str:
+    """Why `table` is not a small code table to make a list of ("" when it is one)."""
+    rows = _rows(engine, table, LIST_ROW_LIMIT)
+    if rows > LIST_ROW_LIMIT:
+        return f"it has more than {LIST_ROW_LIMIT} rows"
+    length = getattr(text.type, "length", None)
+    if length is None or length > LIST_TEXT_LIMIT:
+        with engine.connect() as conn:
+            longest = conn.execute(select(func.max(func.length(text)))).scalar()
+        if longest is not None and int(longest) > LIST_TEXT_LIMIT:
+            return f"its text column {text.name} holds texts over {LIST_TEXT_LIMIT} characters"
+    return ""
 
 
 def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
     """A descriptor mapping (ready for `dump_descriptor`) reflected from the database."""
+    return scaffold_with_notes(engine, schema)[0]
+
+
+def scaffold_with_notes(engine: Engine, schema: str | None = None
+                        ) -> tuple[dict[str, Any], list[str]]:
+    """The descriptor mapping and one note per table, column or list left out (and why)."""
     metadata = MetaData()
     metadata.reflect(bind=engine, schema=schema, views=False, resolve_fks=False)
     inspector = inspect(engine)
     tables = {str(t.name): t for t in metadata.tables.values()}
+    notes: list[str] = []
+    left_out: dict[str, str] = {}  # table -> why it is no actor type
+    # Which tables become actor types: one-column key and a name the CRM syncs, once each.
+    drafted: dict[str, str] = {}  # table -> actor type
+    for name, table in sorted(tables.items()):
+        actor, why_not = syncable_actor(name)
+        if len(table.primary_key.columns) != 1:
+            why_not = why_not or "its primary key is not one column"
+        elif not why_not and actor in drafted.values():
+            first = next(t for t, a in drafted.items() if a == actor)
+            why_not = f"'{actor}' is already drafted from table {first}"
+        if why_not:
+            left_out[name] = why_not
+        else:
+            drafted[name] = actor
     lists: dict[str, dict[str, Any]] = {}
-    list_tables: dict[str, str] = {}  # table -> list name
+    refused_lists: dict[str, str] = {}  # table -> why it is no list
 
     def list_for(target: str, target_key: str) -> str | None:
-        if target in list_tables:
-            return list_tables[target]
+        if target in lists:
+            return target
         table = tables.get(target)
-        if table is None:
+        if table is None or target in refused_lists:
             return None
         text = _text_column(table, target_key)
-        if text is None or not _small(engine, table):
+        problem = ("it is drafted as an actor type" if target in drafted and
+                   len(table.columns) > 4 else
+                   "it has no text column" if text is None else
+                   _code_table_problem(engine, table, text))
+        if problem:
+            refused_lists[target] = problem
             return None
-        list_tables[target] = target
+        assert text is not None
         lists[target] = {"table": target, "key": str(target_key), "text": str(text.name)}
         return target
 
     list_fields: dict[tuple[str, str], str] = {}
     parents: dict[str, tuple[str, str]] = {}  # table -> (parent table, column)
-    for name, table in tables.items():
+    for name in drafted:
         for fk in inspector.get_foreign_keys(name, schema=schema):
             columns = fk.get("constrained_columns") or []
             referred = fk.get("referred_columns") or []
             if len(columns) != 1 or len(referred) != 1:
                 continue
             target = str(fk["referred_table"])
-            if _PERSON_NAME.search(name) and target != name and name not in parents and \
-                    len(tables.get(target, table).columns) > 4:
+            if drafted[name] == "Person" and target in drafted and target != name and \
+                    name not in parents and len(tables[target].columns) > 4:
                 parents[name] = (target, str(columns[0]))
                 continue
             list_name = list_for(target, str(referred[0]))
             if list_name is not None:
                 list_fields[(name, str(columns[0]))] = list_name
-    lookup_only = {t for t in list_tables if len(tables[t].columns) <= 4}
+            elif target in refused_lists:
+                notes.append(f"{drafted[name]}.{columns[0]}: no list over table {target}, as "
+                             f"{refused_lists[target]}.")
     actors: dict[str, dict[str, Any]] = {}
-    names_used: set[str] = set()
-    for name, table in sorted(tables.items()):
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or name in lookup_only:
-            continue
-        key = str(keys[0].name)
-        actor = actor_name(name)
-        while actor in names_used:
-            actor += "_"
-        names_used.add(actor)
+    for name, actor in drafted.items():
+        table = tables[name]
+        key = str(next(iter(table.primary_key.columns)).name)
         lm = next((str(c.name) for c in table.columns
                    if isinstance(c.type, sa.DateTime) and _LM_NAME.search(c.name)
                    and not _DELETED_NAME.fullmatch(c.name)), None)
@@ -138,6 +209,10 @@ def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
         parent = parents.get(name)
         for column in table.columns:
             if column.name in (key, lm, deleted) or (parent and column.name == parent[1]):
+                continue
+            if _is_binary(column):
+                notes.append(f"{actor}.{column.name}: left out; a binary column "
+                             f"({column.type.__class__.__name__}) cannot be synced.")
                 continue
             field: dict[str, Any] = {}
             list_name = list_fields.get((name, column.name))
@@ -160,8 +235,8 @@ def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
             entry["last_modified"] = lm
         if deleted:
             entry["deleted"] = deleted
-        if parent and parent[0] in tables:
-            entry["parent"] = {"type": actor_name(parent[0]), "column": parent[1]}
+        if parent and parent[0] in drafted:
+            entry["parent"] = {"type": drafted[parent[0]], "column": parent[1]}
         if search:
             entry["search"] = search
         entry["fields"] = fields
@@ -176,7 +251,9 @@ def scaffold(engine: Engine, schema: str | None = None) -> dict[str, Any]:
         data["schema"] = schema
     data["lists"] = lists
     data["actors"] = actors
-    return data
+    tables_left_out = [f"table {name}: left out; {why}." for name, why in left_out.items()
+                       if name not in lists]  # a table that became a list is in `lists`
+    return data, tables_left_out + notes
 
 
 HEADER = """\
@@ -191,9 +268,17 @@ def scaffold_text(url: str, schema: str | None = None) -> str:
     """The descriptor YAML text for the database at `url` (raises on connection errors)."""
     engine = sa.create_engine(url, hide_parameters=True)
     try:
-        data = scaffold(engine, schema)
+        data, notes = scaffold_with_notes(engine, schema)
     finally:
         engine.dispose()
     if data["actors"]:
         parse_descriptor(data, "The scaffolded descriptor")  # it must load as written
-    return HEADER + dump_descriptor(data)
+    comments = "".join(f"#   {_comment(note)}\n" for note in notes)
+    if comments:
+        comments = "#\n# Left out of this draft:\n" + comments
+    return HEADER + comments + dump_descriptor(data)
+
+
+def _comment(note: str) -> str:
+    """A note as one comment line (database names can hold line breaks)."""
+    return " ".join(note.split())
