@@ -27,6 +27,9 @@ _PREFERRED: dict[str, dict[str, Direction]] = {
                  "postal_address1": Direction.BOTH, "postal_zip": Direction.BOTH,
                  "postal_city": Direction.BOTH, "country": Direction.BOTH,
                  "category": Direction.TO_CRM},
+    # Suppliers too: their people sit under them (a person waits for its parent company).
+    "Supplier": {"name": Direction.BOTH, "vatno": Direction.BOTH, "phone": Direction.BOTH,
+                 "email": Direction.BOTH, "url": Direction.TO_CRM},
     "Person": {"firstname": Direction.BOTH, "lastname": Direction.BOTH,
                "middlename": Direction.BOTH, "title": Direction.BOTH, "email": Direction.BOTH,
                "phone": Direction.BOTH, "mobile": Direction.BOTH, "birthdate": Direction.TO_CRM},

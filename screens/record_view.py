@@ -302,7 +302,7 @@ class RecordView(DismissOnce, Screen[bool]):
 
     def _field_row(self, index: int, field: FieldValue) -> ComposeResult:
         with Horizontal(classes="field-row"):
-            yield Label(Content(field.label), classes="caption")
+            yield Label(Content(field.label_in(language())), classes="caption")
             yield self._editor(index, field)
         yield Static("", id=f"problem-{index}", classes="problem", markup=False)
 
@@ -428,8 +428,9 @@ class RecordView(DismissOnce, Screen[bool]):
         field = self.detail.fields[index]
         from erp_tui.services.records import parse_crm_value
 
-        crm_field = CrmField(field.key, field.label, field.type, field.list_name,
-                             field.read_only, field.max_length)
+        crm_field = CrmField(key=field.key, label=field.label, type=field.type,
+                             list_name=field.list_name, read_only=field.read_only,
+                             max_length=field.max_length)
         try:
             parse_crm_value(crm_field, event.value, {})
         except ValueError as exc:

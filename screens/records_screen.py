@@ -50,6 +50,8 @@ TEXT = {
         "filter_placeholder": "Type to filter: name, number, e-mail, city or ERP key",
         "count": "{count} records",
         "count_filtered": "{count} records begin with '{text}'",
+        "count_one": "1 record",
+        "count_filtered_one": "1 record begins with '{text}'",
         "loading": "Reading…",
         "counting": "{count}+ records — counting…",
         "counting_filtered": "{count}+ records begin with '{text}' — counting…",
@@ -88,6 +90,8 @@ TEXT = {
         "filter_placeholder": "Typ om te filteren: naam, nummer, e-mail, plaats of ERP-sleutel",
         "count": "{count} records",
         "count_filtered": "{count} records beginnen met '{text}'",
+        "count_one": "1 record",
+        "count_filtered_one": "1 record begint met '{text}'",
         "loading": "Lezen…",
         "counting": "{count}+ records — tellen…",
         "counting_filtered": "{count}+ records beginnen met '{text}' — tellen…",
@@ -385,8 +389,10 @@ class RecordsScreen(DismissOnce, Screen[None]):
         elif self.pages.count == 0:
             text = tr(TEXT, "nothing", text=self.text) if self.text else tr(TEXT, "empty")
         elif self.pages.counted:
-            text = (tr(TEXT, "count_filtered", count=f"{self.pages.count:,}", text=self.text)
-                    if self.text else tr(TEXT, "count", count=f"{self.pages.count:,}"))
+            one = "_one" if self.pages.count == 1 else ""
+            text = (tr(TEXT, f"count_filtered{one}", count=f"{self.pages.count:,}",
+                       text=self.text)
+                    if self.text else tr(TEXT, f"count{one}", count=f"{self.pages.count:,}"))
         else:
             text = (tr(TEXT, "counting_filtered", count=f"{self.pages.count:,}",
                        text=self.text) if self.text

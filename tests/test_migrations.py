@@ -13,7 +13,6 @@ from sqlmodel import SQLModel
 
 from erp_tui.db import _alembic_config, current_revision, head_revision, make_engine, upgrade
 
-
 # Expression indexes (case-folded text of the records screen, migration 0004) exist in the
 # migrations only: SQLAlchemy cannot declare them for both backends alike. Alembic reflects them
 # on PostgreSQL, not on SQLite; test_record_indexes_exist_and_serve_the_records_list checks them.

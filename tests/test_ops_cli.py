@@ -62,8 +62,10 @@ def big_store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("big")
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("ERP_TUI_")},
            "ERP_TUI_DATA_DIR": str(root / "data"), "ERP_TUI_LOG_DIR": str(root / "log")}
-    for args in (["demo", "--no-ui", "--size", "600", "--extra-fields", "600"], ["sync"]):
-        subprocess.run([str(SCRIPT), *args], env=env, capture_output=True, check=True)
+    subprocess.run([str(SCRIPT), "demo", "--no-ui", "--size", "600", "--extra-fields", "600"],
+                   env=env, capture_output=True, check=True)
+    sync = subprocess.run([str(SCRIPT), "sync"], env=env, capture_output=True, check=False)
+    assert sync.returncode in (0, 1), sync.stderr  # 1: some record errors, still a run
     return env
 
 

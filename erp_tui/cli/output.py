@@ -24,13 +24,16 @@ def emit_json_line(data: Any) -> None:
     sys.stdout.flush()
 
 
+_JOINER = "\u200d"  # joins emoji (👩‍👩‍👧): shown, it moves nothing
+
+
 def inert(text: str) -> str:
     """`text` as it may be printed: every character that is not printable (ESC and the other
     controls, newline, NUL, bidi overrides such as U+202E) shown as its escape (`\\x1b`)."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
+    return "".join(ch if ch.isprintable() or ch == _JOINER else
+                   ch.encode("unicode_escape").decode("ascii") for ch in text)
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], indent: int = 0) -> None:

@@ -31,7 +31,8 @@ from erp_tui.model import (
 
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _LIST_NAME = re.compile(r"[a-z][a-z0-9_]{0,99}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Controls (C0, DEL, C1), line separators and bidi controls: not one line of plain text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 MAX_LABEL = 200
 MAX_TEXT_LENGTH = 10_000
 MAX_ITEMS = 500

@@ -408,10 +408,15 @@ def get_record(ctx: AppContext, entity: str, record_id: int) -> RecordDetail:
                         links=badges)
 
 
+# Bidi controls and line separators: invisible, they reorder or split what every face shows.
+_REORDERING = frozenset("\u061c\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
+                        "\u2066\u2067\u2068\u2069")
+
+
 def parse_crm_value(field: CrmField, text: str, choices: dict[str, str]) -> str:
     """`text` as the canonical value of a CRM field, or ValueError with one sentence."""
-    if "\x00" in text or any(unicodedata.category(ch) == "Cc" and ch not in "\n\t"
-                             for ch in text):
+    if "\x00" in text or any((unicodedata.category(ch) == "Cc" and ch not in "\n\t")
+                             or ch in _REORDERING for ch in text):
         raise ValueError(f"'{field.label}' cannot hold control characters; type plain text.")
     if field.type is FieldType.TEXT and "\n" in text and field.max_length:
         raise ValueError(f"'{field.label}' holds one line of text.")

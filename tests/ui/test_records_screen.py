@@ -167,3 +167,46 @@ async def test_only_the_rows_on_screen_are_read(demo_ctx: Any, monkeypatch: Any)
         await pilot.pause()
         assert len(reads) <= 4  # the first page, the test's own read, the last page(s)
         assert sum(limit for _offset, limit in reads) <= 301
+
+
+async def test_rows_show_before_a_slow_count(demo_ctx: Any, monkeypatch: Any) -> None:
+    """A broad filter on a big table counts slowly: its first rows show at once, the count
+    follows, and keys work meanwhile."""
+    import threading
+
+    from erp_tui.model import CrmCompany
+    from erp_tui.services import records
+
+    with demo_ctx.session() as session:
+        session.execute(insert(CrmCompany), [
+            {"name": f"Zeta {i:05}", "number1": f"Z{i:05}", "change_stamp": 1000 + i}
+            for i in range(500)])
+    total = count_records(demo_ctx, "company")
+    release = threading.Event()
+    original = records.count_records
+
+    def slow(*args: Any, **kwargs: Any) -> int:
+        release.wait(10)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(records, "count_records", slow)
+    app = ErpTuiApp(demo_ctx, language="en")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, RecordsScreen)
+        for _ in range(50):  # the first page's worker (the count's is held)
+            await pilot.pause()
+            if screen.pages is not None:
+                break
+        assert screen.pages is not None and screen.counting
+        assert screen.head_text().startswith("100+ records — counting…")
+        await pilot.press("down", "down")
+        assert screen.query_one("#records", GridTable).cursor_row == 2
+        release.set()
+        await settle(app, pilot)
+        assert not screen.counting
+        assert screen.head_text().startswith(f"{total:,} records")
+        assert screen.query_one("#records", GridTable).row_count == total
+        assert screen.query_one("#records", GridTable).cursor_row == 2
