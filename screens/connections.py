@@ -356,6 +356,7 @@ class ConnectionsScreen(Screen[None]):
         if not self.ready:
             return
         from erp_tui.services.connections import list_connections
+        from erp_tui.services.erp_values import inert
 
         table = self.query_one("#connections", DataTable)
         keep = select_id if select_id is not None else self._selected_id()
@@ -367,7 +368,7 @@ class ConnectionsScreen(Screen[None]):
             table.add_row(
                 "✓" if r.active else "",
                 str(r.priority) if r.active else "–",
-                Text(r.name),
+                Text(inert(r.name)),
                 Text(r.connector),
                 f"{test_mark(r.last_test_ok)} {day(r.last_test_at)}".strip()
                 if r.last_test_at else tr(TEXT, "never"),
@@ -397,6 +398,8 @@ class ConnectionsScreen(Screen[None]):
         return self._rows.get(selected) if selected is not None else None
 
     def _show_detail(self) -> None:
+        from erp_tui.services.erp_values import inert
+
         detail = self.query_one("#detail", Static)
         selected = self._selected_id()
         summary = self._summaries.get(selected) if selected is not None else None
@@ -407,7 +410,7 @@ class ConnectionsScreen(Screen[None]):
                  "chosen": tr(TEXT, "scope_chosen")}.get(summary.scope, tr(TEXT, "scope_none"))
         state = (tr(TEXT, "active_yes", priority=summary.priority) if summary.active
                  else tr(TEXT, "active_no"))
-        lines = [f"{summary.name} · {summary.connector} · {state} · {scope}",
+        lines = [f"{inert(summary.name)} · {summary.connector} · {state} · {scope}",
                  tr(TEXT, "detail_sync", when=when(summary.last_sync_at),
                     status=summary.status or tr(TEXT, "no_status"))]
         if summary.last_test_at is None:

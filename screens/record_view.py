@@ -10,7 +10,8 @@ ERP tab: per link the connection, actor type, ERP key, state and last sync (from
 once), the "show on ERP tab" fields in rank order with their live ERP values (read through the
 connector in a worker: "Loading…" first, the message on a time-out or failure), both values where
 a synced field differs, the open record errors (retry with r) and the field-change history.
-Search in ERP, Create in ERP and Disconnect start here.
+Search in ERP, Create in ERP and Disconnect start here, and Re-read from ERP (e): the link's
+ERP actor read again and applied in a worker, also when the incremental sync skipped its edit.
 """
 
 from __future__ import annotations
@@ -100,6 +101,11 @@ TEXT = {
         "pick_link": "Which link?",
         "no_errors": "This record has no open errors.",
         "retrying": "Retrying the errors of this record in '{connection}'…",
+        "rereading": "Re-reading {actor} '{erp_key}' from '{connection}'…",
+        "reread_done": "✓ Re-read '{erp_key}' from '{connection}': {updated} updated, "
+                       "{conflicts} conflicts.",
+        "reread_failed": "✗ Re-read '{erp_key}' from '{connection}': {errors} error(s), "
+                         "shown on the ERP tab.",
         "created": "✓ Created in the ERP as {actor} '{erp_key}' ({connection}) and linked.",
         "linked": "✓ Linked to {actor} '{erp_key}' in {connection}.",
         "Back": "Back",
@@ -112,6 +118,7 @@ TEXT = {
         "Create in ERP": "Create in ERP",
         "Disconnect": "Disconnect",
         "Retry errors": "Retry errors",
+        "Re-read from ERP": "Re-read from ERP",
     },
     "nl": {
         "title": "{entity} › {name}",
@@ -167,6 +174,11 @@ TEXT = {
         "pick_link": "Welke koppeling?",
         "no_errors": "Dit record heeft geen open fouten.",
         "retrying": "De fouten van dit record in '{connection}' opnieuw proberen…",
+        "rereading": "{actor} '{erp_key}' opnieuw lezen uit '{connection}'…",
+        "reread_done": "✓ '{erp_key}' opnieuw gelezen uit '{connection}': {updated} "
+                       "bijgewerkt, {conflicts} conflicten.",
+        "reread_failed": "✗ '{erp_key}' opnieuw gelezen uit '{connection}': {errors} "
+                         "fout(en), getoond op het ERP-tabblad.",
         "created": "✓ Aangemaakt in het ERP als {actor} '{erp_key}' ({connection}) en gekoppeld.",
         "linked": "✓ Gekoppeld aan {actor} '{erp_key}' in {connection}.",
         "Back": "Terug",
@@ -179,12 +191,14 @@ TEXT = {
         "Create in ERP": "Aanmaken in ERP",
         "Disconnect": "Ontkoppelen",
         "Retry errors": "Opnieuw proberen",
+        "Re-read from ERP": "Opnieuw lezen uit ERP",
     },
 }
 
 # Actions of the ERP tab bound to plain letters: only while the ERP tab is shown (on the CRM
 # tab letters are typed into fields; F7/F8 reach search and create from there).
-_ERP_TAB_ACTIONS = ("disconnect", "retry_errors", "search_erp_key", "create_erp_key")
+_ERP_TAB_ACTIONS = ("disconnect", "retry_errors", "reread_erp", "search_erp_key",
+                    "create_erp_key")
 LINK_MARKS = {"linked": "●", "deleted_in_erp": "✗", "error": "!"}
 LABEL_WIDTH = 20
 HISTORY_SHOWN = 12
@@ -227,6 +241,7 @@ class RecordView(DismissOnce, Screen[bool]):
         Binding("c", "create_erp_key", "Create in ERP", show=False, id="record.create_c"),
         Binding("d", "disconnect", "Disconnect", id="record.disconnect"),
         Binding("r", "retry_errors", "Retry errors", id="record.retry"),
+        Binding("e", "reread_erp", "Re-read from ERP", id="record.reread"),
         Binding("f5", "refresh", "Refresh", show=False, id="record.refresh"),
     ]
 
@@ -247,6 +262,13 @@ class RecordView(DismissOnce, Screen[bool]):
             super().__init__()
             self.text = text
 
+    class RereadFinished(Message):
+        """A re-read of one link from the ERP ended; `text` says how it went."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(self, ctx: AppContext, entity: str, record_id: int, tab: str = "crm") -> None:
         super().__init__()
         localize_bindings(self, TEXT)
@@ -261,6 +283,7 @@ class RecordView(DismissOnce, Screen[bool]):
         self.links: list[_LinkView] = []
         self.generation = 0
         self.retrying = False
+        self.rereading = False
         self._read()
 
     def _read(self) -> None:
@@ -642,6 +665,8 @@ class RecordView(DismissOnce, Screen[bool]):
             return bool(self.links) or None
         if action == "retry_errors":
             return (not self.retrying and any(v.link.errors for v in self.links)) or None
+        if action == "reread_erp":
+            return (not self.rereading and bool(self.links)) or None
         if action in ("search_erp", "create_erp", "search_erp_key", "create_erp_key"):
             return self.detail is not None
         return True
@@ -811,6 +836,43 @@ class RecordView(DismissOnce, Screen[bool]):
         self.changed_anything = True
         self.load_links()
         self._say(engine_text(event.text))
+
+    def action_reread_erp(self) -> None:
+        self._choose_link(self.links, self._reread)
+
+    def _reread(self, view: _LinkView) -> None:
+        if self.rereading:
+            return
+        self.rereading = True
+        link = view.link
+        self.query_one(BusyLine).start(tr(TEXT, "rereading", actor=link.actor_type,
+                                          erp_key=link.erp_key, connection=link.connection))
+        self.refresh_bindings()
+        self._reread_worker(link.connection, link.actor_type, link.erp_key)
+
+    @work(thread=True, exclusive=True, group="record-reread", exit_on_error=False)
+    def _reread_worker(self, connection: str, actor_type: str, erp_key: str) -> None:
+        from erp_tui.runner import resync_from_erp
+
+        names = {"erp_key": erp_key, "connection": connection}
+        try:
+            report = resync_from_erp(self.ctx, connection, actor_type, [erp_key])
+            c = report.counts
+            text = (tr(TEXT, "reread_failed", errors=c.errors, **names) if c.errors else
+                    tr(TEXT, "reread_done", updated=c.updated, conflicts=c.conflicts, **names))
+        except ErpTuiError as exc:
+            text = tr(TEXT, "error", message=engine_text(str(exc)))
+        except Exception as exc:  # never a traceback in the UI
+            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+        self.post_message(self.RereadFinished(text))
+
+    @on(RereadFinished)
+    def _reread_done(self, event: RereadFinished) -> None:
+        self.rereading = False
+        self.query_one(BusyLine).stop()
+        self.changed_anything = True
+        self.action_refresh()  # the CRM tab shows the values read (unless being edited)
+        self._say(event.text)
 
     def _say(self, text: str) -> None:
         self.query_one("#message", Static).update(text)

@@ -402,11 +402,13 @@ class RecordsScreen(DismissOnce, Screen[None]):
         self.query_one("#head", Static).update(text)
 
     def _paint_detail(self) -> None:
+        from erp_tui.services.erp_values import inert
+
         record = self.selected()
         if record is None:
             self.query_one("#detail", Static).update("")
             return
-        lines = [record.title]
+        lines = [inert(record.title)]
         if record.links:
             lines.extend(
                 tr(TEXT, "link", mark=link_mark(badge.state)[0], connection=badge.connection,

@@ -92,7 +92,8 @@ def test_whole_workflow_from_the_command_line(demo: None, tmp_path: Path,
     assert run(capsys, "export", name, "-o", str(export_file))[0] == 0
     code, _, err = run(capsys, "import", str(export_file), "--name", "Nordic copy")
     assert code == 1  # no terminal to ask on: say how to give it, before asking the ERP
-    assert err == ("erp-tui: The file holds no API key (a secret); give it with --set "
+    assert err == ("erp-tui: The file holds no API key (a secret); give it with "
+                   "--set-from-env api_key=VAR, --set-from-file api_key=PATH or --set "
                    "api_key=VALUE.\n")
     code, out, _ = run(capsys, "import", str(export_file), "--name", "Nordic copy",
                        "--set", "api_key=demo-key")

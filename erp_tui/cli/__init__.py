@@ -36,6 +36,7 @@ Handler = Callable[[argparse.Namespace], int]
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     from erp_tui.cli import commands as c
+    from erp_tui.cli.config_values import SET_HELP, ConnectorSettingsHelp, add_value_options
     from erp_tui.logs import log_file_hint
 
     parser = argparse.ArgumentParser(
@@ -77,12 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("name")
     q.add_argument("--json", action="store_true")
     for action in ("add", "edit"):
-        q = csub.add_parser(action, help=f"{action} a connection (its test must pass)")
+        q = csub.add_parser(action, help=f"{action} a connection (its test must pass)",
+                            add_help=False)
+        q.add_argument("-h", "--help", action=ConnectorSettingsHelp, saved=action == "edit",
+                       help="show this help and the connector's settings (after --connector "
+                            "KIND" + (" or NAME" if action == "edit" else "") + ")")
         q.add_argument("name")
         q.add_argument("--connector", required=action == "add", help="connector kind")
-        q.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="a config value (repeat); secrets not given are asked for on a "
-                            "terminal")
+        add_value_options(q, SET_HELP + "; secrets not given are asked for on a terminal")
         q.add_argument("--scope", choices=("everyone", "chosen"))
         q.add_argument("--member", action="append", default=[], metavar="user:NAME|group:NAME")
         q.add_argument("--conflict-policy", choices=("erp_wins", "crm_wins", "newest_wins"))
@@ -158,10 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("export", c.cmd_export, "write a connection's whole configuration as YAML")
     p.add_argument("name")
-    p.add_argument("-o", "--output", metavar="FILE", help="file to write (default: stdout)")
+    p.add_argument("-o", "--output", metavar="FILE", help="file to write, readable by its "
+                   "owner only (mode 0600; default: stdout)")
     p.add_argument("--include-secrets", action="store_true",
-                   help="include secrets, encrypted with a passphrase "
-                        "(ERP_TUI_EXPORT_PASSPHRASE or asked)")
+                   help="include secrets, encrypted with a passphrase of at least 12 "
+                        "characters (ERP_TUI_EXPORT_PASSPHRASE or asked)")
 
     p = command("import", c.cmd_import, "create a connection from an export file")
     p.add_argument("file")
@@ -170,9 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="import under another name")
     p.add_argument("--without-secrets", action="store_true",
                    help="ignore encrypted secrets in the file")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="add or override a config value (e.g. a secret left out of the file); "
-                        "missing mandatory secrets are asked for on a terminal")
+    add_value_options(p, "add or override a config value (e.g. a secret left out of the "
+                         "file; repeat); missing mandatory secrets are asked for on a terminal; "
+                         "visible to other local users (ps): give secrets with "
+                         "--set-from-env or --set-from-file")
 
     from erp_tui.cli import connector_commands as cc
 
@@ -226,8 +231,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--error", type=int, action="append", default=[], metavar="ID",
                    help="an error id from 'erp-tui log --errors' (repeat)")
 
-    p = command("resync", rc.cmd_resync, "push CRM values to the ERP, ignoring timestamps")
+    p = command("resync", rc.cmd_resync, "push CRM values to the ERP (--from erp: read the "
+                "ERP again), ignoring timestamps")
     p.add_argument("name")
+    p.add_argument("--from", dest="source", choices=("crm", "erp"), default="crm",
+                   help="crm: push CRM values to the ERP (default); erp: read ERP values "
+                   "again, also edits the incremental sync skipped")
     p.add_argument("--actor", help="only this actor type")
     p.add_argument("--key", action="append", default=[], metavar="ERP_KEY",
                    help="only these links (repeat); default: all")
@@ -311,6 +320,31 @@ def _start_logging(args: argparse.Namespace) -> None:
     logs.logger.debug("erp-tui %s: %s", _version(), args.command or "ui")
 
 
+_GLOBAL_VALUES = {"--db": "database_url", "--data-dir": "data_dir", "--lang": "language"}
+
+
+def _leading_overrides(argv: Sequence[str]) -> dict[str, str]:
+    """The --db, --data-dir and --lang given before the command (parsing sets them again)."""
+    found: dict[str, str] = {}
+    words = iter(argv)
+    for word in words:
+        option, sep, value = word.partition("=")
+        if option in _GLOBAL_VALUES:
+            value = value if sep else next(words, "")
+            if value:
+                found[_GLOBAL_VALUES[option]] = value
+        elif not word.startswith("-"):
+            break
+    return found
+
+
+def _inert_lines(message: str) -> str:
+    """A message for the terminal: each of its lines with control characters escaped."""
+    from erp_tui.cli.output import inert
+
+    return "\n".join(inert(line) for line in message.split("\n"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `erp-tui` command; returns the exit code."""
     import os
@@ -318,6 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from erp_tui.cli import commands
 
     parser = build_parser()
+    # `connections edit NAME --help` opens the store while the arguments are parsed.
+    commands.SETTINGS_OVERRIDES = _leading_overrides(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     overrides = {"database_url": args.db, "data_dir": args.data_dir, "language": args.lang}
     commands.SETTINGS_OVERRIDES = {k: v for k, v in overrides.items() if v}
@@ -332,14 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _quiet_stdout()
         return 0
-    except ValidationFailed as exc:
-        print(exc.summary, file=sys.stderr)
+    except ValidationFailed as exc:  # messages may quote what was typed: printed inert
+        print(_inert_lines(exc.summary), file=sys.stderr)
         for problem in exc.problems:
-            print(f"  - {problem.message}", file=sys.stderr)
+            print(f"  - {_inert_lines(problem.message)}", file=sys.stderr)
         return exc.exit_code
     except ErpTuiError as exc:
         logger.warning("%s: %s", args.command or "ui", exc)
-        print(f"erp-tui: {exc}", file=sys.stderr)
+        print(f"erp-tui: {_inert_lines(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("erp-tui: interrupted; nothing half-written was kept.", file=sys.stderr)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
+import textwrap
 from typing import TYPE_CHECKING, Any
 
-from erp_tui.cli.output import emit_json, print_table, yes_no
+from erp_tui.cli.output import emit_json, inert, print_table, yes_no
 from erp_tui.errors import ErpTuiError, RefusedError
 
 if TYPE_CHECKING:
@@ -170,17 +172,20 @@ def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 
 
 def _connections_save(args: argparse.Namespace) -> int:
+    from erp_tui.cli.config_values import gather_values
+    from erp_tui.cli.output import inert
     from erp_tui.contract import FieldType
     from erp_tui.services.connections import (
         ConnectionDraft,
+        check_name,
         config_fields,
         draft_for,
         save_draft,
         test_draft,
     )
 
+    values = gather_values(args)
     ctx = _ctx()
-    values = _parse_pairs(args.set, "a config value")
     if args.action == "add":
         draft = ConnectionDraft(name=args.name, connector=args.connector)
     else:
@@ -190,11 +195,12 @@ def _connections_save(args: argparse.Namespace) -> int:
                                "new connection instead.")
         if args.rename:
             draft.name = args.rename
+    draft.name = check_name(draft.name)  # before the test: a bad name is refused at once
     fields = config_fields(ctx, draft.connector)
     known = {f.key for f in fields}
     unknown = [k for k in values if k not in known]
     if unknown:
-        raise RefusedError(f"'{unknown[0]}' is not a config field of connector "
+        raise RefusedError(f"'{inert(unknown[0])}' is not a config field of connector "
                            f"'{draft.connector}'; fields: {', '.join(sorted(known))}.")
     draft.values.update(values)
     for info in fields:
@@ -299,23 +305,43 @@ def cmd_mappings(args: argparse.Namespace) -> int:
                                 "crm_field": r.crm_field,
                                 "direction": r.direction.value if r.direction else None,
                                 "show_in_search": r.show_in_search,
-                                "show_on_tab": r.show_on_tab, "missing_in_erp": r.missing}
+                                "show_on_tab": r.show_on_tab, "missing_in_erp": r.missing,
+                                "description": r.description,
+                                "type_guessed": bool(_type_note(r.description))}
                                for r in t.rows]} for t in tabs])
         return 0
+    guessed = False
     for tab in tabs:
         print(f"[{'x' if tab.enabled else ' '}] Synchronise ERP {tab.label} with CRM "
               f"{entity_label(tab.crm_entity)}")
+        notes = {r.erp.key: _type_note(r.description) for r in tab.rows}
         print_table([{
             "erp_field": r.erp.key + (" *" if r.erp.mandatory else "") +
             (" (missing)" if r.missing else ""),
-            "type": r.erp.type.value, "crm_field": r.crm_field or "",
-            "dir": r.direction.value if r.direction else "",
+            "type": r.erp.type.value + (" ?" if notes[r.erp.key] else ""),
+            "crm_field": r.crm_field or "", "dir": r.direction.value if r.direction else "",
             "search": yes_no(r.show_in_search), "tab": yes_no(r.show_on_tab)}
             for r in tab.rows], ["erp_field", "type", "crm_field", "dir", "search", "tab"],
             indent=2)
+        for key, note in notes.items():
+            if note:
+                guessed = True
+                print(textwrap.fill(inert(note), width=78, initial_indent=f"  ? {inert(key)}: ",
+                                    subsequent_indent="      "))
         print()
-    print("* = mandatory in the ERP")
+    print("* = mandatory in the ERP" + ("; ? = type guessed (see the note under the table)"
+                                        if guessed else ""))
     return 0
+
+
+# What a connector writes in a field's description when it inferred the type and may be wrong
+# (the workbook: "Type guessed from only 3 filled cell(s); set a type override ...").
+_TYPE_NOTE = re.compile(r"\btype guessed\b|\btype override\b|\bread as text\b", re.IGNORECASE)
+
+
+def _type_note(description: str) -> str:
+    """The field's description when it says the type was guessed, else ""."""
+    return description if _TYPE_NOTE.search(description) else ""
 
 
 def cmd_actor(args: argparse.Namespace) -> int:
@@ -501,35 +527,47 @@ def cmd_priority(args: argparse.Namespace) -> int:
 
 # ---- export / import -------------------------------------------------------------------------
 
-def _passphrase(confirm: bool) -> str:
-    value = os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise RefusedError("A passphrase is needed for secrets; set ERP_TUI_EXPORT_PASSPHRASE.")
-    import getpass
+def _passphrase(new: bool) -> str:
+    """The export passphrase: ERP_TUI_EXPORT_PASSPHRASE or asked on a terminal. A `new` one
+    (export) is asked twice and must be `MIN_PASSPHRASE` long; an import takes the file's."""
+    from erp_tui.services.transfer import MIN_PASSPHRASE
 
-    first = getpass.getpass("Passphrase for secrets: ")
-    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
-        raise RefusedError("The passphrases differ; nothing was written.")
-    if len(first) < 8:
-        raise RefusedError("Use a passphrase of at least 8 characters.")
-    return first
+    value = os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
+    if not value:
+        if not sys.stdin.isatty():
+            raise RefusedError("A passphrase is needed for secrets; set "
+                               "ERP_TUI_EXPORT_PASSPHRASE"
+                               + (f" (at least {MIN_PASSPHRASE} characters)." if new else "."))
+        import getpass
+
+        value = getpass.getpass(f"Passphrase for secrets (at least {MIN_PASSPHRASE} "
+                                "characters): " if new else "Passphrase for secrets: ")
+        short = new and len(value) < MIN_PASSPHRASE
+        if new and not short and getpass.getpass("Repeat the passphrase: ") != value:
+            raise RefusedError("The passphrases differ; nothing was written.")
+    if new and len(value) < MIN_PASSPHRASE:
+        source = ("ERP_TUI_EXPORT_PASSPHRASE" if os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
+                  else "The passphrase")
+        raise RefusedError(f"{source} is too short: use a passphrase of at least "
+                           f"{MIN_PASSPHRASE} characters. Nothing was written.")
+    return value
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from erp_tui.services.transfer import export_connection
+    from erp_tui.services.transfer import export_connection, write_export
 
-    passphrase = _passphrase(confirm=True) if args.include_secrets else None
+    passphrase = _passphrase(new=True) if args.include_secrets else None
     text = export_connection(_ctx(), args.name, secrets_passphrase=passphrase)
     if args.output:
         from pathlib import Path
 
         target = Path(args.output)
-        temporary = target.with_name(target.name + ".part")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(target)
-        print(f"Wrote {target}.", file=sys.stderr)
+        try:
+            write_export(target, text)
+        except OSError as exc:
+            raise RefusedError(f"Cannot write {target}: {exc.strerror or type(exc).__name__}; "
+                               "nothing was written.") from None
+        print(f"Wrote {target} (readable by its owner only).", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -538,12 +576,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from erp_tui.cli.config_values import gather_values
     from erp_tui.services.transfer import import_connection, parse_export, read_export
 
+    values = gather_values(args)
     text = read_export(Path(args.file))
     passphrase = None
     if not args.without_secrets and parse_export(text).connection.secrets is not None:
-        passphrase = _passphrase(confirm=False)
+        passphrase = _passphrase(new=False)
     if args.without_secrets:
         data = parse_export(text)
         data.connection.secrets = None
@@ -551,7 +591,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
         text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False)
     ctx = _ctx()
-    values = _parse_pairs(args.set, "a config value")
     if passphrase is None:
         from erp_tui.contract import FieldType
         from erp_tui.services.connections import config_fields
@@ -560,7 +599,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             if info.type is FieldType.PASSWORD and info.mandatory and info.key not in values:
                 if not sys.stdin.isatty():
                     raise RefusedError(f"The file holds no {info.label} (a secret); give it "
-                                       f"with --set {info.key}=VALUE.")
+                                       f"with --set-from-env {info.key}=VAR, --set-from-file "
+                                       f"{info.key}=PATH or --set {info.key}=VALUE.")
                 import getpass
 
                 values[info.key] = getpass.getpass(f"{info.label}: ")

@@ -77,8 +77,12 @@ def cmd_connector_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise ErpTuiError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror}).") \
             from None
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    # One line per request on stderr (the server's own output), besides the log file.
+    to_stderr = logging.StreamHandler(sys.stderr)
+    to_stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    server_log = logging.getLogger("erp_tui.connector_server")
+    server_log.addHandler(to_stderr)
+    server_log.setLevel(logging.INFO)
     host, port = str(server.server_address[0]), int(server.server_address[1])
     if args.host not in ("127.0.0.1", "::1", "localhost"):
         print(f"erp-tui connector serve: warning: listening on {host}, not only on loopback; "

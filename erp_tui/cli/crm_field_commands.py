@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from erp_tui.cli.output import inert
+
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
 
@@ -40,15 +42,6 @@ def register(command: Command) -> None:
     p.add_argument("--json", action="store_true")
 
 
-def _inert(text: Any) -> str:
-    """Stored text as it may be printed: control characters shown escaped."""
-    value = "" if text is None else str(text)
-    if value.isprintable():
-        return value
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in value)
-
-
 def _usage(message: str) -> int:
     print(f"erp-tui crm-fields: {message}", file=sys.stderr)
     return 2
@@ -69,7 +62,7 @@ def cmd_crm_fields(args: argparse.Namespace) -> int:
     for item in args.item:
         key, sep, text = item.partition("=")
         if not sep:
-            return _usage(f"--item takes KEY=TEXT, not '{_inert(item)}'.")
+            return _usage(f"--item takes KEY=TEXT, not '{inert(item)}'.")
         items.append((key, text))
     return _add(args, tuple(items))
 
@@ -96,8 +89,8 @@ def _list(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"entity": args.entity, "fields": [_as_json(f) for f in fields]})
         return 0
-    print_table([{"key": f.key, "label": _inert(f.label), "type": _type_name(f),
-                  "list": _inert(f.list_name), "max": f.max_length or "",
+    print_table([{"key": f.key, "label": inert(f.label), "type": _type_name(f),
+                  "list": inert(f.list_name), "max": f.max_length or "",
                   "kind": ("user-defined" if f.user_defined else "standard")
                   + (", read-only" if f.read_only else "")} for f in fields],
                 ["key", "label", "type", "list", "max", "kind"])
@@ -131,5 +124,5 @@ def _remove(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"entity": args.entity, "removed": args.remove})
     else:
-        print(f"Removed field '{_inert(args.remove)}' of {args.entity} and its values.")
+        print(f"Removed field '{inert(args.remove)}' of {args.entity} and its values.")
     return 0

@@ -27,9 +27,11 @@ def emit_json_line(data: Any) -> None:
 _JOINER = "\u200d"  # joins emoji (👩‍👩‍👧): shown, it moves nothing
 
 
-def inert(text: str) -> str:
-    """`text` as it may be printed: every character that is not printable (ESC and the other
-    controls, newline, NUL, bidi overrides such as U+202E) shown as its escape (`\\x1b`)."""
+def inert(value: Any) -> str:
+    """`value` as text that may be printed: every character that is not printable (ESC and the
+    other controls, newline, NUL, bidi overrides such as U+202E) shown as its escape (`\\x1b`);
+    None prints as nothing."""
+    text = "" if value is None else str(value)
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() or ch == _JOINER else

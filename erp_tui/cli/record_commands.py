@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from erp_tui.cli.output import inert
+
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
 
@@ -50,15 +52,6 @@ def register(command: Command) -> None:
     q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True,
                    help="a field and its new value (repeat)")
     q.add_argument("--json", action="store_true")
-
-
-def inert(text: Any) -> str:
-    """Text from outside as it may be printed: control characters shown escaped."""
-    value = "" if text is None else str(text)
-    if value.isprintable():
-        return value
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in value)
 
 
 def cmd_records(args: argparse.Namespace) -> int:

@@ -306,9 +306,17 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_resync(args: argparse.Namespace) -> int:
-    from erp_tui.runner import resync_from_crm
+    from erp_tui.runner import RunOptions, resync_from_crm, resync_from_erp
 
-    report = resync_from_crm(_ctx(), args.name, args.actor, args.key or None)
+    if args.source == "erp":
+        progress = _Progress()
+        try:
+            report = resync_from_erp(_ctx(), args.name, args.actor, args.key or None,
+                                     RunOptions(progress=progress))
+        finally:
+            progress.done()
+    else:
+        report = resync_from_crm(_ctx(), args.name, args.actor, args.key or None)
     print(_line(report))
     for actor, counts in report.actors.items():
         print(_actor_line(actor, counts))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from erp_tui.runner.engine import Change, Counts, ProgressEvent, RunOptions
     from erp_tui.runner.lock import AlreadyRunningError
+    from erp_tui.runner.reread import resync_from_erp
     from erp_tui.runner.service import (
         RunReport,
         count_changes,
@@ -28,6 +29,7 @@ _HOMES = {
     "AlreadyRunningError": "lock", "RunReport": "service", "count_changes": "service",
     "open_errors": "service", "recent_runs": "service", "resync_from_crm": "service",
     "retry_errors": "service", "run_changes": "service", "run_sync": "service",
+    "resync_from_erp": "reread",
 }
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "open_errors",
     "recent_runs",
     "resync_from_crm",
+    "resync_from_erp",
     "retry_errors",
     "run_changes",
     "run_sync",

@@ -247,8 +247,16 @@ def _retry_connection(ctx: AppContext, connection: Connection, errors: list[Sync
             sync = ActorSync(ctx.engine, plan, connector, run_id, options, [])
             fixed.extend(_retry_actor(ctx, sync, plan, mine))
         with ctx.engine.begin() as conn:
-            if fixed:
-                conn.execute(update(ERRORS).where(ERRORS.c.id.in_(fixed)).values(resolved=True))
+            # A record that fails again has a new error (this run's, with today's reason):
+            # the old one is replaced by it, not left open beside it.
+            again = {tuple(row) for row in conn.execute(
+                select(ERRORS.c.actor_type, ERRORS.c.erp_key, ERRORS.c.direction).where(
+                    ERRORS.c.run_id == run_id, ERRORS.c.resolved.is_(False)))}
+            replaced = [e.id for e in errors if e.id not in fixed and e.id is not None
+                        and (e.actor_type, e.erp_key, e.direction) in again]
+            if fixed or replaced:
+                conn.execute(update(ERRORS).where(ERRORS.c.id.in_([*fixed, *replaced]))
+                             .values(resolved=True))
             finish_run(conn, run_id, "finished", f"retry: {len(fixed)} resolved, "
                        f"{len(errors) - len(fixed)} still failing")
         logger.info("run %d of '%s' finished: %d resolved, %d still failing", run_id,

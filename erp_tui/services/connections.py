@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from erp_tui.context import AppContext, call
-from erp_tui.contract import ConfigFieldsResult, FieldInfo, FieldType, Result
+from erp_tui.contract import ConfigFieldsResult, Connector, FieldInfo, FieldType, Result
 from erp_tui.errors import ConnectorError, ErpTuiError, Problem, RefusedError, ValidationFailed
 from erp_tui.model import Connection, utc_now
 from erp_tui.rules import ErpFieldView, parse_value
@@ -110,7 +110,11 @@ def list_connections(ctx: AppContext) -> list[ConnectionSummary]:
 
 def config_fields(ctx: AppContext, connector_kind: str) -> list[FieldInfo]:
     """The config fields connector `connector_kind` needs, in its order."""
-    connector = ctx.connectors.connector(connector_kind)
+    return fields_of(ctx.connectors.connector(connector_kind))
+
+
+def fields_of(connector: Connector) -> list[FieldInfo]:
+    """The config fields `connector` needs, in its order (no store needed: `--help` uses it)."""
     result = call(connector.config_fields, ConfigFieldsResult)
     if not result.ok:
         raise ConnectorError(result.user_message)

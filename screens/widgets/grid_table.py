@@ -45,9 +45,14 @@ class GridColumn:
 
 
 def fit(text: str, width: int, align: str = "left") -> str:
-    """`text` cut or padded to exactly `width` cells."""
+    """`text` cut or padded to exactly `width` cells; control characters (outside text may
+    hold ESC sequences) are shown as spaces, never sent to the terminal."""
     if width <= 0:
         return ""
+    if not text.isprintable():
+        from erp_tui.services.erp_values import inert
+
+        text = inert(text, max(len(text), 1))
     if cell_len(text) > width:
         out = ""
         for char in text:

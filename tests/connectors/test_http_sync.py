@@ -155,9 +155,10 @@ def _recover_and_check(ctx: AppContext, cid: int, erp: Path, fault: str, faulty:
     assert healed.counts.errors == 0, healed.as_dict()
     assert healed.counts.created == CUSTOMERS - created_before, healed.as_dict()
     assert_every_actor_once(ctx, cid, erp)
-    resolved, failing = retry_errors(ctx, NAME)
-    assert (resolved, failing) == (len(errors), 0)
+    # The healthy run read the failed range again, so it closed the batch errors itself:
+    # nothing is left for `retry`.
     assert open_errors(ctx, NAME) == []
+    assert retry_errors(ctx, NAME) == (0, 0)
     assert_every_actor_once(ctx, cid, erp)
 
 

@@ -26,7 +26,7 @@ def _erp_file(ctx: Any) -> Any:
 def _erp_actors(ctx: Any) -> int:
     with sqlite3.connect(_erp_file(ctx)) as conn:
         return sum(conn.execute(f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
-                   for table in ("customer", "person", "project"))
+                   for table in ("customer", "supplier", "person", "project"))
 
 
 def _links(ctx: Any) -> int:
@@ -68,7 +68,7 @@ async def test_sync_now_shows_counts_that_match_the_run(demo_ctx: Any) -> None:
         assert run.status == "finished" and run.created > 0
         assert screen.counts_of(NORDIC)["created"] == run.created == _links(demo_ctx)
         assert sum(screen.counts_of(NORDIC, actor)["created"]
-                   for actor in ("Customer", "Person", "Project")) == run.created
+                   for actor in ("Customer", "Supplier", "Person", "Project")) == run.created
         assert "Finished" in screen.status_text()
         assert "100 %" in str(screen.query_one("#bar").render())
         await pilot.press("escape")  # closes when finished
