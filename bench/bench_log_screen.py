@@ -6,7 +6,7 @@ rows for that run straight into the store (SQL, one transaction). Headless at 80
   its first page (runs read, change count, first page read and painted);
 - per key: page down x50, then End, then Home (each: key handled and the screen painted).
 
-    /work/venv/bin/python bench/bench_log_screen.py [--rows 1000000]
+    .venv/bin/python bench/bench_log_screen.py [--rows 1000000]
 
 Targets: open < 0.5 s, each key < 50 ms.
 """

@@ -6,7 +6,7 @@ temporary directory, then (headless, 80x24) measures:
   mounted and painted — median of several runs;
 - per key: the median / worst time to handle one key (down, right, space, `>`, ...).
 
-    /work/venv/bin/python bench/bench_mappings_open.py [--fields 2000] [--runs 7]
+    .venv/bin/python bench/bench_mappings_open.py [--fields 2000] [--runs 7]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Throughput of the SQL connector on PostgreSQL (actors per second).
 
-    /work/venv/bin/python bench/bench_sql_connector.py [--actors 100000] [--updates 10000]
+    .venv/bin/python bench/bench_sql_connector.py [--actors 100000] [--updates 10000]
 
 Creates a throw-away database (admin URL: env ERP_TUI_TEST_PG_URL, default
 postgresql+psycopg://postgres@127.0.0.1:5432/postgres), loads a customer table of ~10 fields,

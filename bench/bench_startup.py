@@ -10,7 +10,7 @@ what it writes to the terminal and notes two moments, measured from just before 
 
 Then it sends Ctrl+Q and waits for the process to exit. Prints every run and the medians.
 
-    /work/venv/bin/python bench/bench_startup.py [--runs 9] [--data-dir DIR]
+    .venv/bin/python bench/bench_startup.py [--runs 9] [--data-dir DIR]
 
 Without --data-dir the demo is created once in a temporary directory (`erp-tui demo --no-ui`).
 """

@@ -1,4 +1,4 @@
-"""The connector contract (SPEC §3): result types, field metadata, actor pages, the protocol.
+"""The connector contract: result types, field metadata, actor pages, the protocol.
 
 Every connector call returns a `Result` (or a subclass carrying data). Connectors report problems
 through results; callers never rely on exceptions crossing the contract.

@@ -1,4 +1,4 @@
-"""The configuration rules of SPEC §4 as pure functions, shared by services, UI and CLI.
+"""The configuration rules of the source page as pure functions, shared by services, UI and CLI.
 
 Nothing here touches the database or a connector: callers pass plain data in and get verdicts
 (with one clear sentence each) back.

@@ -1,4 +1,4 @@
-"""Every configuration rule of SPEC §4 through the services, with each refusal message."""
+"""Every configuration rule of the source page through the services, with each refusal message."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The pure configuration rules (SPEC §4): directions, compatibility, lists, values, defaults."""
+"""The pure configuration rules: directions, compatibility, lists, values, defaults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`SampleConnector`: the connector contract (SPEC §3) over an embedded sample ERP file.
+"""`SampleConnector`: the connector contract over an embedded sample ERP file.
 
 The ERP is a plain SQLite file made by `sample_data.generate_sample_erp`. Every call opens its
 own `sqlite3` connection (calls may come from any thread) and closes it before returning.

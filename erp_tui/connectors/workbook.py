@@ -1,4 +1,4 @@
-"""`WorkbookConnector`: the connector contract (SPEC §3) over an Excel workbook (.xlsx/.xlsm).
+"""`WorkbookConnector`: the connector contract over an Excel workbook (.xlsx/.xlsm).
 
 Layout of the workbook:
 

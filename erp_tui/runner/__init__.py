@@ -1,4 +1,4 @@
-"""The connector runner: carries the configured synchronisation out (SPEC §5).
+"""The connector runner: carries the configured synchronisation out.
 
 Names are imported on first use, so that the page-reader process (erp_tui.runner.reader)
 starts without loading the store.

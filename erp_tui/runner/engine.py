@@ -1,4 +1,4 @@
-"""The sync of one actor type of one connection (SPEC §5).
+"""The sync of one actor type of one connection.
 
 A run first pushes CRM changes to the ERP (phase B, CRM→ERP), then reads ERP changes from the
 cursor (phase A, ERP→CRM). Work goes in batches; each batch's CRM writes, link updates, log

@@ -1,1 +1,1 @@
-"""Engine services: every configuration action of SPEC §4, used by both the UI and the CLI."""
+"""Engine services: every configuration action of the source page, for the UI and the CLI."""

@@ -1,4 +1,4 @@
-"""Activation validation (SPEC §4 rule 9): one clear message per problem."""
+"""Activation validation: one clear message per problem."""
 
 from __future__ import annotations
 

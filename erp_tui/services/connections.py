@@ -1,5 +1,4 @@
-"""Connections: list, add/edit with the test gate, delete, activate and deactivate (SPEC §4 rules
-1, 2, 8 and 9)."""
+"""Connections: list, add/edit with the test gate, delete, activate and deactivate."""
 
 from __future__ import annotations
 

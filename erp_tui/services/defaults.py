@@ -1,4 +1,4 @@
-"""Sync defaults (Standaardwaarden voor synchronisatie), per actor (SPEC §4 rule 6)."""
+"""Sync defaults (Standaardwaarden voor synchronisatie), per actor."""
 
 from __future__ import annotations
 

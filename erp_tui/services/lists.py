@@ -1,4 +1,4 @@
-"""List mapping (Lijsttoewijzing): ERP list items to CRM list items, one-to-one (SPEC §4 rule 5)."""
+"""List mapping (Lijsttoewijzing): ERP list items to CRM list items, one-to-one."""
 
 from __future__ import annotations
 

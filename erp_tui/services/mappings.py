@@ -1,5 +1,5 @@
 """Field mapping (Veldtoewijzing): actor toggles and per-field CRM field, direction and
-visibility (SPEC §4 rule 3). The dialog loads a `MappingsState`, edits it, and saves it whole."""
+visibility. The dialog loads a `MappingsState`, edits it, and saves it whole."""
 
 from __future__ import annotations
 

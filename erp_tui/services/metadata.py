@@ -1,5 +1,5 @@
 """ERP metadata: fetch actor types, fields and lists from the connector, cache them, and map
-fields automatically (SPEC §4 rule 4)."""
+fields automatically."""
 
 from __future__ import annotations
 

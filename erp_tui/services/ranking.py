@@ -1,4 +1,4 @@
-"""Rank fields (Velden rangschikken): the order of fields on the ERP tab (SPEC §4 rule 7)."""
+"""Rank fields (Velden rangschikken): the order of fields on the ERP tab."""
 
 from __future__ import annotations
 

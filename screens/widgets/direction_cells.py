@@ -1,6 +1,6 @@
 """How a direction cell and a checkbox cell look, with and without colour.
 
-Three looks of a direction cell (SPEC §4 rule 3), each told apart by its glyphs alone:
+Three looks of a direction cell, each told apart by its glyphs alone:
 - selected: `[>]` `[<]` `[<>]` (blue, bold),
 - enabled, not selected: ` > ` ` < ` ` <> ` (white),
 - disabled: ` · ` ` ·· ` (grey, dim); its reason is shown in the status line.

@@ -1,4 +1,4 @@
-"""`SqlConnector`: the connector contract (SPEC §3) over any SQL database SQLAlchemy reaches.
+"""`SqlConnector`: the connector contract over any SQL database SQLAlchemy reaches.
 
 A YAML *descriptor* (see `descriptor.py` and docs/sql-connector.md) maps actor types to tables or
 views. Identifiers are never formatted into SQL text: every table and column is taken from the
