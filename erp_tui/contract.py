@@ -20,6 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 Value = str | int | float | bool | date | datetime | None
 
 
+# The actor types the CRM syncs, in the order a run syncs them (a record's parent company before
+# the record), and the actor types ERPs have that the CRM never syncs.
+SYNCED_ACTOR_TYPES: tuple[str, ...] = ("Customer", "Supplier", "Partner", "Project", "Person")
+UNSYNCED_ACTOR_TYPES: frozenset[str] = frozenset({"Employee", "Sale"})
+
+
 class ResultState(enum.StrEnum):
     """Outcome of a connector call."""
 

@@ -1,17 +1,23 @@
 """The CRM side's catalog: entities, their standard fields and lists.
 
-Field keys follow the CRM's own names so that ERP fields with the same key map automatically.
+This is the one declaration of the CRM schema: each standard field's key, column, type and
+maximum length, and each entity's parent column. The entity tables (`erp_tui.model`) are built
+from it; a new field needs a migration as well (tests/test_migrations.py and
+tests/test_crm_schema_once.py say when one is missing). Field keys follow the CRM's own names
+so that ERP fields with the same key map automatically.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from erp_tui.contract import FieldType
+from erp_tui.contract import SYNCED_ACTOR_TYPES, FieldType
 
 COMPANY = "company"
 PERSON = "person"
 PROJECT = "project"
+# The CRM's entities, in the order they are offered.
+CRM_ENTITIES: tuple[str, ...] = (COMPANY, PERSON, PROJECT)
 
 ENTITY_LABELS: dict[str, tuple[str, str]] = {
     # entity -> (English, Dutch)
@@ -29,8 +35,26 @@ DEFAULT_ENTITY_FOR_ACTOR: dict[str, str] = {
     "Project": PROJECT,
 }
 
-# Actor types that exist in ERPs but are never synced.
-UNSYNCED_ACTOR_TYPES = frozenset({"Employee", "Sale"})
+# The order in which actor types are synced (the contract's): a record's parent company first.
+ACTOR_TYPE_ORDER: tuple[str, ...] = SYNCED_ACTOR_TYPES
+
+# The column of an entity's table that points to its parent company (entities under no parent
+# have none).
+PARENT_COLUMNS: dict[str, str] = {PERSON: "company_id"}
+
+
+def actor_type_rank(actor_type: str) -> tuple[int, str]:
+    """Sort key of an actor type in `ACTOR_TYPE_ORDER`; unknown types after the known ones,
+    by name."""
+    try:
+        return ACTOR_TYPE_ORDER.index(actor_type), actor_type
+    except ValueError:
+        return len(ACTOR_TYPE_ORDER), actor_type
+
+
+def parent_column(entity: str) -> str | None:
+    """The column of `entity`'s CRM table that points to its parent company, or None."""
+    return PARENT_COLUMNS.get(entity)
 
 
 @dataclass(frozen=True)
@@ -73,6 +97,7 @@ def _list(key: str, label: str, list_name: str, label_nl: str = "") -> CrmField:
     return CrmField(key, label, FieldType.LIST, list_name=list_name, label_nl=label_nl)
 
 
+# The fields every record has: columns the store keeps (`erp_tui.model.CrmRecord`).
 _READ_ONLY = (
     CrmField("id", "ID", FieldType.INTEGER, read_only=True, label_nl="ID"),
     CrmField("created", "Created", FieldType.DATETIME, read_only=True,

@@ -1,12 +1,30 @@
-"""The store's tables (SQLModel). Schema changes go through Alembic migrations in `migrations/`."""
+"""The store's tables (SQLModel). Schema changes go through Alembic migrations in `migrations/`.
+
+The CRM entity tables are built from the CRM catalog (`erp_tui.crm_catalog`), where each standard
+CRM field is declared once.
+"""
 
 from __future__ import annotations
 
+import types
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, func
 from sqlmodel import Field, SQLModel
+
+from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import (
+    COMPANY,
+    CRM_ENTITIES,
+    CRM_FIELDS,
+    PERSON,
+    PROJECT,
+    CrmField,
+    entity_label,
+    parent_column,
+)
+from erp_tui.sync_marks import LinkState
 
 
 def utc_now() -> datetime:
@@ -226,81 +244,72 @@ class CrmListItem(SQLModel, table=True):
     position: int = 0
 
 
-class CrmCompany(UserFieldSlots, table=True):
-    """CRM Company (Bedrijf)."""
-
-    __tablename__ = "crm_company"
-    __table_args__ = (Index("ix_crm_company_change_stamp", "change_stamp"),)
+class CrmRecord(UserFieldSlots):
+    """The columns every CRM entity table has besides its catalog fields: the id, the times,
+    the change stamp (one counter per table: what changed since a push) and the slots."""
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = _text(200)
-    department: str = _text(200)
-    number1: str = _text(50)
-    number2: str = _text(50)
-    vatno: str = _text(50)
-    phone: str = _text(50)
-    fax: str = _text(50)
-    email: str = _text(200)
-    url: str = _text(200)
-    postal_address1: str = _text(200)
-    postal_address2: str = _text(200)
-    postal_address3: str = _text(200)
-    postal_zip: str = _text(20)
-    postal_city: str = _text(100)
-    street_address1: str = _text(200)
-    street_address2: str = _text(200)
-    street_address3: str = _text(200)
-    street_zip: str = _text(20)
-    street_city: str = _text(100)
-    country: str | None = Field(default=None, max_length=50)
-    category: str | None = Field(default=None, max_length=50)
-    business: str | None = Field(default=None, max_length=50)
     created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
     updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
     change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
-class CrmPerson(UserFieldSlots, table=True):
-    """CRM Person (Persoon), belonging to a Company."""
-
-    __tablename__ = "crm_person"
-    __table_args__ = (Index("ix_crm_person_change_stamp", "change_stamp"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    company_id: int | None = Field(
-        default=None, sa_column=Column(Integer, ForeignKey("crm_company.id", ondelete="SET NULL"),
-                                       index=True))
-    firstname: str = _text(100)
-    middlename: str = _text(100)
-    lastname: str = _text(100)
-    title: str = _text(100)
-    position: str | None = Field(default=None, max_length=50)
-    email: str = _text(200)
-    phone: str = _text(50)
-    mobile: str = _text(50)
-    birthdate: date | None = None
-    created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
-    updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
-    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+# A list field's column holds the key of one list item.
+LIST_KEY_LENGTH = 50
 
 
-class CrmProject(UserFieldSlots, table=True):
-    """CRM Project."""
+def crm_table_name(entity: str) -> str:
+    """The table of a CRM entity."""
+    return f"crm_{entity}"
 
-    __tablename__ = "crm_project"
-    __table_args__ = (Index("ix_crm_project_change_stamp", "change_stamp"),)
 
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = _text(200)
-    number: str = _text(50)
-    type: str | None = Field(default=None, max_length=50)
-    status: str | None = Field(default=None, max_length=50)
-    enddate: date | None = None
-    text: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
-    url: str = _text(200)
-    created: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
-    updated: datetime = Field(default_factory=utc_now, sa_column_kwargs=_NOW)
-    change_stamp: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+def _field_column(field: CrmField) -> tuple[Any, Any]:
+    """(annotation, Field) of the column of a standard CRM field."""
+    if field.type is FieldType.TEXT and field.max_length:
+        return str, _text(field.max_length)
+    if field.type is FieldType.TEXT:
+        return str, Field(default="", sa_column=Column(String, nullable=False, server_default=""))
+    if field.type is FieldType.LIST:
+        return str | None, Field(default=None, max_length=LIST_KEY_LENGTH)
+    if field.type is FieldType.DATE:
+        return date | None, Field(default=None)
+    raise ValueError(f"The CRM field {field.key!r} has a type without a column "
+                     f"({field.type.value}).")
+
+
+def _parent_column() -> Any:
+    """A record's parent company: emptied when the company is deleted."""
+    parent = Column(Integer, ForeignKey(f"{crm_table_name(COMPANY)}.id", ondelete="SET NULL"),
+                    index=True)
+    return Field(default=None, sa_column=parent)
+
+
+def _crm_entity_table(entity: str) -> type[CrmRecord]:
+    """The table of a CRM entity: `CrmRecord`'s columns, the parent column (if the entity has
+    one) and a column per standard field of the catalog."""
+    name = crm_table_name(entity)
+    annotations: dict[str, Any] = {}
+    body: dict[str, Any] = {
+        "__module__": __name__, "__tablename__": name,
+        "__doc__": f"CRM {entity_label(entity)} ({entity_label(entity, 'nl')}).",
+        "__table_args__": (Index(f"ix_{name}_change_stamp", "change_stamp"),),
+        "__annotations__": annotations}
+    parent = parent_column(entity)
+    if parent is not None:
+        annotations[parent], body[parent] = int | None, _parent_column()
+    for field in CRM_FIELDS[entity]:
+        if field.column not in CrmRecord.model_fields:
+            annotations[field.column], body[field.column] = _field_column(field)
+    table = types.new_class(f"Crm{entity.capitalize()}", (CrmRecord,), {"table": True},
+                            lambda namespace: namespace.update(body))
+    return cast(type[CrmRecord], table)
+
+
+# The CRM entity tables by entity; their fields are declared once, in erp_tui.crm_catalog.
+CRM_MODELS: dict[str, type[CrmRecord]] = {e: _crm_entity_table(e) for e in CRM_ENTITIES}
+CrmCompany = CRM_MODELS[COMPANY]
+CrmPerson = CRM_MODELS[PERSON]
+CrmProject = CRM_MODELS[PROJECT]
 
 
 # ---- the runner ------------------------------------------------------------------------------
@@ -323,8 +332,8 @@ class Link(SQLModel, table=True):
     erp_key: str = Field(max_length=200)
     crm_entity: str = Field(max_length=50)
     crm_id: int
-    # "linked", or "deleted_in_erp" once the ERP reported the actor deleted.
-    state: str = Field(default="linked", max_length=20)
+    # LINKED, or DELETED_IN_ERP once the ERP reported the actor deleted.
+    state: str = Field(default=LinkState.LINKED.value, max_length=20)
     # Last synced value of every synced field (encoded; see erp_tui.runner.values).
     snapshot: str = Field(default="", sa_column=Column(String, nullable=False, server_default=""))
     # CRM change stamp up to which this record is in sync.

@@ -24,6 +24,7 @@ from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.services.mapping_problems import FIELD_CODES
 
 TEXT = {
     "en": {
@@ -64,12 +65,9 @@ TEXT = {
     },
 }
 
-_MAPPING_CODES = ("mandatory_direction", "read_only_direction", "missing_field", "mapping")
-
-
 def target_of(problem: Problem) -> tuple[str, dict[str, Any]]:
     """Which dialog fixes `problem`, and where in it to start."""
-    if problem.code in _MAPPING_CODES:
+    if problem.code in FIELD_CODES:
         return "mappings", {"focus_actor": problem.actor_type or None,
                             "focus_field": problem.field_key or None}
     if problem.code == "list_duplicate":
@@ -82,6 +80,22 @@ def target_of(problem: Problem) -> tuple[str, dict[str, Any]]:
         return "mappings", {"focus_actor": problem.actor_type,
                             "focus_field": problem.field_key or None}
     return "configure", {}
+
+
+def try_activation(ctx: AppContext, connection_id: int) -> tuple[str, list[Problem]]:
+    """Activate the connection: ("", []) when it worked, else the error sentence or the
+    problems that refuse it (never a traceback; run it in a worker)."""
+    from erp_tui.services.connections import activate
+
+    try:
+        activate(ctx, connection_id)
+    except ValidationFailed as exc:
+        return "", list(exc.problems) or [Problem(exc.summary)]
+    except ErpTuiError as exc:
+        return engine_text(str(exc)), []
+    except Exception as exc:  # never a traceback in the UI
+        return f"{type(exc).__name__}: {exc}", []
+    return "", []
 
 
 def where_hint(problem: Problem) -> str:
@@ -209,18 +223,7 @@ class ActivationProblemsScreen(Dialog[bool]):
 
     @work(thread=True, exclusive=True, group="activate-again", exit_on_error=False)
     def _activate_worker(self) -> None:
-        from erp_tui.services.connections import activate
-
-        error = ""
-        problems: list[Problem] = []
-        try:
-            activate(self.ctx, self.connection_id)
-        except ValidationFailed as exc:
-            problems = list(exc.problems) or [Problem(exc.summary)]
-        except ErpTuiError as exc:
-            error = str(exc)
-        except Exception as exc:  # never a traceback in the UI
-            error = f"{type(exc).__name__}: {exc}"
+        error, problems = try_activation(self.ctx, self.connection_id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Activated(error, problems))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -31,8 +31,7 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
-from erp_tui.screens.widgets.keys import localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.screens.widgets.dialog_kit import EditDialog
 from erp_tui.screens.widgets.tickbox import TickBox
 
 TEXT = {
@@ -127,17 +126,12 @@ _SPLIT = re.compile(r"[,;\s]+")
 
 
 def connector_choices() -> list[tuple[str, str]]:
-    """(label, kind) of every installed connector, for the connector choice."""
-    from erp_tui.registry import available_connectors, load_connector_class
+    """(label, kind) of every installed connector, for the connector choice; a broken plugin
+    is listed by its kind (its test will say why)."""
+    from erp_tui.services.connector_choices import connector_choices as installed
 
-    choices = []
-    for kind in available_connectors():
-        try:
-            label = f"{load_connector_class(kind).label} ({kind})"
-        except Exception:  # a broken plugin is still listed; its test will say why
-            label = kind
-        choices.append((label, kind))
-    return choices
+    return [(choice.kind if choice.broken else f"{choice.label} ({choice.kind})", choice.kind)
+            for choice in installed()]
 
 
 def connector_fields(ctx: AppContext, kind: str) -> list[FieldInfo]:
@@ -158,7 +152,7 @@ class _ConfigInput:
     widget: Widget | None
 
 
-class ConnectionDialog(Dialog[bool]):
+class ConnectionDialog(EditDialog[bool]):
     """Add a connection (`connection_id=None`) or configure an inactive one."""
 
     CSS = load_css("connection_dialog.tcss")
@@ -168,6 +162,7 @@ class ConnectionDialog(Dialog[bool]):
         Binding("f2", "ok", "OK", id="connection_dialog.ok"),
         Binding("escape", "cancel", "Cancel", id="connection_dialog.cancel"),
     ]
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"test": "test", "ok": "ok", "cancel": "cancel"}
 
     class TestDone(Message):
         def __init__(self, sequence: int, outcome: Any, error: str) -> None:
@@ -183,8 +178,7 @@ class ConnectionDialog(Dialog[bool]):
             self.error = error
 
     def __init__(self, ctx: AppContext, connection_id: int | None = None) -> None:
-        super().__init__()
-        localize_bindings(self, TEXT)
+        super().__init__(TEXT, cancelled=False)
         from erp_tui.services.connections import ConnectionDraft, draft_for
 
         self.ctx = ctx
@@ -437,16 +431,6 @@ class ConnectionDialog(Dialog[bool]):
             return None if (self._testing or self._saving) else True
         return True
 
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "test":
-            self.action_test()
-        elif event.button.id == "ok":
-            self.action_ok()
-        elif event.button.id == "cancel":
-            self.action_cancel()
-
     # ---- test ----------------------------------------------------------------------------
 
     def action_test(self) -> None:
@@ -507,7 +491,7 @@ class ConnectionDialog(Dialog[bool]):
         if self._saving:
             self.notify(tr(TEXT, "not_cancellable"))
             return
-        self.dismiss(False)
+        super().action_cancel()
 
     def action_ok(self) -> None:
         self._update_state()

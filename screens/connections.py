@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
+from erp_tui.errors import ErpTuiError, Problem
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
@@ -630,18 +630,9 @@ class ConnectionsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="connection-action", exit_on_error=False)
     def _activate_worker(self, connection_id: int, name: str) -> None:
-        from erp_tui.services.connections import activate
+        from erp_tui.screens.activation_problems import try_activation
 
-        error = ""
-        problems: list[Problem] = []
-        try:
-            activate(self.ctx, connection_id)
-        except ValidationFailed as exc:
-            problems = list(exc.problems) or [Problem(exc.summary)]
-        except ErpTuiError as exc:
-            error = engine_text(str(exc))
-        except Exception as exc:  # never a traceback in the UI
-            error = f"{type(exc).__name__}: {exc}"
+        error, problems = try_activation(self.ctx, connection_id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.ActivationFinished(connection_id, name, error, problems))
 

@@ -27,9 +27,8 @@ from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.busy import BusyLine
-from erp_tui.screens.widgets.dialog_kit import MarkedCheckbox
-from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.screens.widgets.dialog_kit import EditDialog, MarkedCheckbox, kit_text, value_hint
+from erp_tui.screens.widgets.keys import KeyBar
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
@@ -43,15 +42,11 @@ TEXT = {
                       "already. Enable an actor type for it in Mappings first.",
         "asked": "Values to give (* mandatory):",
         "nothing_asked": "No values are asked: mapped values and fixed defaults are sent.",
-        "hint.integer": "a whole number", "hint.double": "a number, e.g. 12.5",
-        "hint.date": "YYYY-MM-DD", "hint.datetime": "YYYY-MM-DD HH:MM",
-        "hint.text": "text", "hint.list": "choose an item",
         "none": "(none)",
         "creating": "Creating the record in '{connection}' as {actor}…",
         "refused": "✗ Not created: {count} problem(s).",
         "error": "✗ {message}",
         "unexpected": "✗ Unexpected error: {kind}: {message}",
-        "ok": "OK", "cancel": "Cancel",
         "create.ok": "Create", "create.ok_ctrl": "Create", "create.cancel": "Cancel",
     },
     "nl": {
@@ -62,15 +57,11 @@ TEXT = {
         "asked": "Te geven waarden (* verplicht):",
         "nothing_asked": "Er worden geen waarden gevraagd: toegewezen waarden en vaste "
                          "standaardwaarden worden verstuurd.",
-        "hint.integer": "een geheel getal", "hint.double": "een getal, bijv. 12,5",
-        "hint.date": "JJJJ-MM-DD", "hint.datetime": "JJJJ-MM-DD UU:MM",
-        "hint.text": "tekst", "hint.list": "kies een item",
         "none": "(geen)",
         "creating": "Het record wordt in '{connection}' aangemaakt als {actor}…",
         "refused": "✗ Niet aangemaakt: {count} probleem/problemen.",
         "error": "✗ {message}",
         "unexpected": "✗ Onverwachte fout: {kind}: {message}",
-        "ok": "OK", "cancel": "Annuleren",
         "create.ok": "Aanmaken", "create.ok_ctrl": "Aanmaken", "create.cancel": "Annuleren",
     },
 }
@@ -85,8 +76,10 @@ class Created:
     erp_key: str
 
 
-class CreateInErpDialog(Dialog[Created | None]):
+class CreateInErpDialog(EditDialog[Created | None]):
     """Aanmaken in ERP: answers what was created, or None when cancelled."""
+
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"ok": "ok", "cancel": "cancel"}
 
     CSS = load_css("create_in_erp_dialog.tcss")
 
@@ -108,8 +101,7 @@ class CreateInErpDialog(Dialog[Created | None]):
 
     def __init__(self, ctx: AppContext, entity: str, record_id: int, record_title: str,
                  linked: set[str] | None = None) -> None:
-        super().__init__()
-        localize_bindings(self, TEXT)
+        super().__init__(TEXT)
         self.ctx = ctx
         self.entity = entity
         self.record_id = record_id
@@ -146,9 +138,9 @@ class CreateInErpDialog(Dialog[Created | None]):
             yield Static(self.error or ("" if self.targets else tr(TEXT, "no_targets")),
                          id="status", markup=False)
             with Horizontal(id="buttons"):
-                yield Button(tr(TEXT, "ok"), id="ok", variant="primary", compact=True,
+                yield Button(kit_text("ok"), id="ok", variant="primary", compact=True,
                              disabled=not self.targets)
-                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+                yield Button(kit_text("cancel"), id="cancel", compact=True)
         yield KeyBar()
 
     async def on_mount(self) -> None:
@@ -208,9 +200,7 @@ class CreateInErpDialog(Dialog[Created | None]):
                           prompt=tr(TEXT, "none"), allow_blank=True, compact=True, id=ident)
         if view.type is FieldType.CHECKBOX:
             return MarkedCheckbox("", False, compact=True, id=ident)
-        hint = tr(TEXT, f"hint.{view.type.value}")
-        return Input(placeholder="" if hint.startswith("hint.") else hint, compact=True,
-                     id=ident)
+        return Input(placeholder=value_hint(view.type), compact=True, id=ident)
 
     # ---- answers -------------------------------------------------------------------------
 
@@ -265,14 +255,6 @@ class CreateInErpDialog(Dialog[Created | None]):
             return (bool(self.targets) and not self.busy) or None
         return True
 
-    @on(Button.Pressed, "#ok")
-    def _ok_pressed(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -317,9 +299,6 @@ class CreateInErpDialog(Dialog[Created | None]):
             return
         rest = self._show_problems(event.problems)
         self._status("\n".join([event.error, *(f"  ✗ {m}" for m in rest)]))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
     def _status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)

@@ -18,23 +18,25 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Tab,
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType
-from erp_tui.errors import ErpTuiError, StaleEditError
+from erp_tui.errors import ErpTuiError
 from erp_tui.rules import DefaultSpec, ErpFieldView
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.dialog_kit import (
-    ConfirmDialog,
+    EditDialog,
     MarkedCheckbox,
     MessageDialog,
     Picked,
     PickerDialog,
     error_message,
+    kit_text,
+    value_hint,
 )
 from erp_tui.screens.widgets.direction_cells import check_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.defaults import (
     DefaultRow,
     DefaultsState,
@@ -50,7 +52,7 @@ TEXT = {
         "title": "Sync defaults — {name}",
         "col_field": "ERP field", "col_value": "Default value", "col_ask": "Ask",
         "col_mandatory": "Mandatory",
-        "none": "—", "close": "Close", "add": "Add (a)", "edit": "Edit (e)",
+        "none": "—", "add": "Add (a)", "edit": "Edit (e)",
         "delete": "Delete (d)",
         "empty": "No defaults for {actor} yet. Press a (or Insert) to add one.",
         "row": "{field}: {value}{ask}{mandatory}. e/Enter edit, d/Delete delete.",
@@ -59,13 +61,11 @@ TEXT = {
         "row_forced": " (mandatory in the ERP)",
         "confirm_delete": "Delete the default of '{field}' ({actor})?",
         "delete_failed": "The default was not deleted",
-        "stale_title": "Changed by someone else",
         "no_actors": "This connection has no ERP actors yet.",
         "load_failed": "The defaults cannot be opened",
         "deleted": "Deleted the default of '{field}'.", "saved": "Saved the default of '{field}'.",
         "defaults.add": "Add", "defaults.add_insert": "Add", "defaults.edit": "Edit",
         "defaults.delete": "Delete", "defaults.delete_key": "Delete",
-        "defaults.close": "Close", "defaults.close_f10": "Close",
         "defaults.prev_tab": "Prev actor", "defaults.next_tab": "Next actor",
         "grid.activate": "Edit",
         # the Add/Edit dialog
@@ -75,21 +75,16 @@ TEXT = {
         "ask_user": "Ask the user for a value",
         "mandatory": "Mandatory – user must fill in a value",
         "forced": "(the ERP requires this field)",
-        "ok": "OK", "cancel": "Cancel",
         "valid": "Ready: OK saves this default.",
         "pick_field": "ERP field for the default ({actor})",
         "no_field": "Choose an ERP field first.",
-        "hint.integer": "a whole number", "hint.double": "a number, e.g. 12.5",
-        "hint.date": "YYYY-MM-DD", "hint.datetime": "YYYY-MM-DD HH:MM",
-        "hint.checkbox": "yes or no", "hint.text": "text", "hint.list": "choose an item",
         "save_failed": "The default was not saved",
-        "edit.ok": "OK", "edit.ok_ctrl": "OK", "edit.cancel": "Cancel",
     },
     "nl": {
         "title": "Standaardwaarden voor synchronisatie — {name}",
         "col_field": "ERP-veld", "col_value": "Standaardwaarde", "col_ask": "Vragen",
         "col_mandatory": "Verplicht",
-        "none": "—", "close": "Sluiten", "add": "Toevoegen (a)",
+        "none": "—", "add": "Toevoegen (a)",
         "edit": "Bewerken (e)", "delete": "Verwijderen (d)",
         "empty": "Nog geen standaardwaarden voor {actor}. Druk op a (of Insert) om er een "
                  "toe te voegen.",
@@ -99,15 +94,13 @@ TEXT = {
         "row_forced": " (verplicht in het ERP)",
         "confirm_delete": "De standaardwaarde van '{field}' ({actor}) verwijderen?",
         "delete_failed": "De standaardwaarde is niet verwijderd",
-        "stale_title": "Door iemand anders gewijzigd",
         "no_actors": "Deze verbinding heeft nog geen ERP-actors.",
         "load_failed": "De standaardwaarden kunnen niet worden geopend",
         "deleted": "Standaardwaarde van '{field}' verwijderd.",
         "saved": "Standaardwaarde van '{field}' opgeslagen.",
         "defaults.add": "Toevoegen", "defaults.add_insert": "Toevoegen",
         "defaults.edit": "Bewerken", "defaults.delete": "Verwijderen",
-        "defaults.delete_key": "Verwijderen", "defaults.close": "Sluiten",
-        "defaults.close_f10": "Sluiten",
+        "defaults.delete_key": "Verwijderen",
         "defaults.prev_tab": "Vorige actor", "defaults.next_tab": "Volgende actor",
         "grid.activate": "Bewerken",
         "add_title": "Standaardwaarden voor synchronisatie toevoegen — {actor}",
@@ -117,20 +110,15 @@ TEXT = {
         "ask_user": "Gebruiker om waarde vragen",
         "mandatory": "Verplicht – gebruiker moet waarde invullen",
         "forced": "(het ERP vereist dit veld)",
-        "ok": "OK", "cancel": "Annuleren",
         "valid": "Gereed: OK slaat deze standaardwaarde op.",
         "pick_field": "ERP-veld voor de standaardwaarde ({actor})",
         "no_field": "Kies eerst een ERP-veld.",
-        "hint.integer": "een geheel getal", "hint.double": "een getal, bijv. 12,5",
-        "hint.date": "JJJJ-MM-DD", "hint.datetime": "JJJJ-MM-DD UU:MM",
-        "hint.checkbox": "ja of nee", "hint.text": "tekst", "hint.list": "kies een item",
         "save_failed": "De standaardwaarde is niet opgeslagen",
-        "edit.ok": "OK", "edit.ok_ctrl": "OK", "edit.cancel": "Annuleren",
     },
 }
 
 
-class DefaultsDialog(Dialog[bool]):
+class DefaultsDialog(EditDialog[bool]):
     """Standaardwaarden voor synchronisatie: answers True when anything was saved."""
 
     CSS = load_css("defaults_dialog.tcss")
@@ -141,16 +129,19 @@ class DefaultsDialog(Dialog[bool]):
         Binding("e", "edit", "Edit", id="defaults.edit"),
         Binding("d", "delete", "Delete", id="defaults.delete"),
         Binding("delete", "delete", "Delete", show=False, id="defaults.delete_key"),
-        Binding("escape", "close", "Close", id="defaults.close"),
-        Binding("f10", "close", "Close", show=False, id="defaults.close_f10"),
+        Binding("escape", "cancel", "Close", id="defaults.close"),
+        Binding("f10", "cancel", "Close", show=False, id="defaults.close_f10"),
         Binding("left_square_bracket", "switch_tab(-1)", "Prev actor", show=False,
                 id="defaults.prev_tab"),
         Binding("right_square_bracket", "switch_tab(1)", "Next actor",
                 id="defaults.next_tab"),
     ]
 
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
+        "add": "add", "edit": "edit", "delete": "delete", "close": "cancel"}
+
     def __init__(self, ctx: AppContext, connection_id: int, actor: str | None = None) -> None:
-        super().__init__()
+        super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
         self.state: DefaultsState | None = None
@@ -171,7 +162,6 @@ class DefaultsDialog(Dialog[bool]):
             for index, tab in enumerate(self.state.tabs):
                 if tab.actor_type.lower() == actor.lower():
                     self.tab_index = index
-        localize_bindings(self, TEXT)
 
     @property
     def tab(self) -> DefaultsTab | None:
@@ -202,7 +192,7 @@ class DefaultsDialog(Dialog[bool]):
                     yield Button(tr(TEXT, "add"), id="add", compact=True)
                     yield Button(tr(TEXT, "edit"), id="edit", compact=True)
                     yield Button(tr(TEXT, "delete"), id="delete", compact=True)
-                yield Button(tr(TEXT, "close"), id="close", variant="primary", compact=True)
+                yield Button(kit_text("close"), id="close", variant="primary", compact=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -300,13 +290,8 @@ class DefaultsDialog(Dialog[bool]):
     def _activated(self) -> None:
         self.action_edit()
 
-    @on(Button.Pressed)
-    def _button(self, event: Button.Pressed) -> None:
-        actions = {"add": self.action_add, "edit": self.action_edit,
-                   "delete": self.action_delete, "close": self.action_close}
-        action = actions.get(event.button.id or "")
-        if action:
-            action()
+    def cancel_result(self) -> bool:
+        return self.saved_any
 
     def action_add(self) -> None:
         self._open_editor(None)
@@ -336,28 +321,18 @@ class DefaultsDialog(Dialog[bool]):
             return
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                remove_default(self.ctx, self.connection_id, tab.actor_type, default.erp_field,
-                               state.version)
-            except StaleEditError as exc:
-                self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"),
-                                                   error_message(exc)))
-                return
-            except ErpTuiError as exc:
-                self.app.push_screen(MessageDialog(tr(TEXT, "delete_failed"),
-                                                   error_message(exc)))
+            if not yes or not self.attempt(
+                    lambda: remove_default(self.ctx, self.connection_id, tab.actor_type,
+                                           default.erp_field, state.version),
+                    "delete_failed"):
                 return
             self.saved_any = True
             self._message = tr(TEXT, "deleted", field=default.label)
             self._reload()
 
-        self.app.push_screen(ConfirmDialog(tr(TEXT, "confirm_delete", field=default.label,
-                                              actor=tab.actor_type)), answered)
-
-    def action_close(self) -> None:
-        self.dismiss(self.saved_any)
+        self.app.push_screen(ConfirmScreen("", tr(TEXT, "confirm_delete", field=default.label,
+                                                  actor=tab.actor_type), default=False),
+                         answered)
 
 
 def _value_text(tab: DefaultsTab, default: DefaultRow) -> str:
@@ -369,7 +344,7 @@ def _value_text(tab: DefaultsTab, default: DefaultRow) -> str:
     return default.value
 
 
-class DefaultEditDialog(Dialog[str | None]):
+class DefaultEditDialog(EditDialog[str | None]):
     """Standaardwaarden voor synchronisatie toevoegen / bewerken. Saves through `save_default`
     and answers the saved field's label (None when cancelled). OK stays disabled, with every
     reason shown, until the default is valid."""
@@ -382,16 +357,17 @@ class DefaultEditDialog(Dialog[str | None]):
         Binding("escape", "cancel", "Cancel", id="edit.cancel"),
     ]
 
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"ok": "ok", "cancel": "cancel"}
+
     def __init__(self, ctx: AppContext, connection_id: int, tab: DefaultsTab, version: int,
                  default: DefaultRow | None = None) -> None:
-        super().__init__()
+        super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
         self.tab = tab
         self.version = version
         self.default = default
         self.field: ErpFieldView | None = tab.field(default.erp_field) if default else None
-        localize_bindings(self, TEXT)
 
     def compose(self) -> ComposeResult:
         default = self.default
@@ -416,8 +392,8 @@ class DefaultEditDialog(Dialog[str | None]):
                            id="mandatory", compact=True)
             yield Static("", id="problems", markup=False)
             with Horizontal(id="edit-buttons"):
-                yield Button(tr(TEXT, "ok"), id="ok", variant="primary", compact=True)
-                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+                yield Button(kit_text("ok"), id="ok", variant="primary", compact=True)
+                yield Button(kit_text("cancel"), id="cancel", compact=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -442,7 +418,7 @@ class DefaultEditDialog(Dialog[str | None]):
         value_input.display = not is_list
         value_list.display = is_list
         if view is not None:
-            value_input.placeholder = tr(TEXT, f"hint.{view.type.value}")
+            value_input.placeholder = value_hint(view.type)
             if is_list:
                 items = self.tab.list_items.get(view.list_name, {})
                 value_list.set_options([(f"{text} ({key})", key) for key, text in items.items()])
@@ -512,28 +488,11 @@ class DefaultEditDialog(Dialog[str | None]):
                                           choices, self.field.key if self.field else None),
                              picked)
 
-    @on(Button.Pressed, "#ok")
-    def _ok_pressed(self) -> None:
-        self.action_ok()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     def action_ok(self) -> None:
         if self.problems() or self.field is None:
             self._validate()
             return
-        try:
-            save_default(self.ctx, self.connection_id, self.tab.actor_type, self.spec(),
-                         self.version)
-        except StaleEditError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"), error_message(exc)))
-            return
-        except ErpTuiError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
-            return
-        self.dismiss(self.field.label)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+        label, spec = self.field.label, self.spec()
+        if self.attempt(lambda: save_default(self.ctx, self.connection_id, self.tab.actor_type,
+                                             spec, self.version)):
+            self.dismiss(label)

@@ -14,19 +14,18 @@ from textual.content import Content
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
-from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
+from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.dialog_kit import (
-    ConfirmDialog,
-    MessageDialog,
+    EditDialog,
     Picked,
     PickerDialog,
     error_message,
+    kit_text,
 )
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.lists import (
     ListMappingState,
     MappedList,
@@ -43,7 +42,6 @@ TEXT = {
         "duplicate": "duplicate",
         "no_lists": "No lists to map: list fields appear here once they are mapped. Map the "
                     "list fields (e.g. Country, Customer group) in Mappings first.",
-        "save": "Save", "close": "Close",
         "status": "{rows} items, {mapped} mapped. List {erp} → CRM list {crm} (used by "
                   "{fields}).",
         "dups": "! {count} rows have a duplicate CRM item; each CRM item may be chosen once. "
@@ -52,9 +50,7 @@ TEXT = {
         "pick_title": "CRM item for ERP item '{item}'",
         "discard": "Discard the unsaved changes to list '{name}'?",
         "save_failed": "The list mapping was not saved",
-        "stale_title": "Changed by someone else",
         "saved": "Saved list '{name}'.",
-        "list.save": "Save", "list.save_ctrl": "Save", "list.close": "Close",
         "list.clear": "No selection", "list.pick": "CRM item",
         "list.prev": "Prev list", "list.next": "Next list", "grid.activate": "Choose",
     },
@@ -66,7 +62,6 @@ TEXT = {
         "no_lists": "Geen lijsten om toe te wijzen: lijstvelden verschijnen hier zodra ze zijn "
                     "toegewezen. Wijs eerst de lijstvelden (bijv. Land, Klantgroep) toe in "
                     "Toewijzingen.",
-        "save": "Opslaan", "close": "Sluiten",
         "status": "{rows} items, {mapped} toegewezen. Lijst {erp} → CRM-lijst {crm} "
                   "(gebruikt door {fields}).",
         "dups": "! {count} rijen hebben een dubbel CRM-item; elk CRM-item mag één keer worden "
@@ -75,16 +70,14 @@ TEXT = {
         "pick_title": "CRM-item voor ERP-item '{item}'",
         "discard": "De niet-opgeslagen wijzigingen in lijst '{name}' weggooien?",
         "save_failed": "De lijsttoewijzing is niet opgeslagen",
-        "stale_title": "Door iemand anders gewijzigd",
         "saved": "Lijst '{name}' opgeslagen.",
-        "list.save": "Opslaan", "list.save_ctrl": "Opslaan", "list.close": "Sluiten",
         "list.clear": "Geen selectie", "list.pick": "CRM-item",
         "list.prev": "Vorige lijst", "list.next": "Volgende lijst", "grid.activate": "Kiezen",
     },
 }
 
 
-class ListMappingDialog(Dialog[bool]):
+class ListMappingDialog(EditDialog[bool]):
     """Lijsttoewijzing: answers True when a list was saved, False when nothing was."""
 
     CSS = load_css("list_mapping_dialog.tcss")
@@ -92,7 +85,7 @@ class ListMappingDialog(Dialog[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f10", "save", "Save", id="list.save"),
         Binding("ctrl+s", "save", "Save", id="list.save_ctrl"),
-        Binding("escape", "close", "Close", id="list.close"),
+        Binding("escape", "cancel", "Close", id="list.close"),
         Binding("delete,backspace,x", "clear", "No selection", id="list.clear"),
         Binding("f", "pick", "CRM item", show=False, id="list.pick"),
         Binding("left_square_bracket", "switch_list(-1)", "Prev list", show=False,
@@ -100,9 +93,11 @@ class ListMappingDialog(Dialog[bool]):
         Binding("right_square_bracket", "switch_list(1)", "Next list", id="list.next"),
     ]
 
+    BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"save": "save", "close": "cancel"}
+
     def __init__(self, ctx: AppContext, connection_id: int,
                  erp_list: str | None = None) -> None:
-        super().__init__()
+        super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
         self.lists: list[MappedList] = []
@@ -124,7 +119,6 @@ class ListMappingDialog(Dialog[bool]):
         for index, mapped in enumerate(self.lists):
             if mapped.erp_list == erp_list:
                 self.list_index = index
-        localize_bindings(self, TEXT)
 
     # ---- layout ------------------------------------------------------------------------------
 
@@ -148,8 +142,8 @@ class ListMappingDialog(Dialog[bool]):
                 yield Static("", id="status", markup=False)
             with Horizontal(id="buttons"):
                 if self.lists:
-                    yield Button(tr(TEXT, "save"), id="save", variant="primary", compact=True)
-                yield Button(tr(TEXT, "close"), id="close", compact=True)
+                    yield Button(kit_text("save"), id="save", variant="primary", compact=True)
+                yield Button(kit_text("close"), id="close", compact=True)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -255,20 +249,17 @@ class ListMappingDialog(Dialog[bool]):
             self._switch_to((self.list_index + delta) % len(self.lists))
 
     def _switch_to(self, index: int) -> None:
-        def go(discard: bool | None = True) -> None:
+        def show_current_tab() -> None:
             tabs = self.query_one("#lists", Tabs)
-            if discard:
-                self._load(index)
             with tabs.prevent(Tabs.TabActivated):
                 tabs.active = f"list-{self.list_index}"
 
-        if index == self.list_index:
-            return
-        if self.dirty and self.state is not None:
-            self.app.push_screen(ConfirmDialog(tr(TEXT, "discard", name=self.state.erp_list)),
-                                 go)
-        else:
-            go()
+        def go() -> None:
+            self._load(index)
+            show_current_tab()
+
+        if index != self.list_index:
+            self.when_discarded(go, show_current_tab)
 
     # ---- editing -----------------------------------------------------------------------------
 
@@ -312,25 +303,16 @@ class ListMappingDialog(Dialog[bool]):
 
     # ---- save / close ------------------------------------------------------------------------
 
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
+    def cancel_result(self) -> bool:
+        return self.saved_any
 
-    @on(Button.Pressed, "#close")
-    def _close_pressed(self) -> None:
-        self.action_close()
+    def discard_question(self) -> str:
+        return tr(TEXT, "discard", name=self.state.erp_list if self.state else "")
 
     def action_save(self) -> None:
         state = self.state
-        if state is None:
-            return
-        try:
-            save_list_mapping(self.ctx, state)
-        except StaleEditError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"), error_message(exc)))
-            return
-        except (ValidationFailed, ErpTuiError) as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
+        if state is None or not self.attempt(lambda: save_list_mapping(self.ctx, state),
+                                             "save_failed"):
             return
         self.saved_any = True
         self._saved_signature = self._signature()
@@ -339,15 +321,3 @@ class ListMappingDialog(Dialog[bool]):
         self._update_status()
         if len(self.lists) == 1:
             self.dismiss(True)
-
-    def action_close(self) -> None:
-        if not self.dirty or self.state is None:
-            self.dismiss(self.saved_any)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(self.saved_any)
-
-        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard", name=self.state.erp_list)),
-                             answered)

@@ -13,8 +13,6 @@ changes, over the message for errors.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -25,232 +23,27 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from erp_tui.screens.change_pages import ChangePages
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
+from erp_tui.screens.log_text import TEXT, status_label
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.numbers import fit_count
 from erp_tui.screens.widgets.relabel import relabel
+from erp_tui.sync_marks import ChangeKind
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
-    from erp_tui.model import SyncError, SyncRun
-
-TEXT = {
-    "en": {
-        "title": "Synchronise › Log",
-        "tab_runs": "1 Runs",
-        "tab_changes": "2 Changes",
-        "tab_errors": "3 Errors",
-        "all": "all connections",
-        "connection": "Connection: {name}",
-        "filter": "Filter: {text}",
-        "no_filter": "Filter: — (/)",
-        "col_id": "Run",
-        "col_connection": "Connection",
-        "col_kind": "Kind",
-        "col_started": "Started",
-        "col_status": "Status",
-        "status_finished": "finished", "status_cancelled": "cancelled",
-        "status_failed": "failed", "status_running": "running",
-        "status_finished_error": "finished with 1 error",
-        "status_finished_errors": "finished with {count} errors",
-        "col_created": "New",
-        "col_updated": "Upd.",
-        "col_errors": "Err.",
-        "col_actor": "Actor",
-        "col_key": "ERP key",
-        "col_crm": "CRM",
-        "col_field": "Field",
-        "col_dir": "Dir",
-        "col_old": "Old",
-        "col_new": "New",
-        "col_mark": "Sel",
-        "col_message": "Message",
-        "no_runs": "No runs yet. s on the connections screen syncs now.",
-        "run_detail": "Run {id} · {connection} · {kind} · {status} — {created} created, "
-                      "{updated} updated, {pushed} pushed to ERP, {unchanged} unchanged, "
-                      "{deleted} deleted in ERP, {conflicts} conflicts, {errors} errors. "
-                      "{message}",
-        "no_run": "Choose a run in the Runs view (1) first.",
-        "changes_head": "Run {id}: {count} field change(s).",
-        "changes_head_filtered": "Run {id}: {count} of {total} field change(s) match.",
-        "change_detail": "Row {row} of {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
-        "created_record": "record created",
-        "no_changes": "This run changed no fields.",
-        "only_created": "This run changed no fields; it created {created:,} records (their "
-                        "links carry the run).",
-        "errors_head": "{count} open error(s), {marked} marked.",
-        "no_errors": "✓ No open errors.",
-        "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
-        "retrying": "⏳ Retrying {count} error(s)…",
-        "retried": "✓ Retried: {resolved} resolved, {failing} still failing.",
-        "retried_bad": "! Retried: {resolved} resolved, {failing} still failing.",
-        "nothing_marked": "Mark errors with space first (or R retries all).",
-        "failed": "✗ {message}",
-        "unexpected": "✗ Unexpected error: {kind}: {message}",
-        "running": "running",
-        "filter_placeholder": "text in field or ERP key (errors: message); Enter applies",
-        "Back": "Back",
-        "Runs": "Runs",
-        "Changes": "Changes",
-        "Errors": "Errors",
-        "Next view": "Next view",
-        "Connection": "Connection",
-        "Filter": "Filter",
-        "Retry selected": "Retry selected",
-        "Retry all": "Retry all",
-        "Refresh": "Refresh",
-        "open_changes": "Changes",
-        "mark": "Mark",
-    },
-    "nl": {
-        "title": "Synchroniseren › Logboek",
-        "tab_runs": "1 Runs",
-        "tab_changes": "2 Wijzigingen",
-        "tab_errors": "3 Fouten",
-        "all": "alle verbindingen",
-        "connection": "Verbinding: {name}",
-        "filter": "Filter: {text}",
-        "no_filter": "Filter: — (/)",
-        "col_id": "Run",
-        "col_connection": "Verbinding",
-        "col_kind": "Soort",
-        "col_started": "Gestart",
-        "col_status": "Status",
-        "status_finished": "voltooid", "status_cancelled": "gestopt",
-        "status_failed": "mislukt", "status_running": "bezig",
-        "status_finished_error": "voltooid met 1 fout",
-        "status_finished_errors": "voltooid met {count} fouten",
-        "col_created": "Nieuw",
-        "col_updated": "Gew.",
-        "col_errors": "Fout",
-        "col_actor": "Actor",
-        "col_key": "Sleutel",
-        "col_crm": "CRM",
-        "col_field": "Veld",
-        "col_dir": "Richt",
-        "col_old": "Oud",
-        "col_new": "Nieuw",
-        "col_mark": "Sel",
-        "col_message": "Melding",
-        "no_runs": "Nog geen runs. s in het verbindingenscherm synchroniseert nu.",
-        "run_detail": "Run {id} · {connection} · {kind} · {status} — {created} nieuw, "
-                      "{updated} gewijzigd, {pushed} naar ERP, {unchanged} ongewijzigd, "
-                      "{deleted} verwijderd in ERP, {conflicts} conflicten, {errors} fouten. "
-                      "{message}",
-        "no_run": "Kies eerst een run in de weergave Runs (1).",
-        "changes_head": "Run {id}: {count} veldwijziging(en).",
-        "changes_head_filtered": "Run {id}: {count} van {total} veldwijziging(en) komen "
-                                 "overeen.",
-        "change_detail": "Rij {row} van {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}",
-        "created_record": "record gemaakt",
-        "no_changes": "Deze run heeft geen velden gewijzigd.",
-        "only_created": "Deze run heeft geen velden gewijzigd; er zijn {created:,} records "
-                        "aangemaakt.",
-        "errors_head": "{count} openstaande fout(en), {marked} gemarkeerd.",
-        "no_errors": "✓ Geen openstaande fouten.",
-        "error_detail": "{connection} · {actor} {erp_key} ({dir}): {message}",
-        "retrying": "⏳ {count} fout(en) opnieuw proberen…",
-        "retried": "✓ Opnieuw geprobeerd: {resolved} opgelost, {failing} nog fout.",
-        "retried_bad": "! Opnieuw geprobeerd: {resolved} opgelost, {failing} nog fout.",
-        "nothing_marked": "Markeer eerst fouten met spatie (of R probeert alle opnieuw).",
-        "failed": "✗ {message}",
-        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
-        "running": "bezig",
-        "filter_placeholder": "tekst in veld of ERP-sleutel (fouten: melding); Enter past toe",
-        "Back": "Terug",
-        "Runs": "Runs",
-        "Changes": "Wijzigingen",
-        "Errors": "Fouten",
-        "Next view": "Volgende weergave",
-        "Connection": "Verbinding",
-        "Filter": "Filter",
-        "Retry selected": "Geselecteerde opnieuw proberen",
-        "Retry all": "Alle opnieuw proberen",
-        "Refresh": "Vernieuwen",
-        "open_changes": "Wijzigingen",
-        "mark": "Markeren",
-    },
-}
+    from erp_tui.runner import LoggedChange, LoggedRun, RecordError
 
 VIEWS = ("runs", "changes", "errors")
-PAGE = 200
-CACHED_PAGES = 64
 
 
 def stamp(moment: datetime | None) -> str:
     """A timestamp as listed: minutes precision, as stored (UTC)."""
     return moment.strftime("%Y-%m-%d %H:%M") if moment is not None else ""
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    id: int
-    actor_type: str
-    erp_key: str
-    crm_id: int | None
-    field: str
-    direction: str
-    old: str | None
-    new: str | None
-    conflict: bool
-
-
-class ChangePages:
-    """The field changes of one run, read a page at a time on demand.
-
-    Page n is read by key from a cached neighbour (id > last id of page n-1, or id < first id
-    of page n+1), else from the nearer end of the run (ascending OFFSET from the start, or
-    descending from the end), so paging through or jumping to the end of a million changes
-    stays fast. Only the last `CACHED_PAGES` pages are kept.
-    """
-
-    def __init__(self, ctx: AppContext, run_id: int, text: str = "") -> None:
-        from erp_tui.runner.service import count_changes
-
-        self.ctx = ctx
-        self.run_id = run_id
-        self.text = text
-        self._pages: OrderedDict[int, list[ChangeRow]] = OrderedDict()
-        self.total = count_changes(ctx, run_id)
-        self.count = count_changes(ctx, run_id, text) if text else self.total
-
-    def row(self, index: int) -> ChangeRow | None:
-        """The change at `index` (0-based), reading its page when needed."""
-        if index < 0 or index >= self.count:
-            return None
-        number, at = divmod(index, PAGE)
-        page = self._pages.get(number)
-        if page is None:
-            page = self._load(number)
-        else:
-            self._pages.move_to_end(number)
-        return page[at] if at < len(page) else None
-
-    def _load(self, number: int) -> list[ChangeRow]:
-        from erp_tui.runner.service import run_changes
-
-        size = min(PAGE, self.count - number * PAGE)
-        before, after = self._pages.get(number - 1), self._pages.get(number + 1)
-        if before:
-            found = run_changes(self.ctx, self.run_id, limit=size, text=self.text,
-                                after_id=before[-1].id)
-        elif after:
-            found = run_changes(self.ctx, self.run_id, limit=size, text=self.text,
-                                before_id=after[0].id, newest_first=True)[::-1]
-        elif number * PAGE <= self.count // 2:
-            found = run_changes(self.ctx, self.run_id, number * PAGE, size, text=self.text)
-        else:
-            found = run_changes(self.ctx, self.run_id, self.count - number * PAGE - size,
-                                size, text=self.text, newest_first=True)[::-1]
-        rows = [ChangeRow(c.id or 0, c.actor_type, c.erp_key, c.crm_id, c.field, c.direction,
-                          c.old_value, c.new_value, c.conflict) for c in found]
-        self._pages[number] = rows
-        while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
-        return rows
 
 
 class SyncLogScreen(Screen[None]):
@@ -287,8 +80,8 @@ class SyncLogScreen(Screen[None]):
         self.name_filter = name
         self.current_view = "runs"
         self.text_filter = ""
-        self.runs: list[SyncRun] = []
-        self.errors: list[SyncError] = []
+        self.runs: list[LoggedRun] = []
+        self.errors: list[RecordError] = []
         self.marked: set[int] = set()
         self.run_id: int | None = None
         self.changes: ChangePages | None = None
@@ -367,7 +160,7 @@ class SyncLogScreen(Screen[None]):
             needle = self.text_filter.casefold()
             errors = [e for e in errors if needle in e.message.casefold()]
         self.errors = errors
-        self.marked &= {e.id for e in errors if e.id is not None}
+        self.marked &= {e.id for e in errors}
         if self.run_id is None and self.runs:
             self.run_id = self.runs[0].id
         self._fill()
@@ -458,7 +251,7 @@ class SyncLogScreen(Screen[None]):
                 return ""
             run = self.runs[row]
             return tr(TEXT, "run_detail", id=run.id, kind=run.kind,
-                      status=_status(run.status, run.errors),
+                      status=status_label(run.status, run.errors),
                       connection=self._names.get(run.connection_id, "?"),
                       created=run.created, updated=run.updated, pushed=run.pushed,
                       unchanged=run.unchanged, deleted=run.deleted, conflicts=run.conflicts,
@@ -468,10 +261,10 @@ class SyncLogScreen(Screen[None]):
             change = self.changes.row(row) if self.changes is not None else None
             if change is None or self.changes is None:
                 return ""
-            if change.field == "*":
-                old, new = engine_text(change.old or ""), self._record_event(change)
+            if change.field == ChangeKind.RECORD:
+                old, new = engine_text(change.old_value or ""), self._record_event(change)
             else:
-                old, new = change.old or "∅", change.new or "∅"
+                old, new = change.old_value or "∅", change.new_value or "∅"
             return tr(TEXT, "change_detail", row=f"{row + 1:,}",
                       count=f"{self.changes.count:,}", actor=change.actor_type,
                       erp_key=change.erp_key, field=change.field, dir=change.direction,
@@ -499,10 +292,7 @@ class SyncLogScreen(Screen[None]):
     def _mark(self, event: GridTable.Activated) -> None:
         if event.row >= len(self.errors):
             return
-        error_id = self.errors[event.row].id
-        if error_id is None:
-            return
-        self.marked ^= {error_id}
+        self.marked ^= {self.errors[event.row].id}
         grid = event.grid
         grid.refresh()
         grid.move_cursor(row=event.row + 1)
@@ -526,7 +316,7 @@ class SyncLogScreen(Screen[None]):
             with_errors = run.status == "finished" and run.errors > 0
             mark = "! " if with_errors else {"finished": "✓ ", "cancelled": "⊘ ",
                                               "failed": "✗ ", "running": "… "}.get(run.status, "")
-            return mark + _status(run.status, run.errors), (
+            return mark + status_label(run.status, run.errors), (
                 "error" if run.status == "failed" or with_errors else "")
         value = (run.created, run.updated)[column - 5]
         return fit_count(value, 5), ""
@@ -551,20 +341,20 @@ class SyncLogScreen(Screen[None]):
         if column == 4:
             return change.direction + ("!" if change.conflict else ""), (
                 "mark" if change.conflict else "")
-        if change.field == "*":
+        if change.field == ChangeKind.RECORD:
             if column == 5:  # what the record was before: "deleted in ERP" for a restore
-                return engine_text(change.old or ""), "dim"
+                return engine_text(change.old_value or ""), "dim"
             return self._record_event(change), "mark"
-        value = change.old if column == 5 else change.new
+        value = change.old_value if column == 5 else change.new_value
         return (value if value is not None else "∅"), ("dim" if column == 5 else "")
 
     @staticmethod
-    def _record_event(change: ChangeRow) -> str:
+    def _record_event(change: LoggedChange) -> str:
         """A whole-record row (field "*"): created, or what the runner says (deleted in ERP,
         restored in ERP)."""
-        if change.new in (None, "", "create"):
+        if change.new_value in (None, "", "create"):
             return f"+ {tr(TEXT, 'created_record')}"
-        return f"* {engine_text(change.new or '')}"
+        return f"* {engine_text(change.new_value or '')}"
 
     def _change_role(self, row: int) -> str:
         return ""
@@ -667,7 +457,7 @@ class SyncLogScreen(Screen[None]):
         self._say(tr(TEXT, "retrying", count=count))
         self.refresh_bindings()
         if error_ids is None and self.text_filter:
-            error_ids = [e.id for e in self.errors if e.id is not None]
+            error_ids = [e.id for e in self.errors]
         self._retry_worker(self.name_filter, error_ids)
 
     @work(thread=True, exclusive=True, group="log-retry", exit_on_error=False)
@@ -717,13 +507,3 @@ class SyncLogScreen(Screen[None]):
         renderer: Any = {"runs": self._run_cell, "changes": self._change_cell,
                          "errors": self._error_cell}[view]
         return str(renderer(row, column)[0])
-
-
-def _status(status: str, errors: int = 0) -> str:
-    """A run status in the UI's language ("finished with 2 errors" when it had errors)."""
-    if status == "finished" and errors:
-        if errors == 1:
-            return tr(TEXT, "status_finished_error")
-        return tr(TEXT, "status_finished_errors", count=fit_count(errors, 3).strip())
-    text = tr(TEXT, f"status_{status}")
-    return status if text == f"status_{status}" else text

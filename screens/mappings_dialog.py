@@ -13,29 +13,29 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Label, Static, Tab, Tabs
+from textual.widgets import Checkbox, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.crm_catalog import CrmField, entity_label
-from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
+from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.rules import Direction, DirectionCell, show_on_tab_warning
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import language, tr
 from erp_tui.screens.widgets.dialog_kit import (
-    ConfirmDialog,
+    EditDialog,
     MarkedCheckbox,
-    MessageDialog,
     Picked,
     PickerDialog,
+    done_bindings,
+    done_cancel_buttons,
     error_message,
 )
 from erp_tui.screens.widgets.direction_cells import check_look, direction_look
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.mappings import (
     ActorTab,
     FieldRow,
@@ -53,7 +53,6 @@ TEXT = {
         "actor_toggle": "Synchronise ERP {actor} with CRM {entity}",
         "col_erp": "ERP field", "col_crm": "CRM field", "col_search": "Search",
         "col_tab": "ERP tab",
-        "done": "Done", "cancel": "Cancel",
         "none": "—", "none_choice": "(none)",
         "missing": "no longer available in the ERP",
         "mandatory": "mandatory in the ERP", "read_only": "read-only in the ERP",
@@ -73,13 +72,11 @@ TEXT = {
                   "deactivated.",
         "discard": "Discard the unsaved changes to the mappings?",
         "save_failed": "The mappings were not saved",
-        "stale_title": "Changed by someone else",
         "no_actors": "This connection has no ERP actors yet (refresh its metadata first).",
         "load_failed": "The mappings cannot be opened",
         "pick_title": "CRM field for ERP field '{label}' ({type})",
         "crm_refused": "Refused: {reason}",
         "saved": "Saved.",
-        "mappings.done": "Done", "mappings.save": "Done", "mappings.cancel": "Cancel",
         "mappings.toggle_actor": "Toggle actor", "mappings.toggle_actor_f2": "Toggle actor",
         "mappings.to_crm": "Set >", "mappings.to_erp": "Set <", "mappings.both": "Set <>",
         "mappings.clear": "Clear direction", "mappings.search": "Search on/off",
@@ -92,7 +89,6 @@ TEXT = {
         "actor_toggle": "Synchroniseer ERP-{actor} met CRM-{entity}",
         "col_erp": "ERP-veld", "col_crm": "CRM-veld", "col_search": "Zoeken",
         "col_tab": "ERP-tab",
-        "done": "Gereed", "cancel": "Annuleren",
         "none": "—", "none_choice": "(geen)",
         "missing": "niet meer beschikbaar in ERP",
         "mandatory": "verplicht in het ERP", "read_only": "alleen-lezen in het ERP",
@@ -113,13 +109,11 @@ TEXT = {
                   "als ze is gedeactiveerd.",
         "discard": "De niet-opgeslagen wijzigingen in de toewijzingen weggooien?",
         "save_failed": "De toewijzingen zijn niet opgeslagen",
-        "stale_title": "Door iemand anders gewijzigd",
         "no_actors": "Deze verbinding heeft nog geen ERP-actors (vernieuw eerst de metadata).",
         "load_failed": "De toewijzingen kunnen niet worden geopend",
         "pick_title": "CRM-veld voor ERP-veld '{label}' ({type})",
         "crm_refused": "Geweigerd: {reason}",
         "saved": "Opgeslagen.",
-        "mappings.done": "Gereed", "mappings.save": "Gereed", "mappings.cancel": "Annuleren",
         "mappings.toggle_actor": "Actor aan/uit", "mappings.toggle_actor_f2": "Actor aan/uit",
         "mappings.to_crm": "Zet >", "mappings.to_erp": "Zet <", "mappings.both": "Zet <>",
         "mappings.clear": "Richting wissen", "mappings.search": "Zoeken aan/uit",
@@ -134,15 +128,13 @@ DIRECTION_COLUMNS = {COL_TO_CRM: Direction.TO_CRM, COL_TO_ERP: Direction.TO_ERP,
                      COL_BOTH: Direction.BOTH}
 
 
-class MappingsDialog(Dialog[bool]):
+class MappingsDialog(EditDialog[bool]):
     """Toewijzingen: answers True when the mapping was saved, False when cancelled."""
 
     CSS = load_css("mappings_dialog.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f10", "save", "Done", id="mappings.done"),
-        Binding("ctrl+s", "save", "Done", id="mappings.save"),
-        Binding("escape", "cancel", "Cancel", id="mappings.cancel"),
+        *done_bindings("mappings"),
         Binding("e", "toggle_actor", "Toggle actor", id="mappings.toggle_actor"),
         Binding("f2", "toggle_actor", "Toggle actor", show=False,
                 id="mappings.toggle_actor_f2"),
@@ -163,7 +155,7 @@ class MappingsDialog(Dialog[bool]):
 
     def __init__(self, ctx: AppContext, connection_id: int, focus_actor: str | None = None,
                  focus_field: str | None = None) -> None:
-        super().__init__()
+        super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
         self.connection_id = connection_id
         self.focus_actor = focus_actor
@@ -179,7 +171,6 @@ class MappingsDialog(Dialog[bool]):
         self._message = ""
         self._cells: dict[int, list[DirectionCell]] = {}
         self._crm_labels: dict[str, str] = {}
-        localize_bindings(self, TEXT)
 
     # ---- state helpers -----------------------------------------------------------------------
 
@@ -254,10 +245,7 @@ class MappingsDialog(Dialog[bool]):
                 ]
                 yield GridTable(columns, self._cell, self._row_role, id="fields")
                 yield Static("", id="status", markup=False)
-            with Horizontal(id="buttons"):
-                if self.state is not None:
-                    yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
-                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+            yield done_cancel_buttons(self.state is not None)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -501,32 +489,22 @@ class MappingsDialog(Dialog[bool]):
 
     # ---- done / cancel -----------------------------------------------------------------------
 
-    @on(Button.Pressed, "#done")
-    def _done_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
     def action_save(self) -> None:
-        if self.state is None:
+        state = self.state
+        if state is None:
             self.dismiss(False)
             return
-        try:
-            save_mappings(self.ctx, self.state)
-        except ValidationFailed as exc:
-            self._show_first_problem(exc)
-            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
-            return
-        except StaleEditError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"), error_message(exc)))
-            return
-        except ErpTuiError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
-            return
-        self._saved_signature = self._signature()
-        self.dismiss(True)
+
+        def save() -> None:
+            try:
+                save_mappings(self.ctx, state)
+            except ValidationFailed as exc:
+                self._show_first_problem(exc)
+                raise
+
+        if self.attempt(save):
+            self._saved_signature = self._signature()
+            self.dismiss(True)
 
     def _show_first_problem(self, exc: ValidationFailed) -> None:
         if self.state is None:
@@ -543,17 +521,6 @@ class MappingsDialog(Dialog[bool]):
                         else:
                             self.query_one("#fields", GridTable).move_cursor(row=row_index)
                         return
-
-    def action_cancel(self) -> None:
-        if not self.dirty:
-            self.dismiss(False)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(False)
-
-        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard")), answered)
 
 
 def _crm_choice_label(field: CrmField) -> str:

@@ -7,21 +7,22 @@ from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Label, Static
+from textual.binding import BindingType
+from textual.containers import Vertical
+from textual.widgets import Label, Static
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.dialog_kit import (
-    ConfirmDialog,
-    MessageDialog,
+    EditDialog,
+    done_bindings,
+    done_cancel_buttons,
     error_message,
+    localize,
 )
-from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.screens.widgets.keys import KeyBar
 from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.connections import (
     ConnectionSummary,
@@ -33,7 +34,6 @@ TEXT = {
     "en": {
         "title": "Set sync priority",
         "connection": "Active connection (first = highest priority)",
-        "done": "Done", "cancel": "Cancel",
         "help": "shift+↑/↓ move the connection; or space picks it up, ↑/↓ move, space drops.",
         "grabbing": "Moving '{name}': ↑/↓ move it, space/Enter/Esc drop it.",
         "position": "'{name}' has priority {pos} of {count}.",
@@ -41,14 +41,10 @@ TEXT = {
                 "activate a connection first.",
         "discard": "Discard the unsaved priority order?",
         "save_failed": "The priority order was not saved",
-        "priority.done": "Done", "priority.save": "Done", "priority.cancel": "Cancel",
-        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
-        "reorder.grab": "Pick up / drop",
     },
     "nl": {
         "title": "Synchronisatieprioriteit instellen",
         "connection": "Actieve verbinding (eerste = hoogste prioriteit)",
-        "done": "Gereed", "cancel": "Annuleren",
         "help": "shift+↑/↓ verplaatst de verbinding; of spatie pakt haar op, ↑/↓ "
                 "verplaatst, spatie zet neer.",
         "grabbing": "'{name}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
@@ -57,26 +53,19 @@ TEXT = {
                 "synchronisatieprioriteit; activeer eerst een verbinding.",
         "discard": "De niet-opgeslagen volgorde weggooien?",
         "save_failed": "De prioriteit is niet opgeslagen",
-        "priority.done": "Gereed", "priority.save": "Gereed", "priority.cancel": "Annuleren",
-        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
-        "reorder.grab": "Oppakken / neerzetten",
     },
 }
 
 
-class SyncPriorityDialog(Dialog[bool]):
+class SyncPriorityDialog(EditDialog[bool]):
     """Synchronisatieprioriteit instellen: answers True when the order was saved."""
 
     CSS = load_css("priority_dialog.tcss")
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f10", "save", "Done", id="priority.done"),
-        Binding("ctrl+s", "save", "Done", id="priority.save"),
-        Binding("escape", "cancel", "Cancel", id="priority.cancel"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = done_bindings("priority")
 
     def __init__(self, ctx: AppContext) -> None:
-        super().__init__()
+        super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
         self.error = ""
         self.connections: list[ConnectionSummary] = []
@@ -85,7 +74,6 @@ class SyncPriorityDialog(Dialog[bool]):
         except ErpTuiError as exc:
             self.error = error_message(exc)
         self.initial = [c.id for c in self.connections]
-        localize_bindings(self, TEXT)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -98,16 +86,13 @@ class SyncPriorityDialog(Dialog[bool]):
                                    for c in self.connections],
                                   label=tr(TEXT, "connection"), note_width=12, id="order")
                 yield Static("", id="status", markup=False)
-            with Horizontal(id="buttons"):
-                if self.connections:
-                    yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
-                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+            yield done_cancel_buttons(bool(self.connections))
         yield KeyBar()
 
     def on_mount(self) -> None:
         if self.connections:
             reorder = self.query_one("#order", ReorderList)
-            localize_bindings(reorder, TEXT)
+            localize(reorder, TEXT)
             reorder.focus()
             self._update_status()
 
@@ -134,35 +119,15 @@ class SyncPriorityDialog(Dialog[bool]):
     def _changed(self) -> None:
         self._update_status()
 
-    @on(Button.Pressed, "#done")
-    def _done(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
+    @property
+    def dirty(self) -> bool:
+        """Has the order changed since the dialog opened?"""
+        return self.order != self.initial
 
     def action_save(self) -> None:
-        if not self.connections:
+        if not self.dirty:
             self.dismiss(False)
             return
-        if self.order == self.initial:
-            self.dismiss(False)
-            return
-        try:
-            set_priority_order(self.ctx, self.order)
-        except ErpTuiError as exc:
-            self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"), error_message(exc)))
-            return
-        self.dismiss(True)
-
-    def action_cancel(self) -> None:
-        if self.order == self.initial:
-            self.dismiss(False)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(False)
-
-        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard")), answered)
+        order = self.order
+        if self.attempt(lambda: set_priority_order(self.ctx, order)):
+            self.dismiss(True)

@@ -11,21 +11,22 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Button, Label, Static, Tab, Tabs
+from textual.widgets import Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
-from erp_tui.errors import ErpTuiError, StaleEditError
+from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import tr
 from erp_tui.screens.widgets.dialog_kit import (
-    ConfirmDialog,
-    MessageDialog,
+    EditDialog,
+    done_bindings,
+    done_cancel_buttons,
     error_message,
+    localize,
 )
-from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.screens.widgets.keys import KeyBar
 from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
@@ -34,25 +35,19 @@ TEXT = {
         "title": "Rank fields — {name}",
         "field": "Field (order on the ERP tab)",
         "hidden": "not on tab", "missing": "✗ not in ERP",
-        "done": "Done", "cancel": "Cancel",
         "help": "shift+↑/↓ move the field; or space picks it up, ↑/↓ move, space drops.",
         "grabbing": "Moving '{label}': ↑/↓ move it, space/Enter/Esc drop it.",
         "position": "'{label}' is number {pos} of {count}{hidden}.",
         "hidden_note": " (not shown on the ERP tab)",
         "discard": "Discard the unsaved field order?",
         "save_failed": "The field order was not saved",
-        "stale_title": "Changed by someone else",
         "no_actors": "This connection has no fields to rank yet.",
-        "rank.done": "Done", "rank.save": "Done", "rank.cancel": "Cancel",
         "rank.prev_tab": "Prev actor", "rank.next_tab": "Next actor",
-        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
-        "reorder.grab": "Pick up / drop",
     },
     "nl": {
         "title": "Velden rangschikken — {name}",
         "field": "Veld (volgorde op het ERP-tabblad)",
         "hidden": "niet op tab", "missing": "✗ niet in ERP",
-        "done": "Gereed", "cancel": "Annuleren",
         "help": "shift+↑/↓ verplaatst het veld; of spatie pakt het op, ↑/↓ verplaatst, "
                 "spatie zet het neer.",
         "grabbing": "'{label}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
@@ -60,32 +55,26 @@ TEXT = {
         "hidden_note": " (niet weergegeven in het ERP-tabblad)",
         "discard": "De niet-opgeslagen volgorde weggooien?",
         "save_failed": "De volgorde is niet opgeslagen",
-        "stale_title": "Door iemand anders gewijzigd",
         "no_actors": "Deze verbinding heeft nog geen velden om te rangschikken.",
-        "rank.done": "Gereed", "rank.save": "Gereed", "rank.cancel": "Annuleren",
         "rank.prev_tab": "Vorige actor", "rank.next_tab": "Volgende actor",
-        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
-        "reorder.grab": "Oppakken / neerzetten",
     },
 }
 
 
-class RankFieldsDialog(Dialog[bool]):
+class RankFieldsDialog(EditDialog[bool]):
     """Velden rangschikken: answers True when an order was saved, False when cancelled."""
 
     CSS = load_css("rank_dialog.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f10", "save", "Done", id="rank.done"),
-        Binding("ctrl+s", "save", "Done", id="rank.save"),
-        Binding("escape", "cancel", "Cancel", id="rank.cancel"),
+        *done_bindings("rank"),
         Binding("left_square_bracket", "switch_tab(-1)", "Prev actor", show=False,
                 id="rank.prev_tab"),
         Binding("right_square_bracket", "switch_tab(1)", "Next actor", id="rank.next_tab"),
     ]
 
     def __init__(self, ctx: AppContext, connection_id: int) -> None:
-        super().__init__()
+        super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
         self.connection_id = connection_id
         self.state: RankState | None = None
@@ -101,7 +90,6 @@ class RankFieldsDialog(Dialog[bool]):
         self.actors: list[str] = list(self.state.tabs) if self.state else []
         self.orders: dict[str, list[RankRow]] = dict(self.state.tabs) if self.state else {}
         self.tab_index = 0
-        localize_bindings(self, TEXT)
 
     def _initial(self) -> dict[str, list[str]]:
         assert self.state is not None
@@ -126,16 +114,13 @@ class RankFieldsDialog(Dialog[bool]):
                              for i, actor in enumerate(self.actors)], id="actors")
                 yield ReorderList(label=tr(TEXT, "field"), note_width=14, id="fields")
                 yield Static("", id="status", markup=False)
-            with Horizontal(id="buttons"):
-                if self.actors:
-                    yield Button(tr(TEXT, "done"), id="done", variant="primary", compact=True)
-                yield Button(tr(TEXT, "cancel"), id="cancel", compact=True)
+            yield done_cancel_buttons(bool(self.actors))
         yield KeyBar()
 
     def on_mount(self) -> None:
         if self.actors:
             reorder = self.query_one("#fields", ReorderList)
-            localize_bindings(reorder, TEXT)
+            localize(reorder, TEXT)
             self._show(0)
             reorder.focus()
 
@@ -193,45 +178,27 @@ class RankFieldsDialog(Dialog[bool]):
             index = (self.tab_index + delta) % len(self.actors)
             self.query_one("#actors", Tabs).active = f"actor-{index}"
 
-    @on(Button.Pressed, "#done")
-    def _done(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
+    @property
+    def dirty(self) -> bool:
+        """Are there changes that were not saved?"""
+        return bool(self.changed_actors())
 
     def action_save(self) -> None:
-        if self.state is None:
+        state = self.state
+        if state is None:
             self.dismiss(False)
             return
-        version = self.state.version
         saved = False
         for actor in self.changed_actors():
-            try:
-                version = save_ranking(self.ctx, self.connection_id, actor,
-                                       [r.erp_field for r in self.orders[actor]], version)
-            except StaleEditError as exc:
-                self.app.push_screen(MessageDialog(tr(TEXT, "stale_title"),
-                                                   error_message(exc)))
-                return
-            except ErpTuiError as exc:
-                self.app.push_screen(MessageDialog(tr(TEXT, "save_failed"),
-                                                   error_message(exc)))
+            order = [r.erp_field for r in self.orders[actor]]
+
+            def save(actor: str = actor, order: list[str] = order) -> None:
+                state.version = save_ranking(self.ctx, self.connection_id, actor, order,
+                                             state.version)
+
+            if not self.attempt(save):
                 return
             # What is saved is the new baseline (a later failure must not re-save it).
-            self.state.tabs[actor] = list(self.orders[actor])
-            self.state.version = version
+            state.tabs[actor] = list(self.orders[actor])
             saved = True
         self.dismiss(saved)
-
-    def action_cancel(self) -> None:
-        if not self.changed_actors():
-            self.dismiss(False)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(False)
-
-        self.app.push_screen(ConfirmDialog(tr(TEXT, "discard")), answered)

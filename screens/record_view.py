@@ -42,6 +42,7 @@ from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import MarkedCheckbox, Picked, PickerDialog
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import DismissOnce
+from erp_tui.sync_marks import ChangeKind, LinkState
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
@@ -199,7 +200,7 @@ TEXT = {
 # tab letters are typed into fields; F7/F8 reach search and create from there).
 _ERP_TAB_ACTIONS = ("disconnect", "retry_errors", "reread_erp", "search_erp_key",
                     "create_erp_key")
-LINK_MARKS = {"linked": "●", "deleted_in_erp": "✗", "error": "!"}
+LINK_MARKS = {LinkState.LINKED: "●", LinkState.DELETED_IN_ERP: "✗", "error": "!"}
 LABEL_WIDTH = 20
 HISTORY_SHOWN = 12
 
@@ -544,7 +545,7 @@ class RecordView(DismissOnce, Screen[bool]):
             self._say(tr(TEXT, "error", message=engine_text(str(exc))))
         self.links = [_LinkView(link) for link in links]
         for index, view in enumerate(self.links):
-            if view.link.field_keys and view.link.state != "deleted_in_erp":
+            if view.link.field_keys and view.link.state != LinkState.DELETED_IN_ERP:
                 self._values_worker(self.generation, index, view.link)
         self._paint_erp()
         self.refresh_bindings()
@@ -576,7 +577,7 @@ class RecordView(DismissOnce, Screen[bool]):
     def values_loading(self) -> bool:
         """Are live values still being read for some link?"""
         return any(v.values is None and not v.error and v.link.field_keys
-                   and v.link.state != "deleted_in_erp" for v in self.links)
+                   and v.link.state != LinkState.DELETED_IN_ERP for v in self.links)
 
     def _paint_erp(self) -> None:
         self.query_one("#erp-text", Static).update(self.erp_text())
@@ -594,7 +595,7 @@ class RecordView(DismissOnce, Screen[bool]):
 
     def _paint_link(self, out: Text, view: _LinkView) -> None:
         link = view.link
-        state_style = {"linked": "bold", "deleted_in_erp": "bold red",
+        state_style = {LinkState.LINKED: "bold", LinkState.DELETED_IN_ERP: "bold red",
                        "error": "bold yellow"}.get(link.state, "")
         out.append(tr(TEXT, "link_head", mark=LINK_MARKS.get(link.state, "?"),
                       connection=link.connection, actor=link.actor_type, erp_key=link.erp_key,
@@ -603,7 +604,7 @@ class RecordView(DismissOnce, Screen[bool]):
         out.append(f"\n  {tr(TEXT, 'last_sync', when=moment(link.last_sync))}\n", style="dim")
         if not link.field_keys:
             out.append(f"  {tr(TEXT, 'no_fields', actor=link.actor_type)}\n", style="dim")
-        elif view.values is None and not view.error and link.state != "deleted_in_erp":
+        elif view.values is None and not view.error and link.state != LinkState.DELETED_IN_ERP:
             for _key, label in link.field_keys:
                 out.append(f"  {_cut(label, LABEL_WIDTH - 2):<{LABEL_WIDTH - 2}} ")
                 out.append(tr(TEXT, "loading"), style="dim")
@@ -622,7 +623,8 @@ class RecordView(DismissOnce, Screen[bool]):
         if link.history:
             out.append(f"  {tr(TEXT, 'history', count=len(link.history))}\n", style="bold")
             for change in link.history[:HISTORY_SHOWN]:
-                field = tr(TEXT, "record_event") if change.field == "*" else change.field
+                whole = change.field == ChangeKind.RECORD
+                field = tr(TEXT, "record_event") if whole else change.field
                 out.append(f"  {moment(change.at)} {field} {change.direction} ", style="dim")
                 empty = tr(TEXT, "empty_value")
                 out.append(f"{engine_text(change.old) or empty} → "

@@ -23,6 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from erp_tui.crm_catalog import CRM_ENTITIES
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
@@ -31,6 +32,7 @@ from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import DismissOnce
 from erp_tui.screens.widgets.relabel import relabel
+from erp_tui.sync_marks import LinkState
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
@@ -119,11 +121,11 @@ TEXT = {
     },
 }
 
-ENTITIES = ("company", "person", "project")
+ENTITIES = CRM_ENTITIES
 PAGE = 100
 CACHED_PAGES = 32
 # A link's state as a glyph (NO_COLOR keeps the meaning) and a grid role (the colour).
-LINK_MARKS = {"linked": ("●", "selected"), "deleted_in_erp": ("✗", "error"),
+LINK_MARKS = {LinkState.LINKED: ("●", "selected"), LinkState.DELETED_IN_ERP: ("✗", "error"),
               "error": ("!", "mark")}
 FIXED_COLUMNS = 4
 

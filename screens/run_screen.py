@@ -28,6 +28,7 @@ from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.numbers import fit_count
 from erp_tui.screens.widgets.relabel import relabel
+from erp_tui.sync_marks import ChangeKind
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
@@ -478,7 +479,7 @@ class SyncRunScreen(Screen[None]):
         if column == 2:
             return (str(change.crm_id) if change.crm_id else tr(TEXT, "new_record")), "dim"
         if column == 3:
-            return change.field, ("error" if change.field == "!" else "")
+            return change.field, ("error" if change.field == ChangeKind.ERROR else "")
         if column == 4:
             return change.direction, ""
         if column == 5:

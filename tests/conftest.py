@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-# Helpers shared by every test folder (list_support.py) live here; the suite runs with
-# --import-mode=importlib, which puts no test folder on sys.path.
-sys.path.insert(0, str(Path(__file__).parent))
+from tests.db_support import create_database
+from tests.store_support import add_nordic_and_dutch, freeze_times
 
 # Keep the user's own configuration and terminal habits out of the tests (ERP_TUI_TEST_*
 # settings are for the tests themselves: server URLs, key seeds).
@@ -21,11 +19,6 @@ for _name in list(os.environ):
         del os.environ[_name]
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ.pop("NO_COLOR", None)
-
-PG_ADMIN_URL = os.environ.get("ERP_TUI_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-
 
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
@@ -51,17 +44,6 @@ def ctx(settings):  # type: ignore[no-untyped-def]
     context.engine.dispose()
 
 
-def freeze_times(context) -> None:  # type: ignore[no-untyped-def]
-    """Give every connection fixed timestamps so screens and snapshots are stable."""
-    from sqlalchemy import update
-
-    from erp_tui.model import Connection
-
-    with context.session() as session:
-        session.execute(update(Connection).values(last_test_at=FROZEN_TIME, created=FROZEN_TIME,
-                                                  updated=FROZEN_TIME))
-
-
 @pytest.fixture
 def demo_ctx(ctx) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """The demo (two sample ERP connections, one active) in its own tmp data directory."""
@@ -73,22 +55,31 @@ def demo_ctx(ctx) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def two_connections(ctx: Any, tmp_path: Path) -> Iterator[Any]:
+    """Two sample connections built through the services, without the demo: "Nordic Trading AB"
+    made active directly in the store (the fixture's shortcut; the UI itself only activates
+    through the services), "Dutch Wholesale BV" inactive with no actor enabled, so activating it
+    is refused; timestamps frozen."""
+    from sqlalchemy import update
+
+    from erp_tui.model import Connection
+
+    nordic = add_nordic_and_dutch(ctx, tmp_path)
+    with ctx.session() as session:
+        session.execute(update(Connection).where(Connection.id == nordic)  # type: ignore[arg-type]
+                        .values(active=True, priority=1))
+    freeze_times(ctx)
+    yield ctx
+
+
+@pytest.fixture
+def pg_url(tmp_path: Path) -> Iterator[str]:
     """A throw-away PostgreSQL database on the loopback server, dropped afterwards.
 
     Fails (never skips) when the server is missing: CI must have it.
     """
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"erp_tui_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url, drop = create_database("postgresql", tmp_path)
     try:
-        yield f"{PG_ADMIN_URL.rpartition('/')[0]}/{name}"
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop()

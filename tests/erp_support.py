@@ -4,7 +4,6 @@ configured through the services the way an admin would, and admin-side changes t
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,7 @@ import sqlalchemy as sa
 from erp_tui.connectors.sample_data import generate_sample_erp
 from erp_tui.context import AppContext
 from erp_tui.services import connections, mappings, ranking
-
-sys.path.insert(0, str(Path(__file__).parent / "connectors"))
-
-from sync_support import configure
+from tests.connectors.sync_support import configure
 
 SAMPLE = "Nordic"
 SQL = "SQL ERP"

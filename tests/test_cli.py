@@ -5,20 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from erp_tui.cli import main
-
-SCRIPT = Path(sys.executable).with_name("erp-tui")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_support import SCRIPT, run
 
 
 @pytest.fixture

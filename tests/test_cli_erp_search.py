@@ -8,19 +8,14 @@ import json
 from pathlib import Path
 
 import pytest
-from erp_support import SAMPLE, SQL, sample_erp, sql_erp
 from sqlalchemy import func, select
 
 from erp_tui.cli import main
 from erp_tui.context import AppContext
 from erp_tui.model import Link, SyncRun
 from erp_tui.runner import crm
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_support import run
+from tests.erp_support import SAMPLE, SQL, sample_erp, sql_erp
 
 
 @pytest.fixture

@@ -21,19 +21,11 @@ from erp_tui.context import AppContext
 from erp_tui.model import Connection
 from erp_tui.services.transfer import MIN_PASSPHRASE
 from erp_tui.settings import Settings
+from tests.cli_support import SCRIPT, run
+from tests.connectors.erp_builders import workbook_erp
 
-sys.path.insert(0, str(Path(__file__).parent / "connectors"))
-from erp_builders import workbook_erp
-
-SCRIPT = Path(sys.executable).with_name("erp-tui")
 API_KEY = "Xq7-very-secret-api-key"
 NAME = "Sample"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def help_of(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

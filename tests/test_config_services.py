@@ -360,6 +360,24 @@ def test_activation_lists_one_message_per_problem(ctx: AppContext, erp_file: Pat
         p for p in refused.value.problems if p.code != "test_failed"]
 
 
+def test_a_mapping_problem_reads_the_same_on_save_and_at_activation(ctx: AppContext,
+                                                                    erp_file: Path) -> None:
+    cid = _add(ctx, erp_file)
+    state = mappings.load_mappings(ctx, cid)
+    row = state.tab("Customer").row("customer_no")  # read-only in the ERP
+    row.crm_field, row.direction = "number1", Direction.TO_ERP  # past set_direction's guard
+    with pytest.raises(ValidationFailed) as refused:
+        mappings.save_mappings(ctx, state)
+    assert [p.code for p in refused.value.problems] == ["read_only_direction"]
+    with ctx.engine.begin() as conn:  # the same mapping stored (as an old version could)
+        conn.execute(text("UPDATE field_mapping SET crm_field='number1', to_erp=true "
+                          "WHERE connection_id=:c AND erp_field='customer_no' "
+                          "AND actor_type='Customer'"), {"c": cid})
+    at_activation = [p for p in validate_connection(ctx, cid, run_test=False)
+                     if p.code == "read_only_direction"]
+    assert at_activation == refused.value.problems
+
+
 def test_activation_succeeds_once_fixed(ctx: AppContext, erp_file: Path) -> None:
     cid = _add(ctx, erp_file)
     state = mappings.load_mappings(ctx, cid)

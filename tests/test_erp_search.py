@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from erp_support import SAMPLE, SQL, move_field, sample_erp, set_visibility, sql_erp
 from sqlalchemy import func, select
 
 from erp_tui.context import AppContext
@@ -27,6 +26,7 @@ from erp_tui.services.erp_search import (
     searchable_fields,
 )
 from erp_tui.services.records import get_record
+from tests.erp_support import SAMPLE, SQL, move_field, sample_erp, set_visibility, sql_erp
 
 Op = SearchOperator
 
@@ -236,7 +236,7 @@ def test_importing_a_person_imports_its_company_first(ctx: AppContext, sample: P
 
 
 def test_an_import_that_cannot_be_made_writes_nothing(ctx: AppContext, sample: Path) -> None:
-    from list_support import map_list_item
+    from tests.list_support import map_list_item
 
     category = search(ctx, SAMPLE, "Customer", where("customer_no = 10004"))
     assert category.hits

@@ -4,13 +4,24 @@ both values; a connector that hangs, fails or lost the actor gives a message, ne
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from erp_support import (
+from sqlalchemy import create_engine, text
+
+from erp_tui.connectors.sample_data import mark_deleted, touch_actors
+from erp_tui.context import AppContext
+from erp_tui.errors import NotFoundError
+from erp_tui.runner import RunOptions, crm, run_sync
+from erp_tui.services.erp_tab import (
+    TabValues,
+    erp_tab_links,
+    erp_tab_values,
+    retry_record_errors,
+)
+from tests.erp_support import (
     SAMPLE,
     SQL,
     move_field,
@@ -18,19 +29,7 @@ from erp_support import (
     set_visibility,
     sql_erp,
 )
-from sqlalchemy import create_engine, text
-
-from erp_tui.connectors.sample_data import mark_deleted, touch_actors
-from erp_tui.context import AppContext
-from erp_tui.errors import NotFoundError
-from erp_tui.runner import RunOptions, crm, run_sync
-from erp_tui.runner.service import link_of
-from erp_tui.services.erp_tab import (
-    TabValues,
-    erp_tab_links,
-    erp_tab_values,
-    retry_record_errors,
-)
+from tests.wait_support import hold_calls
 
 
 def _sync(ctx: AppContext, name: str) -> None:
@@ -39,9 +38,14 @@ def _sync(ctx: AppContext, name: str) -> None:
 
 
 def _crm_id(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> int:
-    link = link_of(ctx, name, actor_type, erp_key)
-    assert link is not None
-    return link.crm_id
+    with ctx.engine.connect() as conn:
+        crm_id = conn.execute(text(
+            "SELECT link.crm_id FROM link JOIN connection ON connection.id = link.connection_id"
+            " WHERE connection.name = :name AND link.actor_type = :actor_type"
+            " AND link.erp_key = :erp_key"),
+            {"name": name, "actor_type": actor_type, "erp_key": erp_key}).scalar()
+    assert crm_id is not None
+    return int(crm_id)
 
 
 def _edit(ctx: AppContext, entity: str, crm_id: int, **values: Any) -> None:
@@ -151,15 +155,8 @@ def test_history_errors_and_retry(ctx: AppContext, sample: Path) -> None:
 def test_a_hanging_connector_gives_a_time_out_message_within_the_time_out(
         ctx: AppContext, sample: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     crm_id = _crm_id(ctx, SAMPLE, "Customer", "C0000001")
-    release = threading.Event()
-    connector = ctx.connectors.connector("sample")
-    original = connector.get_actors
-
-    def hang(*args: Any, **kwargs: Any) -> Any:
-        release.wait(30)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(connector, "get_actors", hang)
+    release = hold_calls(monkeypatch, ctx.connectors.connector("sample"), "get_actors",
+                         at_most=30)
     try:
         started = time.perf_counter()
         values = _values(ctx, crm_id, "C0000001", timeout=0.2)
@@ -242,11 +239,10 @@ def test_erp_text_is_shown_inert_and_bounded(ctx: AppContext, sample: Path) -> N
 
 def test_typed_fields_compare_with_user_defined_crm_fields(ctx: AppContext,
                                                            tmp_path: Path) -> None:
-    from erp_support import API_KEY, SAMPLE_PLAN
-    from sync_support import configure
-
     from erp_tui.connectors.sample_data import generate_sample_erp
     from erp_tui.services import crm_fields, records
+    from tests.connectors.sync_support import configure
+    from tests.erp_support import API_KEY, SAMPLE_PLAN
 
     for key, label, kind in (("credit_limit", "Credit limit", "decimal"),
                              ("blocked", "Blocked", "checkbox")):

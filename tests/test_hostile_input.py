@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from erp_tui.cli import main
+from tests.screen_support import screen_text
 
 NORDIC = "Nordic Trading AB"
 DUTCH = "Dutch Wholesale BV"
@@ -180,18 +181,6 @@ ON_SCREEN = [v.replace("\u200d", " ") for v in SHOWN]
 STORED_RAW = "Evil\x1b[31m red\x1b]0;title\x07"  # as if it came from an ERP or an older version
 
 
-def _screen_text(app: Any) -> str:
-    import io
-
-    from rich.console import Console
-
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
-                      record=True, force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text()
-
-
 async def test_the_connections_list_shows_names_as_typed(ctx: Any, tmp_path: Path) -> None:
     from sqlalchemy import update
 
@@ -213,7 +202,7 @@ async def test_the_connections_list_shows_names_as_typed(ctx: Any, tmp_path: Pat
     app = ErpTuiApp(ctx, language="en")
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.pause()
-        text = _screen_text(app)
+        text = screen_text(app)
         for name in ON_SCREEN:
             assert name in text, (name, text)
         assert not any(raw in text for raw in RAW), text
@@ -236,7 +225,7 @@ async def test_the_records_screen_shows_company_names_as_typed(ctx: Any) -> None
         for _ in range(5):
             await pilot.pause()
         assert isinstance(app.screen, RecordsScreen)
-        text = _screen_text(app)
+        text = screen_text(app)
         for name in ON_SCREEN:
             assert name in text, (name, text)
         assert not any(raw in text for raw in RAW), text

@@ -7,21 +7,13 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from erp_tui.cli import build_parser, main
-
-SCRIPT = Path(sys.executable).with_name("erp-tui")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from erp_tui.cli import build_parser
+from tests.cli_support import SCRIPT, run
 
 
 @pytest.fixture

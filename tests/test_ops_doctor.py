@@ -103,11 +103,11 @@ def test_loose_permissions_fail(demo: Any, capsys: pytest.CaptureFixture[str]) -
 
 def test_locks_interrupted_runs_open_errors_and_the_last_run(
         demo: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    from list_support import map_list_item
     from sqlalchemy import insert
 
     from erp_tui.model import SyncRun
     from erp_tui.runner import run_sync
+    from tests.list_support import map_list_item
 
     map_list_item(demo, NORDIC, "country", "DE", None)  # German customers: record errors
     report = run_sync(demo)[0]
@@ -132,9 +132,8 @@ def test_locks_interrupted_runs_open_errors_and_the_last_run(
 
 
 def test_last_run_with_errors_reads_finished_with_n_errors(demo: Any) -> None:
-    from list_support import map_list_item
-
     from erp_tui.runner import run_sync
+    from tests.list_support import map_list_item
 
     map_list_item(demo, NORDIC, "country", "DE", None)
     errors = run_sync(demo)[0].counts.errors

@@ -8,7 +8,8 @@ import yaml
 from erp_tui.context import AppContext
 from erp_tui.demo import NORDIC
 from erp_tui.errors import ErpTuiError, RefusedError, ValidationFailed
-from erp_tui.services import connections
+from erp_tui.rules import Direction
+from erp_tui.services import connections, mappings
 from erp_tui.services.transfer import export_connection, import_connection
 
 
@@ -48,6 +49,19 @@ def test_secrets_travel_only_encrypted_with_a_passphrase(demo_ctx: AppContext) -
     cid = import_connection(demo_ctx, exported, new_name="Copy",
                             secrets_passphrase="correct horse")
     assert connections.test_connection(demo_ctx, cid).ok  # the secret arrived intact
+
+
+def test_a_mapping_problem_reads_the_same_on_import_and_on_save(demo_ctx: AppContext) -> None:
+    data = yaml.safe_load(export_connection(demo_ctx, NORDIC))
+    data["actors"]["Customer"]["fields"].append(
+        {"erp_field": "customer_no", "crm_field": "number2", "direction": "<>"})
+    with pytest.raises(ValidationFailed) as refused:
+        import_connection(demo_ctx, yaml.safe_dump(data), new_name="Broken",
+                          values={"api_key": "demo-key"})
+    state = mappings.load_mappings(demo_ctx, NORDIC)
+    row = state.tab("Customer").row("customer_no")  # read-only in the ERP
+    row.crm_field, row.direction = "number2", Direction.BOTH
+    assert refused.value.problems == mappings.mapping_problems(state)
 
 
 def test_invalid_import_writes_nothing(demo_ctx: AppContext) -> None:

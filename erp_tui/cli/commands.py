@@ -70,15 +70,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_connectors(args: argparse.Namespace) -> int:
-    from erp_tui.registry import available_connectors, load_connector_class
+    from erp_tui.services.connector_choices import connector_choices
 
-    rows = []
-    for info in available_connectors().values():
-        try:
-            label = load_connector_class(info.kind).label
-        except Exception as exc:  # a broken plugin is listed, not fatal
-            label = f"(cannot be loaded: {type(exc).__name__})"
-        rows.append({"kind": info.kind, "label": label, "origin": info.origin})
+    rows = [{"kind": choice.kind, "origin": choice.origin,
+             "label": f"(cannot be loaded: {choice.broken_type})" if choice.broken
+             else choice.label}
+            for choice in connector_choices()]
     if args.json:
         emit_json(rows)
     else:
@@ -132,22 +129,18 @@ def _connections_list(args: argparse.Namespace) -> int:
 
 
 def _connections_show(args: argparse.Namespace) -> int:
-    from erp_tui.secrets import MASK
-    from erp_tui.services.common import get_connection
+    from erp_tui.services.connections import connection_details
 
-    ctx = _ctx()
-    with ctx.session() as session:
-        c = get_connection(session, args.name)
-        data: dict[str, Any] = {
-            "name": c.name, "connector": c.connector, "active": c.active,
-            "priority": c.priority, "scope": c.scope or "(not set)",
-            "scope_members": c.scope_members, "conflict_policy": c.conflict_policy,
-            "allow_import": c.allow_import,
-            "config": {**c.config, **{k: MASK for k in c.secrets}},
-            "last_test": None if c.last_test_ok is None else
-            {"ok": c.last_test_ok, "message": c.last_test_message,
-             "at": c.last_test_at.isoformat(timespec="seconds") if c.last_test_at else None},
-            "version": c.version}
+    c = connection_details(_ctx(), args.name)
+    data: dict[str, Any] = {
+        "name": c.name, "connector": c.connector, "active": c.active,
+        "priority": c.priority, "scope": c.scope or "(not set)",
+        "scope_members": c.scope_members, "conflict_policy": c.conflict_policy,
+        "allow_import": c.allow_import, "config": c.config,
+        "last_test": None if c.last_test_ok is None else
+        {"ok": c.last_test_ok, "message": c.last_test_message,
+         "at": c.last_test_at.isoformat(timespec="seconds") if c.last_test_at else None},
+        "version": c.version}
     if args.json:
         emit_json(data)
         return 0

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from erp_tui.cli.output import inert
+from erp_tui.sync_marks import LinkState
 
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
@@ -66,7 +67,7 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 def _states(links: Any) -> str:
     return ", ".join(f"{inert(b.connection)}: {inert(b.erp_key)}"
-                     + ("" if b.state == "linked" else f" ({b.state})") for b in links)
+                     + ("" if b.state == LinkState.LINKED else f" ({b.state})") for b in links)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -120,7 +121,7 @@ def _erp_entries(ctx: Any, entity: str, record_id: int, timeout: float, live: bo
                        link.field_keys],
             "message": "",
         }
-        if live and link.state == "linked":
+        if live and link.state == LinkState.LINKED:
             values = erp_tab.erp_tab_values(ctx, entity, record_id, link.connection,
                                             link.actor_type, link.erp_key, timeout)
             entry["message"] = values.message
@@ -147,7 +148,7 @@ def _show(args: argparse.Namespace) -> int:
     _print_detail(detail)
     for entry in erp:
         print()
-        state = "" if entry["state"] == "linked" else f" ({entry['state']})"
+        state = "" if entry["state"] == LinkState.LINKED else f" ({entry['state']})"
         print(f"ERP: {inert(entry['connection'])} · {inert(entry['actor_type'])} "
               f"{inert(entry['erp_key'])}{state}")
         if entry["message"]:
@@ -194,7 +195,7 @@ def _edit(args: argparse.Namespace) -> int:
     for f in changed:
         print(f"{inert(f.label)}: {inert(next(g.display for g in before.fields if g.key == f.key))}"
               f" → {inert(f.display)}")
-    linked = [b for b in after.links if b.state != "deleted_in_erp"]
+    linked = [b for b in after.links if b.state != LinkState.DELETED_IN_ERP]
     if linked:
         print("The next sync sends this to " + ", ".join(inert(b.connection) for b in linked)
               + " where these fields flow CRM → ERP.")

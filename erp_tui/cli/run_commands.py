@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any
 from erp_tui.cli.commands import _ctx, _parse_pairs
 from erp_tui.cli.output import emit_json, emit_json_line, print_table
 from erp_tui.errors import RefusedError
+from erp_tui.sync_marks import ChangeKind
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
-    from erp_tui.model import SyncRun
-    from erp_tui.runner import Change, Counts, ProgressEvent, RunReport
+    from erp_tui.runner import Change, Counts, LoggedRun, ProgressEvent, RunReport
 
 
 def _interval(text: str) -> float:
@@ -161,9 +161,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 def _change_text(change: Change) -> str:
     target = f"CRM {change.crm_id}" if change.crm_id else "new CRM record"
-    if change.field == "!":
+    if change.field == ChangeKind.ERROR:
         text = f"    ! {change.erp_key or '(batch)'}: {change.new}"
-    elif change.field == "*":
+    elif change.field == ChangeKind.RECORD:
         text = f"    + {change.erp_key} → {target}"
     else:
         arrow = "→ CRM" if change.direction == ">" else "→ ERP"
@@ -188,7 +188,7 @@ def _print_changes(report: RunReport, actor: str, limit: int) -> None:
               "--json lists them all)")
 
 
-def _run_row(run: SyncRun, names: dict[int, str]) -> dict[str, Any]:
+def _run_row(run: LoggedRun, names: dict[int, str]) -> dict[str, Any]:
     from erp_tui.runner.service import status_text
 
     return {"id": run.id, "connection": names.get(run.connection_id, "?"), "kind": run.kind,
@@ -201,8 +201,7 @@ def _run_row(run: SyncRun, names: dict[int, str]) -> dict[str, Any]:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from erp_tui.runner import open_errors, recent_runs
-    from erp_tui.runner.service import connection_names
+    from erp_tui.runner.run_log import connection_names, open_errors, recent_runs
 
     if args.limit < 1 or args.offset < 0:
         raise RefusedError("--limit must be at least 1 and --offset at least 0.")
@@ -242,12 +241,12 @@ def cmd_log(args: argparse.Namespace) -> int:
 
 def _log_run(ctx: AppContext, args: argparse.Namespace, names: dict[int, str]) -> int:
     """One run: its summary, a page of its field changes and of the records it created."""
-    from erp_tui.runner.service import count_changes, created_links, get_run, run_changes
+    from erp_tui.runner.run_log import count_changes, created_links, get_run, run_changes
 
     run = get_run(ctx, args.run)
-    total = count_changes(ctx, run.id or 0)
-    changes = run_changes(ctx, run.id or 0, offset=args.offset, limit=args.limit)
-    created = created_links(ctx, run.id or 0, offset=args.offset, limit=args.limit)
+    total = count_changes(ctx, run.id)
+    changes = run_changes(ctx, run.id, offset=args.offset, limit=args.limit)
+    created = created_links(ctx, run.id, offset=args.offset, limit=args.limit)
     change_rows = [{"at": ch.at.isoformat(timespec="seconds"), "actor": ch.actor_type,
                     "erp_key": ch.erp_key, "crm_id": ch.crm_id, "field": ch.field,
                     "dir": ch.direction, "old": ch.old_value, "new": ch.new_value,

@@ -26,14 +26,26 @@ from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar
 
 from erp_tui.connectors import sample_data as sd
+from erp_tui.connectors.base import (
+    PATTERN_OPERATORS,
+    ConnectorBase,
+    as_settings,
+    as_whole,
+    check_actor_values,
+    check_restriction,
+    check_value,
+    like_escape,
+    page_size_setting,
+    read_only_setting,
+    restriction_fields,
+    search_value,
+)
 from erp_tui.connectors.base import Refusal as _Refusal
 from erp_tui.connectors.base import as_bool as _as_bool
 from erp_tui.connectors.base import as_date as _as_date
-from erp_tui.connectors.base import describe as _describe
-from erp_tui.connectors.base import guarded
 from erp_tui.contract import (
     Actor,
     ActorPage,
@@ -51,7 +63,6 @@ from erp_tui.contract import (
     PageResult,
     Restriction,
     Result,
-    ResultState,
     SearchableFieldsResult,
     SearchOperator,
     Value,
@@ -62,17 +73,7 @@ SEARCH_LIMIT = 1000
 
 DEFAULT_PAGE_SIZE = 5000
 
-_P = ParamSpec("_P")
-_R = TypeVar("_R", bound=Result)
-
 _ENVIRONMENTS = {"production": "Production", "test": "Test"}
-
-
-def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Turn refusals, sqlite errors and unexpected exceptions into failure results."""
-    return guarded(result_cls, who="The sample connector", storage_errors=(sqlite3.Error,),
-                   storage_message="The sample ERP database could not be read or written; see "
-                                   "the technical message for the cause.")
 
 
 # ---- configuration ---------------------------------------------------------------------------
@@ -89,8 +90,7 @@ class _Config:
 
 def _parse_config(values: Mapping[str, Any]) -> _Config:
     """Check and normalise config values; raises _Refusal with one clear sentence."""
-    if not isinstance(values, Mapping):
-        raise _Refusal("The connection settings are not a set of named values.", "config")
+    values = as_settings(values)
     database = values.get("database")
     if database is None or not str(database).strip():
         raise _Refusal("Fill in the path of the ERP database file.", "config")
@@ -100,18 +100,8 @@ def _parse_config(values: Mapping[str, Any]) -> _Config:
     environment = str(values.get("environment") or "production").strip()
     if environment not in _ENVIRONMENTS:
         raise _Refusal(f"Environment must be one of: {', '.join(_ENVIRONMENTS)}.", "config")
-    raw_page = values.get("page_size")
-    if raw_page is None or (isinstance(raw_page, str) and not raw_page.strip()):
-        page_size = DEFAULT_PAGE_SIZE
-    else:
-        try:
-            if isinstance(raw_page, bool):
-                raise ValueError
-            page_size = int(str(raw_page).strip())
-        except ValueError:
-            raise _Refusal("Page size must be a whole number.", "config") from None
-        if not 1 <= page_size <= ActorPage.MAX_ROWS:
-            raise _Refusal(f"Page size must be between 1 and {ActorPage.MAX_ROWS}.", "config")
+    page_size = as_whole(values.get("page_size"), "Page size", DEFAULT_PAGE_SIZE, 1,
+                         ActorPage.MAX_ROWS)
     read_only = _as_bool(values.get("read_only"), "Read only")
     raw_from = values.get("sync_from")
     sync_from = None
@@ -189,53 +179,12 @@ def _column_converter(field: FieldInfo) -> Callable[[Any], Any] | None:
 
 def _check_value(field: FieldInfo, value: Any, list_keys: Mapping[str, set[str]]) -> Any:
     """A typed value checked against its field, in stored form; raises ValueError(reason)."""
-    ftype = field.type
-    if value is None:
-        if field.mandatory:
-            raise ValueError(f"{_describe(field)} is mandatory")
-        if ftype is FieldType.CHECKBOX:
-            return 0
-        return None
-    if ftype in (FieldType.TEXT, FieldType.PASSWORD):
-        if not isinstance(value, str):
-            raise ValueError(f"{_describe(field)} must be text")
-        if field.mandatory and not value.strip():
-            raise ValueError(f"{_describe(field)} is mandatory")
-        if field.max_length and len(value) > field.max_length:
-            raise ValueError(f"{_describe(field)} is longer than {field.max_length} characters")
-        return value
-    if ftype is FieldType.INTEGER:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{_describe(field)} must be a whole number")
-        return value
-    if ftype is FieldType.DOUBLE:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{_describe(field)} must be a number")
-        return float(value)
-    if ftype is FieldType.CHECKBOX:
-        if not isinstance(value, bool):
-            raise ValueError(f"{_describe(field)} must be true or false")
-        return 1 if value else 0
-    if ftype is FieldType.DATE:
-        try:
-            return _as_date(value).isoformat()
-        except ValueError:
-            raise ValueError(f"{_describe(field)} must be a date (YYYY-MM-DD)") from None
-    if ftype is FieldType.LIST:
-        if not isinstance(value, str):
-            raise ValueError(f"{_describe(field)} must be the key of an item of list "
-                             f"{field.list_name}")
-        if field.mandatory and not value:
-            raise ValueError(f"{_describe(field)} is mandatory")
-        if value and value not in list_keys.get(field.list_name, set()):
-            raise ValueError(f"{_describe(field)}: {value!r} is not an item of list "
-                             f"{field.list_name}")
-        return value or None
-    raise ValueError(f"{_describe(field)} cannot be written")
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    checked = check_value(field, value, list_keys)
+    if field.type is FieldType.CHECKBOX:
+        return 1 if checked else 0
+    if isinstance(checked, date):
+        return checked.isoformat()
+    return checked
 
 
 def _fold(value: Any) -> Any:
@@ -245,19 +194,6 @@ def _fold(value: Any) -> Any:
 # ---- advanced search -------------------------------------------------------------------------
 
 _Op = SearchOperator
-_TEXT_OPS = {_Op.EQUALS, _Op.BEGINS, _Op.CONTAINS, _Op.ENDS, _Op.NOT_BEGINS, _Op.NOT_CONTAINS,
-             _Op.NOT_ENDS, _Op.IS_NOT, _Op.NOT_EQUAL, _Op.BETWEEN}
-_NUMBER_OPS = {_Op.EQUALS, _Op.GREATER, _Op.LESS, _Op.GREATER_EQUAL, _Op.LESS_EQUAL,
-               _Op.NOT_EQUAL, _Op.IS_NOT, _Op.BETWEEN}
-_BOOL_OPS = {_Op.EQUALS, _Op.NOT_EQUAL, _Op.IS_NOT}
-_LIST_OPS = {_Op.ONE_OF, _Op.NOT_ONE_OF, _Op.EQUALS, _Op.NOT_EQUAL, _Op.IS_NOT}
-_DATE_OPS = {_Op.EQUALS, _Op.BEFORE, _Op.AFTER, _Op.BEFORE_OR_EQUAL, _Op.AFTER_OR_EQUAL,
-             _Op.BETWEEN, _Op.NOT_EQUAL, _Op.IS_NOT}
-_OPS_BY_TYPE = {
-    FieldType.TEXT: _TEXT_OPS, FieldType.PASSWORD: _TEXT_OPS, FieldType.INTEGER: _NUMBER_OPS,
-    FieldType.DOUBLE: _NUMBER_OPS, FieldType.CHECKBOX: _BOOL_OPS, FieldType.LIST: _LIST_OPS,
-    FieldType.DATE: _DATE_OPS,
-}
 _COMPARE_SQL = {_Op.GREATER: ">", _Op.LESS: "<", _Op.GREATER_EQUAL: ">=", _Op.LESS_EQUAL: "<=",
                 _Op.AFTER: ">", _Op.BEFORE: "<", _Op.AFTER_OR_EQUAL: ">=",
                 _Op.BEFORE_OR_EQUAL: "<="}
@@ -265,51 +201,26 @@ _COMPARE_SQL = {_Op.GREATER: ">", _Op.LESS: "<", _Op.GREATER_EQUAL: ">=", _Op.LE
 
 def _search_value(field: FieldInfo, value: Any) -> Any:
     """A restriction value in stored form; ValueError when it does not fit the field type."""
-    ftype = field.type
-    if ftype in (FieldType.INTEGER, FieldType.DOUBLE):
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, int | float):
-            return value
-        text = str(value).strip()
-        return int(text) if ftype is FieldType.INTEGER and text.lstrip("-").isdigit() \
-            else float(text)
-    if ftype is FieldType.CHECKBOX:
-        return 1 if _as_bool(value, field.label) else 0
-    if ftype is FieldType.DATE:
-        return _as_date(value).isoformat()
-    if not isinstance(value, str) or "\x00" in value:
-        raise ValueError
-    return value
+    checked = search_value(field, value)
+    if field.type is FieldType.CHECKBOX:
+        return 1 if checked else 0
+    if isinstance(checked, date):
+        return checked.isoformat()
+    return checked
 
 
 def _restriction_sql(field: FieldInfo, expr: str, restriction: Restriction
                      ) -> tuple[str, list[Any]]:
     """SQL condition and its parameters for one restriction on `expr` (a column or subquery)."""
     op = restriction.operator
-    if op not in _OPS_BY_TYPE.get(field.type, set()):
-        raise _Refusal(f"Operator {op.value!r} cannot be used on {_describe(field)}, a "
-                       f"{field.type.value} field.", "bad_operator")
-    raw = list(restriction.values)
-    needed = 2 if op is _Op.BETWEEN else None if op in (_Op.ONE_OF, _Op.NOT_ONE_OF) else 1
-    if (needed is None and not raw) or (needed is not None and len(raw) != needed):
-        count = "at least one value" if needed is None else \
-            "two values" if needed == 2 else "exactly one value"
-        raise _Refusal(f"Operator {op.value!r} on {_describe(field)} needs {count}.",
-                       "bad_values")
-    try:
-        values = [_search_value(field, v) for v in raw]
-    except (ValueError, _Refusal):
-        raise _Refusal(f"A value for {_describe(field)} does not fit its type "
-                       f"({field.type.value}).", "bad_values") from None
+    values = check_restriction(field, restriction, _search_value)
     is_text = field.type in (FieldType.TEXT, FieldType.PASSWORD)
     if is_text and not all(v.isascii() for v in values):
         # NOCASE and LIKE fold ASCII only: compare case-folded text instead.
         expr = f"erp_fold({expr})"
         values = [v.casefold() for v in values]
-    if is_text and op in (_Op.BEGINS, _Op.CONTAINS, _Op.ENDS, _Op.NOT_BEGINS,
-                          _Op.NOT_CONTAINS, _Op.NOT_ENDS):
-        text = _like_escape(values[0])
+    if is_text and op in PATTERN_OPERATORS:
+        text = like_escape(values[0])
         pattern = {_Op.BEGINS: f"{text}%", _Op.NOT_BEGINS: f"{text}%",
                    _Op.ENDS: f"%{text}", _Op.NOT_ENDS: f"%{text}"}.get(op, f"%{text}%")
         if op in (_Op.BEGINS, _Op.CONTAINS, _Op.ENDS):
@@ -380,21 +291,21 @@ class _Session:
                            f"writes' option is on); nothing was written.", "read_only")
 
 
-class SampleConnector:
+class SampleConnector(ConnectorBase):
     """In-process connector for the embedded sample ERP (a SQLite file)."""
 
     kind: ClassVar[str] = "sample"
     label: ClassVar[str] = "Sample ERP (embedded SQLite)"
+    connector_name: ClassVar[str] = "sample connector"
+    storage_errors: ClassVar[tuple[type[BaseException], ...]] = (sqlite3.Error,)
+    storage_message: ClassVar[str] = ("The sample ERP database could not be read or written; "
+                                      "see the technical message for the cause.")
+    search_limit: ClassVar[int] = SEARCH_LIMIT
     # A second instance (in the runner's page-reader process) reads the same file.
     reads_in_worker_process: ClassVar[bool] = True
 
-    def __init__(self) -> None:
-        self._connections: dict[int, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
     # -- configuration and connections ----------------------------------------------------
 
-    @_guarded(ConfigFieldsResult)
     def config_fields(self) -> ConfigFieldsResult:
         """The fields needed to define a sample ERP connection."""
         T = FieldType
@@ -408,18 +319,13 @@ class SampleConnector:
             FieldInfo(key="environment", label="Environment",
                       description="Which environment of the ERP this connection talks to.",
                       type=T.LIST, default="production", options=dict(_ENVIRONMENTS)),
-            FieldInfo(key="page_size", label="Page size",
-                      description="Most actors read from the ERP in one call.",
-                      type=T.INTEGER, default=str(DEFAULT_PAGE_SIZE)),
-            FieldInfo(key="read_only", label="Read only",
-                      description="Refuse all writes to the ERP.", type=T.CHECKBOX,
-                      default="false"),
+            page_size_setting("the ERP", DEFAULT_PAGE_SIZE),
+            read_only_setting("the ERP"),
             FieldInfo(key="sync_from", label="Sync from",
                       description="Ignore ERP changes made before this date (optional).",
                       type=T.DATE),
         ])
 
-    @_guarded(Result)
     def test_config(self, values: dict[str, Any]) -> Result:
         """OK when the file exists, is a sample ERP and accepts the API key."""
         config = _parse_config(values)
@@ -433,32 +339,8 @@ class SampleConnector:
         return Result(user_message=f"Connected to the sample ERP of {company} "
                                    f"({config.environment}).")
 
-    @_guarded(Result)
-    def create_connection(self, connection_id: int, values: dict[str, Any]) -> Result:
-        """Remember the config values of a saved connection (checked on every use)."""
-        with self._lock:
-            self._connections[connection_id] = dict(values)
-        return Result(user_message=f"Connection {connection_id} is bound to the sample "
-                                   f"connector.")
-
-    @_guarded(Result)
-    def delete_connection(self, connection_id: int) -> Result:
-        """Forget a connection id."""
-        with self._lock:
-            known = self._connections.pop(connection_id, None) is not None
-        if not known:
-            raise _Refusal(self._unknown_message(connection_id), "unknown_connection")
-        return Result(user_message=f"Connection {connection_id} was removed from the sample "
-                                   f"connector.")
-
-    @_guarded(Result)
-    def test_connection(self, connection_id: int) -> Result:
-        """`test_config` of the values the connection was created with."""
-        return self.test_config(self._values(connection_id))
-
     # -- metadata -------------------------------------------------------------------------
 
-    @_guarded(ActorTypesResult)
     def actor_types(self, connection_id: int) -> ActorTypesResult:
         """Customer, Supplier, Person (under a customer or supplier) and Project."""
         with self._session(connection_id):
@@ -467,21 +349,18 @@ class SampleConnector:
             ActorTypeInfo(key=s.key, label=s.label, parent_types=s.parent_types)
             for s in sd.ACTOR_SPECS.values()])
 
-    @_guarded(FieldsResult)
     def actor_fields(self, connection_id: int, actor_type: str) -> FieldsResult:
         """Standard fields of the actor type followed by its extra fields."""
         with self._session(connection_id) as session:
             fields = session.fields(session.spec(actor_type))
         return FieldsResult(fields=list(fields.values()))
 
-    @_guarded(SearchableFieldsResult)
     def searchable_fields(self, connection_id: int, actor_type: str) -> SearchableFieldsResult:
         """Every field of the actor type can be used as a criterion."""
         with self._session(connection_id) as session:
             fields = session.fields(session.spec(actor_type))
         return SearchableFieldsResult(field_keys=list(fields))
 
-    @_guarded(ListItemsResult)
     def list_items(self, connection_id: int, list_name: str,
                    keys: Sequence[str] | None = None) -> ListItemsResult:
         """Key -> text of a whole ERP list, or of the given keys that exist."""
@@ -498,7 +377,6 @@ class SampleConnector:
 
     # -- reading --------------------------------------------------------------------------
 
-    @_guarded(PageResult)
     def get_actors(self, connection_id: int, actor_type: str, keys: Sequence[str],
                    field_keys: Sequence[str]) -> PageResult:
         """Live (not deleted) actors by ERP key, in the order asked; unknown keys left out."""
@@ -512,7 +390,6 @@ class SampleConnector:
                 where="t.deleted = 0", params=[json.dumps(wanted)], order="j.key")
         return PageResult(page=page)
 
-    @_guarded(PageResult)
     def actors_changed_since(self, connection_id: int, actor_type: str, cursor: Cursor,
                              field_keys: Sequence[str],
                              page_size: int = DEFAULT_PAGE_SIZE) -> PageResult:
@@ -540,7 +417,6 @@ class SampleConnector:
                                       erp_key=page.erp_keys[-1])
         return PageResult(page=page)
 
-    @_guarded(PageResult)
     def search_actors(self, connection_id: int, actor_type: str, text: str,
                       field_keys: Sequence[str]) -> PageResult:
         """Actors whose name-like fields contain `text` (case-insensitive)."""
@@ -562,16 +438,15 @@ class SampleConnector:
                 needle = needle.casefold()
                 session.conn.create_function("erp_fold", 1, _fold, deterministic=True)
                 exprs = [f"erp_fold({c})" for c in spec.search_columns]
-            pattern = f"%{_like_escape(needle)}%"
+            pattern = f"%{like_escape(needle)}%"
             where = " OR ".join(f"{e} LIKE ? ESCAPE '\\'" for e in exprs)
             page = self._read_page(
                 session, spec, fields, from_sql=f"{spec.table} t",
                 where=f"t.deleted = 0 AND ({where}){' AND 0' if where_false else ''}",
                 params=[pattern] * len(exprs),
                 order="t.rowid", limit=SEARCH_LIMIT + 1)
-        return self._search_result(page)
+        return self.search_result(page)
 
-    @_guarded(PageResult)
     def search_actors_advanced(self, connection_id: int, actor_type: str,
                                restrictions: Sequence[Restriction],
                                field_keys: Sequence[str]) -> PageResult:
@@ -584,13 +459,7 @@ class SampleConnector:
             conditions = ["t.deleted = 0"]
             params: list[Any] = []
             standard = spec.field_map
-            for restriction in restrictions:
-                if not isinstance(restriction, Restriction):
-                    restriction = Restriction.model_validate(restriction)
-                field = known.get(restriction.field_key)
-                if field is None:
-                    raise _Refusal(f"{spec.key} has no field {restriction.field_key!r} to "
-                                   f"search on.", "unknown_field")
+            for field, restriction in restriction_fields(restrictions, known, spec.key):
                 if field.key in standard:
                     expr, expr_params = f"t.{field.key}", []
                 else:
@@ -605,18 +474,17 @@ class SampleConnector:
                 session, spec, fields, from_sql=f"{spec.table} t",
                 where=" AND ".join(conditions), params=params, order="t.rowid",
                 limit=SEARCH_LIMIT + 1)
-        return self._search_result(page)
+        return self.search_result(page)
 
     # -- writing --------------------------------------------------------------------------
 
-    @_guarded(ActorResult)
     def create_actor(self, connection_id: int, actor: Actor) -> ActorResult:
         """Create an actor; the result carries its new ERP key, number and last_modified."""
         with self._session(connection_id, write=True) as session:
             session.refuse_writes()
             spec = session.spec(actor.actor_type)
             fields = session.fields(spec)
-            db_values = self._checked_values(session, spec, fields, actor, creating=True)
+            db_values = self._checked_values(session, fields, actor, creating=True)
             parent = self._checked_parent(session, spec, actor, required=True)
             conn = session.conn
             conn.execute("BEGIN IMMEDIATE")
@@ -633,7 +501,6 @@ class SampleConnector:
         return ActorResult(actor=page.actors()[0],
                            user_message=f"{spec.label} {erp_key} was created.")
 
-    @_guarded(ActorsResult)
     def save_actors(self, connection_id: int, actors: Sequence[Actor]) -> ActorsResult:
         """Update the given values of existing actors; all or nothing."""
         with self._session(connection_id, write=True) as session:
@@ -652,7 +519,7 @@ class SampleConnector:
                     state = "does not exist" if live is None else "is deleted in the ERP"
                     raise _Refusal(f"{spec.key} {actor.erp_key!r} {state}; nothing was saved.",
                                    "unknown_actor")
-                db_values = self._checked_values(session, spec, fields, actor, creating=False)
+                db_values = self._checked_values(session, fields, actor, creating=False)
                 parent = self._checked_parent(session, spec, actor, required=False)
                 plans.append((spec, fields, actor.erp_key, db_values, parent))
             conn = session.conn
@@ -679,39 +546,14 @@ class SampleConnector:
 
     # -- helpers --------------------------------------------------------------------------
 
-    @staticmethod
-    def _unknown_message(connection_id: int) -> str:
-        return (f"Connection {connection_id} is not known to the sample connector; create the "
-                f"connection first.")
-
-    def _values(self, connection_id: int) -> dict[str, Any]:
-        with self._lock:
-            values = self._connections.get(connection_id)
-        if values is None:
-            raise _Refusal(self._unknown_message(connection_id), "unknown_connection")
-        return values
-
     @contextmanager
     def _session(self, connection_id: int, *, write: bool = False) -> Iterator[_Session]:
-        config = _parse_config(self._values(connection_id))
+        config = _parse_config(self.connection_values(connection_id))
         conn = _open_checked(config, read_only=not write)
         try:
             yield _Session(conn=conn, config=config, connection_id=connection_id)
         finally:
             conn.close()
-
-    @staticmethod
-    def _search_result(page: ActorPage) -> PageResult:
-        if len(page) <= SEARCH_LIMIT:
-            return PageResult(page=page)
-        for name in ("erp_keys", "last_modified", "rows", "parent_types", "parent_keys",
-                     "deleted"):
-            column = getattr(page, name)
-            if column:
-                del column[SEARCH_LIMIT:]
-        return PageResult(page=page, state=ResultState.OK_WITH_INFO,
-                          user_message=f"Showing the first {SEARCH_LIMIT} matches; refine the "
-                                       f"search to see the others.")
 
     @staticmethod
     def _read_page(session: _Session, spec: sd.ActorSpec, fields: Sequence[FieldInfo], *,
@@ -732,13 +574,10 @@ class SampleConnector:
             return _build_page(session, spec, fields, std_fields, head, select, sql, params,
                                with_deleted)
 
-    def _checked_values(self, session: _Session, spec: sd.ActorSpec,
-                        fields: Mapping[str, FieldInfo], actor: Actor, *, creating: bool
-                        ) -> dict[str, Any]:
+    @staticmethod
+    def _checked_values(session: _Session, fields: Mapping[str, FieldInfo], actor: Actor, *,
+                        creating: bool) -> dict[str, Any]:
         """Values in stored form, or a refusal naming every problem."""
-        verb = "created" if creating else "saved"
-        who = spec.key if creating else f"{spec.key} {actor.erp_key!r}"
-        problems = []
         lists = {f.list_name for f in fields.values() if f.type is FieldType.LIST}
         list_keys: dict[str, set[str]] = {name: set() for name in lists}
         if lists:
@@ -747,30 +586,9 @@ class SampleConnector:
                     f"SELECT list_name, key FROM list_item WHERE list_name IN ({marks})",
                     sorted(lists)):
                 list_keys[name].add(key)
-        db_values: dict[str, Any] = {}
-        for key, value in actor.values.items():
-            field = fields.get(key)
-            if field is None:
-                problems.append(f"there is no field {key!r}")
-                continue
-            if field.read_only:
-                problems.append(f"{_describe(field)} is read-only in the ERP")
-                continue
-            try:
-                db_values[key] = _check_value(field, value, list_keys)
-            except ValueError as exc:
-                problems.append(str(exc))
-        if creating:
-            for field in fields.values():
-                if field.key in actor.values:
-                    continue
-                if field.mandatory:
-                    problems.append(f"{_describe(field)} is mandatory")
-                elif field.default and not field.read_only:
-                    db_values[field.key] = _check_value(field, field.default, list_keys)
-        if problems:
-            raise _Refusal(f"{who} was not {verb}: {'; '.join(problems)}.", "invalid_values")
-        return db_values
+        return check_actor_values(fields, actor,
+                                  lambda field, value: _check_value(field, value, list_keys),
+                                  creating=creating)
 
     @staticmethod
     def _checked_parent(session: _Session, spec: sd.ActorSpec, actor: Actor, *,

@@ -10,33 +10,37 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from erp_tui.runner.engine import Change, Counts, ProgressEvent, RunOptions
     from erp_tui.runner.lock import AlreadyRunningError
+    from erp_tui.runner.options import Change, Counts, ProgressEvent, RunOptions
     from erp_tui.runner.reread import resync_from_erp
-    from erp_tui.runner.service import (
-        RunReport,
+    from erp_tui.runner.run_log import (
+        LoggedChange,
+        LoggedRun,
+        RecordError,
         count_changes,
         open_errors,
         recent_runs,
-        resync_from_crm,
-        retry_errors,
         run_changes,
-        run_sync,
     )
+    from erp_tui.runner.service import RunReport, resync_from_crm, retry_errors, run_sync
 
 _HOMES = {
-    "Change": "engine", "Counts": "engine", "ProgressEvent": "engine", "RunOptions": "engine",
-    "AlreadyRunningError": "lock", "RunReport": "service", "count_changes": "service",
-    "open_errors": "service", "recent_runs": "service", "resync_from_crm": "service",
-    "retry_errors": "service", "run_changes": "service", "run_sync": "service",
-    "resync_from_erp": "reread",
+    "Change": "options", "Counts": "options", "ProgressEvent": "options", "RunOptions": "options",
+    "AlreadyRunningError": "lock", "RunReport": "service", "resync_from_crm": "service",
+    "retry_errors": "service", "run_sync": "service", "resync_from_erp": "reread",
+    "LoggedChange": "run_log", "LoggedRun": "run_log", "RecordError": "run_log",
+    "count_changes": "run_log", "open_errors": "run_log", "recent_runs": "run_log",
+    "run_changes": "run_log",
 }
 
 __all__ = [
     "AlreadyRunningError",
     "Change",
     "Counts",
+    "LoggedChange",
+    "LoggedRun",
     "ProgressEvent",
+    "RecordError",
     "RunOptions",
     "RunReport",
     "count_changes",

@@ -15,6 +15,7 @@ from sqlalchemy.sql import ColumnElement
 
 from erp_tui.crm_catalog import COMPANY, PERSON, PROJECT
 from erp_tui.model import CrmCompany, CrmPerson, CrmProject, utc_now
+from erp_tui.runner.shapes import CrmRecord, LinkedRecord, LinkRow, LinkState
 
 TABLES: dict[str, Table] = {
     COMPANY: CrmCompany.__table__,  # type: ignore[attr-defined]
@@ -47,18 +48,25 @@ def allocate_ids(conn: Connection, entity: str, count: int) -> list[int]:
     return list(range(top + 1, top + 1 + count))
 
 
-def read(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
-         ) -> dict[int, tuple[Any, ...]]:
-    """id -> (change_stamp, updated, *columns) of the given records."""
+def records(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
+            ) -> dict[int, CrmRecord]:
+    """id -> the record (change stamp, updated, values of `columns`) of the given records."""
     t = table(entity)
     cols: list[ColumnElement[Any]] = [t.c.id, t.c.change_stamp, t.c.updated,
                                       *(t.c[c] for c in columns)]
-    out: dict[int, tuple[Any, ...]] = {}
+    out: dict[int, CrmRecord] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start:start + CHUNK])
         for row in conn.execute(select(*cols).where(t.c.id.in_(chunk))):
-            out[row[0]] = tuple(row[1:])
+            out[row[0]] = CrmRecord(row[1], row[2], tuple(row[3:]))
     return out
+
+
+def read(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
+         ) -> dict[int, tuple[Any, ...]]:
+    """id -> (change_stamp, updated, *columns) of the given records, as flat tuples."""
+    return {record_id: (r.change_stamp, r.updated, *r.values)
+            for record_id, r in records(conn, entity, ids, columns).items()}
 
 
 def _marks(conn: Connection, count: int) -> str:
@@ -67,17 +75,17 @@ def _marks(conn: Connection, count: int) -> str:
 
 
 def lookup_links(conn: Connection, connection_id: int, actor_type: str, erp_keys: Sequence[str]
-                 ) -> dict[str, tuple[int, int, str, int, str]]:
-    """erp_key -> (link id, crm id, snapshot, crm stamp, state) for the keys that have links
-    (plain driver SQL: this runs for every page of every run)."""
-    out: dict[str, tuple[int, int, str, int, str]] = {}
+                 ) -> dict[str, LinkRow]:
+    """erp_key -> link for the keys that have links (plain driver SQL: this runs for every
+    page of every run)."""
+    out: dict[str, LinkRow] = {}
     for start in range(0, len(erp_keys), CHUNK):
         chunk = list(erp_keys[start:start + CHUNK])
         sql = ("SELECT erp_key, id, crm_id, snapshot, crm_stamp, state FROM link "
                f"WHERE connection_id = {_marks(conn, 1)} AND actor_type = {_marks(conn, 1)} "
                f"AND erp_key IN ({_marks(conn, len(chunk))})")
         for row in conn.exec_driver_sql(sql, (connection_id, actor_type, *chunk)):
-            out[row[0]] = (row[1], row[2], row[3], row[4], row[5])
+            out[row[0]] = LinkRow._make(row[1:])
     return out
 
 
@@ -125,25 +133,31 @@ def _linked_records(entity: str, link: Table, connection_id: int, actor_type: st
                    link.c.snapshot, link.c.crm_stamp, *(t.c[c] for c in columns))
             .join(link, (link.c.crm_id == t.c.id) & (link.c.connection_id == connection_id)
                   & (link.c.crm_entity == entity) & (link.c.actor_type == actor_type)
-                  & (link.c.state == "linked")))
+                  & (link.c.state == LinkState.LINKED)))
+
+
+def _linked_record(row: Any) -> LinkedRecord:
+    """A row of `_linked_records` as a LinkedRecord (the columns' values gathered)."""
+    return LinkedRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6], tuple(row[7:]))
 
 
 def changed_since(conn: Connection, entity: str, link_table: Table, connection_id: int,
                   actor_type: str, stamp: int, columns: Sequence[str], limit: int
-                  ) -> list[Any]:
-    """Linked records changed after `stamp`, oldest first: rows of
-    (crm_id, change_stamp, updated, link_id, erp_key, snapshot, link_stamp, *columns)."""
+                  ) -> list[LinkedRecord]:
+    """Linked records changed after `stamp`, oldest first, with the values of `columns`."""
     t = table(entity)
     query = _linked_records(entity, link_table, connection_id, actor_type, columns)
-    return list(conn.execute(query.where(t.c.change_stamp > stamp)
-                             .order_by(t.c.change_stamp).limit(limit)))
+    return [_linked_record(row) for row in conn.execute(
+        query.where(t.c.change_stamp > stamp).order_by(t.c.change_stamp).limit(limit))]
 
 
 def linked_rows(conn: Connection, entity: str, link_table: Table, connection_id: int,
-                actor_type: str, erp_keys: Sequence[str], columns: Sequence[str]) -> list[Any]:
-    """Rows shaped like `changed_since` for the links of these ERP keys."""
+                actor_type: str, erp_keys: Sequence[str], columns: Sequence[str]
+                ) -> list[LinkedRecord]:
+    """The linked records of these ERP keys, as `changed_since` reads them."""
     query = _linked_records(entity, link_table, connection_id, actor_type, columns)
-    return list(conn.execute(query.where(link_table.c.erp_key.in_(list(erp_keys)))))
+    return [_linked_record(row) for row in conn.execute(
+        query.where(link_table.c.erp_key.in_(list(erp_keys))))]
 
 
 def edit_record(conn: Connection, entity: str, record_id: int, values: dict[str, Any]) -> int:

@@ -17,8 +17,10 @@ from erp_tui.model import Connection, SyncDefault
 from erp_tui.rules import ErpFieldView, parse_value
 from erp_tui.runner import crm
 from erp_tui.runner.calls import timed_call
-from erp_tui.runner.engine import LINK, _to_erp
 from erp_tui.runner.plan import ActorPlan, actor_plans
+from erp_tui.runner.push import to_erp
+from erp_tui.runner.shapes import LinkState
+from erp_tui.runner.tables import LINK
 from erp_tui.runner.values import canon, encode
 from erp_tui.services.common import erp_fields, erp_list_items, field_view, get_connection
 
@@ -59,7 +61,7 @@ def link_record(ctx: AppContext, name: str, actor_type: str, erp_key: str, crm_i
         # the connection's conflict policy.
         link_id = conn.execute(insert(LINK).values(
             connection_id=plan.connection_id, actor_type=plan.actor_type, erp_key=erp_key,
-            crm_entity=plan.crm_entity, crm_id=crm_id, state="linked",
+            crm_entity=plan.crm_entity, crm_id=crm_id, state=LinkState.LINKED,
             snapshot=_snapshot(plan, {}), crm_stamp=-1, erp_modified="")).inserted_primary_key
     assert link_id is not None
     _sync_now(ctx, connection, plan, erp_key, "link")
@@ -132,7 +134,7 @@ def create_in_erp(ctx: AppContext, name: str, actor_type: str, crm_id: int,
                  for v in views.values() if v.type is FieldType.LIST}
     columns = [f.crm_column for f in plan.fields]
     with ctx.engine.connect() as conn:
-        record = crm.read(conn, plan.crm_entity, [crm_id], columns).get(crm_id)
+        record = crm.records(conn, plan.crm_entity, [crm_id], columns).get(crm_id)
         if record is None:
             raise NotFoundError(f"There is no CRM {plan.crm_entity} with id {crm_id}.")
         linked = conn.execute(select(LINK.c.erp_key).where(
@@ -144,11 +146,11 @@ def create_in_erp(ctx: AppContext, name: str, actor_type: str, crm_id: int,
     values: dict[str, Any] = {}
     snapshot: dict[str, str] = {}
     problems: list[Problem] = []
-    for f, value in zip(plan.fields, record[2:], strict=True):
+    for f, value in zip(plan.fields, record.values, strict=True):
         if views.get(f.erp_key) is None or views[f.erp_key].read_only:
             continue
         text = canon(value)
-        erp_value, problem = _to_erp(f, text)
+        erp_value, problem = to_erp(f, text)
         if problem:
             problems.append(Problem(problem, plan.actor_type, f.erp_key))
         elif erp_value is not None:
@@ -187,6 +189,7 @@ def create_in_erp(ctx: AppContext, name: str, actor_type: str, crm_id: int,
         conn.execute(insert(LINK).values(
             connection_id=plan.connection_id, actor_type=plan.actor_type,
             erp_key=created.erp_key, crm_entity=plan.crm_entity, crm_id=crm_id,
-            state="linked", snapshot=_snapshot(plan, snapshot), crm_stamp=record[0],
+            state=LinkState.LINKED, snapshot=_snapshot(plan, snapshot),
+            crm_stamp=record.change_stamp,
             erp_modified=created.last_modified or datetime.now(UTC).isoformat()))
     return created.erp_key

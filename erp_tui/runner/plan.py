@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, col, select
 
 from erp_tui.contract import FieldType
-from erp_tui.crm_catalog import CrmField
+from erp_tui.crm_catalog import CrmField, actor_type_rank
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.model import (
     ActorMapping,
@@ -85,10 +85,6 @@ class ActorPlan:
         return [f.erp_key for f in self.fields]
 
 
-# Actor types whose records sit under another: synced after their parents.
-_ORDER = {"Customer": 0, "Supplier": 1, "Partner": 2, "Project": 3, "Person": 4}
-
-
 def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
     """Plans of the enabled actor types of `connection`, parents first."""
     cid = connection.id or 0
@@ -106,7 +102,7 @@ def actor_plans(session: Session, connection: Connection) -> list[ActorPlan]:
     plans = []
     actors = session.exec(select(ActorMapping).where(ActorMapping.connection_id == cid,
                                                      col(ActorMapping.enabled).is_(True)))
-    for actor in sorted(actors, key=lambda a: (_ORDER.get(a.actor_type, 9), a.actor_type)):
+    for actor in sorted(actors, key=lambda a: actor_type_rank(a.actor_type)):
         mappings = session.exec(select(FieldMapping).where(
             FieldMapping.connection_id == cid, FieldMapping.actor_type == actor.actor_type,
             col(FieldMapping.missing_in_erp).is_(False)).order_by(col(FieldMapping.rank)))

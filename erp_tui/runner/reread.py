@@ -21,20 +21,16 @@ from erp_tui.context import AppContext
 from erp_tui.contract import ActorPage, Cursor, PageResult
 from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
 from erp_tui.logs import logger
+from erp_tui.rules import Direction
 from erp_tui.runner import crm
 from erp_tui.runner.calls import timed_call
-from erp_tui.runner.engine import (
-    ERRORS,
-    ActorSync,
-    Counts,
-    ProgressEvent,
-    RunOptions,
-    finish_run,
-    start_run,
-)
+from erp_tui.runner.engine import ActorSync
+from erp_tui.runner.journal import finish_run, start_run
 from erp_tui.runner.lock import run_lock
+from erp_tui.runner.options import Counts, ProgressEvent, RunOptions
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.service import RunReport, status_text
+from erp_tui.runner.tables import ERRORS
 from erp_tui.services.common import get_connection
 
 KIND = "reread"
@@ -84,7 +80,7 @@ def resync_from_erp(ctx: AppContext, name: str, actor_type: str | None = None,
                 with ctx.engine.begin() as conn:
                     # As a sync starts: the state row made, link snapshots re-keyed after a
                     # mapping change (else values would be compared with the wrong fields).
-                    erp_modified, erp_key, _crm_stamp = sync._state(conn)
+                    erp_modified, erp_key, _crm_stamp = sync.state(conn)
                 cursors.append(f"{plan.actor_type}={erp_modified}|{erp_key}")
                 try:
                     if keys:
@@ -138,7 +134,7 @@ def _linked_keys(ctx: AppContext, plans: list[ActorPlan], keys: list[str], conne
     with ctx.engine.connect() as conn:
         for plan in plans:
             links = crm.lookup_links(conn, plan.connection_id, plan.actor_type, keys)
-            found[plan.actor_type] = {k: links[k][1] for k in keys if k in links}
+            found[plan.actor_type] = {k: links[k].crm_id for k in keys if k in links}
     linked = {k for mine in found.values() for k in mine}
     missing = [k for k in keys if k not in linked]
     if missing:
@@ -256,7 +252,7 @@ def _record_errors(ctx: AppContext, sync: ActorSync, keys: Sequence[tuple[str, i
     now = datetime.now(UTC)
     rows = [{"run_id": sync.run_id, "connection_id": plan.connection_id,
              "actor_type": plan.actor_type, "erp_key": key, "crm_id": crm_id,
-             "direction": ">", "message": message, "tech_message": tech or message,
+             "direction": Direction.TO_CRM, "message": message, "tech_message": tech or message,
              "resolved": False, "at": now} for key, crm_id in keys]
     with ctx.engine.begin() as conn:
         conn.execute(insert(ERRORS), rows)

@@ -1,5 +1,5 @@
 """Running syncs: every active connection in priority order, one run per connection at a time;
-retrying failed records; resyncing from the CRM; reading the log."""
+retrying failed records; resyncing from the CRM. Reading the log back: erp_tui.runner.run_log."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import select, update
 from sqlmodel import col
 from sqlmodel import select as sm_select
 
@@ -16,22 +16,17 @@ from erp_tui.context import AppContext
 from erp_tui.contract import PageResult
 from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
 from erp_tui.logs import logger
-from erp_tui.model import ChangeLog, Connection, Link, SyncError, SyncRun
+from erp_tui.model import Connection, SyncError
 from erp_tui.runner.calls import timed_call
-from erp_tui.runner.engine import (
-    ERRORS,
-    LINK,
-    ActorSync,
-    Change,
-    Counts,
-    RunOptions,
-    finish_run,
-    start_run,
-)
+from erp_tui.runner.engine import ActorSync
+from erp_tui.runner.journal import finish_run, start_run
 from erp_tui.runner.lock import run_lock
+from erp_tui.runner.options import Change, Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.reader import reader_source
+from erp_tui.runner.tables import ERRORS, LINK
 from erp_tui.services.common import get_connection
+from erp_tui.sync_marks import LinkState
 
 
 @dataclass
@@ -80,6 +75,14 @@ def _connections_to_run(ctx: AppContext, names: list[str] | None) -> list[Connec
                                    "before syncing it.")
         order = {c.id: i for i, c in enumerate(active)}
         return sorted(chosen, key=lambda c: order.get(c.id, 0))
+
+
+def planned_actors(ctx: AppContext, names: list[str] | None = None) -> list[tuple[str, str]]:
+    """(connection, actor type) pairs a sync of `names` (or all) goes through, in order."""
+    connections = _connections_to_run(ctx, names)
+    with ctx.session() as session:
+        return [(c.name, plan.actor_type) for c in connections
+                for plan in actor_plans(session, c)]
 
 
 def run_sync(ctx: AppContext, names: list[str] | None = None,
@@ -318,7 +321,7 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
                     keys = list(conn.execute(select(LINK.c.erp_key).where(
                         LINK.c.connection_id == plan.connection_id,
                         LINK.c.actor_type == plan.actor_type,
-                        LINK.c.state == "linked")).scalars())
+                        LINK.c.state == LinkState.LINKED)).scalars())
             sync.push_links(keys, force=True)
             report.actors[plan.actor_type] = sync.counts
             report.counts.add(sync.counts)
@@ -328,103 +331,3 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
         with ctx.engine.begin() as conn:
             finish_run(conn, run_id, "finished", _summary(report))
     return report
-
-
-# ---- reading the log -------------------------------------------------------------------------
-
-def recent_runs(ctx: AppContext, name: str | None = None, limit: int = 20) -> list[SyncRun]:
-    """The newest runs, newest first."""
-    with ctx.session() as session:
-        query = sm_select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)
-        if name:
-            query = query.where(SyncRun.connection_id == get_connection(session, name).id)
-        return list(session.exec(query))
-
-
-def _change_filter(run_id: int, text: str) -> list[Any]:
-    table = ChangeLog.__table__  # type: ignore[attr-defined]
-    where = [table.c.run_id == run_id]
-    if text:
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        where.append(or_(table.c.field.like(pattern, escape="\\"),
-                         table.c.erp_key.like(pattern, escape="\\")))
-    return where
-
-
-def run_changes(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100, *,
-                text: str = "", after_id: int | None = None, before_id: int | None = None,
-                newest_first: bool = False) -> list[ChangeLog]:
-    """Field changes of one run, one page at a time, oldest first (or newest first).
-
-    `text` keeps changes whose field or ERP key contains it; `after_id`/`before_id` page by
-    key from a neighbouring page (fast anywhere in a million changes), `offset` from an end.
-    """
-    table = ChangeLog.__table__  # type: ignore[attr-defined]
-    query = sm_select(ChangeLog).where(*_change_filter(run_id, text))
-    if after_id is not None:
-        query = query.where(table.c.id > after_id)
-    if before_id is not None:
-        query = query.where(table.c.id < before_id)
-    order = col(ChangeLog.id).desc() if newest_first else col(ChangeLog.id)
-    with ctx.session() as session:
-        return list(session.exec(query.order_by(order).offset(offset).limit(limit)))
-
-
-def count_changes(ctx: AppContext, run_id: int, text: str = "") -> int:
-    """How many field changes a run logged (whose field or ERP key contains `text`)."""
-    with ctx.engine.connect() as conn:
-        table = ChangeLog.__table__  # type: ignore[attr-defined]
-        return int(conn.execute(select(func.count()).select_from(table)
-                                .where(*_change_filter(run_id, text))).scalar_one())
-
-
-def planned_actors(ctx: AppContext, names: list[str] | None = None) -> list[tuple[str, str]]:
-    """(connection, actor type) pairs a sync of `names` (or all) goes through, in order."""
-    connections = _connections_to_run(ctx, names)
-    with ctx.session() as session:
-        return [(c.name, plan.actor_type) for c in connections
-                for plan in actor_plans(session, c)]
-
-
-def open_errors(ctx: AppContext, name: str | None = None, limit: int = 1000
-                ) -> list[SyncError]:
-    """Unresolved record errors, newest first."""
-    with ctx.session() as session:
-        query = sm_select(SyncError).where(col(SyncError.resolved).is_(False)).order_by(
-            col(SyncError.id).desc()).limit(limit)
-        if name:
-            query = query.where(SyncError.connection_id == get_connection(session, name).id)
-        return list(session.exec(query))
-
-
-def link_of(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> Link | None:
-    """The link of an ERP actor in a connection, if any."""
-    with ctx.session() as session:
-        connection = get_connection(session, name)
-        return session.exec(sm_select(Link).where(
-            Link.connection_id == connection.id, Link.actor_type == actor_type,
-            Link.erp_key == erp_key)).first()
-
-
-def get_run(ctx: AppContext, run_id: int) -> SyncRun:
-    """One run by id; NotFoundError when there is none."""
-    with ctx.session() as session:
-        run = session.get(SyncRun, run_id)
-    if run is None:
-        raise NotFoundError(f"There is no run {run_id}; 'erp-tui log' lists the recent ones.")
-    return run
-
-
-def created_links(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100
-                  ) -> list[Link]:
-    """The links of the records a run created (oldest first), one page at a time."""
-    with ctx.session() as session:
-        return list(session.exec(sm_select(Link).where(Link.created_run == run_id)
-                                 .order_by(col(Link.id)).offset(offset).limit(limit)))
-
-
-def connection_names(ctx: AppContext) -> dict[int, str]:
-    """The name of every connection by id (runs and errors name their connection)."""
-    with ctx.session() as session:
-        return {c.id: c.name for c in session.exec(sm_select(Connection)) if c.id is not None}

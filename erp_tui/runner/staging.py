@@ -40,7 +40,9 @@ class NewRecordsShape:
     # CRM column of each staged value column, in order.
     crm_columns: Sequence[str]
     date_columns: frozenset[str]
-    with_parent: bool
+    # The CRM column pointing to the record's parent (filled from the staged parent ids), or
+    # None when the records have no parent.
+    parent_column: str | None
 
 
 def _stage_table(width: int) -> Table:
@@ -122,8 +124,8 @@ class NewRecordWriter:
             crm_id, stamp,
             *(_as_date(dialect, v) if c in shape.date_columns else v
               for c, v in zip(shape.crm_columns, values, strict=True))]
-        if shape.with_parent:
-            crm_columns.append("company_id")
+        if shape.parent_column is not None:
+            crm_columns.append(shape.parent_column)
             crm_values.append(stage.c.parent_id)
         crm_columns += ["created", "updated"]
         crm_values += [bindparam("now"), bindparam("now")]

@@ -16,6 +16,7 @@ from erp_tui.contract import ConfigFieldsResult, Connector, FieldInfo, FieldType
 from erp_tui.errors import ConnectorError, ErpTuiError, Problem, RefusedError, ValidationFailed
 from erp_tui.model import Connection, utc_now
 from erp_tui.rules import ErpFieldView, parse_value
+from erp_tui.secrets import MASK
 from erp_tui.services.common import (
     ConnectionRef,
     bump_version,
@@ -105,6 +106,39 @@ def list_connections(ctx: AppContext) -> list[ConnectionSummary]:
         ordered = sorted(rows, key=lambda c: (not c.active, c.priority if c.active else 0,
                                               c.name.lower()))
         return [summarize(c) for c in ordered]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionDetails:
+    """Everything about one connection a person may see (`connections show`): its settings,
+    its config with every secret replaced by a mask, and its last test."""
+
+    name: str
+    connector: str
+    active: bool
+    priority: int
+    scope: str
+    scope_members: list[str]
+    conflict_policy: str
+    allow_import: bool
+    config: dict[str, Any]
+    last_test_ok: bool | None
+    last_test_message: str
+    last_test_at: datetime | None
+    version: int
+
+
+def connection_details(ctx: AppContext, ref: ConnectionRef) -> ConnectionDetails:
+    """One connection's details, secrets masked (never decrypted); NotFoundError if missing."""
+    with ctx.session() as session:
+        c = get_connection(session, ref)
+        return ConnectionDetails(
+            name=c.name, connector=c.connector, active=c.active, priority=c.priority,
+            scope=c.scope, scope_members=list(c.scope_members),
+            conflict_policy=c.conflict_policy, allow_import=c.allow_import,
+            config={**c.config, **{key: MASK for key in c.secrets}},
+            last_test_ok=c.last_test_ok, last_test_message=c.last_test_message,
+            last_test_at=c.last_test_at, version=c.version)
 
 
 def config_fields(ctx: AppContext, connector_kind: str) -> list[FieldInfo]:

@@ -19,6 +19,7 @@ from erp_tui.services.common import (
     get_connection,
     require_inactive,
 )
+from erp_tui.services.mapping_problems import default_problem
 
 
 @dataclass
@@ -164,6 +165,5 @@ def stored_default_problems(session: Session, connection_id: int) -> list[Proble
             spec = DefaultSpec(row.erp_field, row.set_value, row.value, row.ask_user,
                                row.mandatory)
             for message in check_default(tab, spec):
-                problems.append(Problem(f"{actor_type} › default of '{row.label}': {message}",
-                                        actor_type, row.erp_field, code="default"))
+                problems.append(default_problem(actor_type, row.erp_field, row.label, message))
     return problems

@@ -122,24 +122,21 @@ def _check_log_file(settings: Settings, log_file: Path | None) -> Check:
 # ---- connectors -----------------------------------------------------------------------------
 
 def _check_connectors() -> list[Check]:
-    from erp_tui.registry import available_connectors, load_connector_class
+    from erp_tui.services.connector_choices import connector_choices
 
-    checks = []
     try:
-        found = available_connectors()
+        found = connector_choices()
     except Exception as exc:
         return [Check("connector", "", FAIL, _short(f"The installed connectors cannot be "
                                                     f"listed: {type(exc).__name__}: {exc}"))]
-    for info in found.values():
-        try:
-            cls = load_connector_class(info.kind)
-            label = str(getattr(cls, "label", info.kind))
-            checks.append(Check("connector", info.kind, OK, _short(
-                f"{label} loads ({info.origin}).")))
-        except Exception as exc:  # a broken plugin is named, never fatal
-            checks.append(Check("connector", info.kind, FAIL, _short(
-                f"Cannot be loaded from {info.target} ({info.origin}): "
-                f"{type(exc).__name__}: {exc}")))
+    checks = []
+    for choice in found:
+        if choice.broken:  # a broken plugin is named, never fatal
+            checks.append(Check("connector", choice.kind, FAIL, _short(
+                f"Cannot be loaded from {choice.target} ({choice.origin}): {choice.broken}")))
+        else:
+            checks.append(Check("connector", choice.kind, OK, _short(
+                f"{choice.label} loads ({choice.origin}).")))
     return checks
 
 

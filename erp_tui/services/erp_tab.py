@@ -30,6 +30,7 @@ from erp_tui.runner.values import canon
 from erp_tui.services.common import get_connection
 from erp_tui.services.erp_values import ask_erp, crm_lists, display, erp_lists, inert, shown
 from erp_tui.services.records import check_entity
+from erp_tui.sync_marks import LinkState
 
 LINK: Table = Link.__table__  # type: ignore[attr-defined]
 LOG: Table = ChangeLog.__table__  # type: ignore[attr-defined]
@@ -161,7 +162,7 @@ def erp_tab_links(ctx: AppContext, entity: str, record_id: int) -> list[TabLink]
                 LOG.c.link_id == link_id)).scalar()
             moments = [m for m in (_aware(last_sync_at), _aware(newest)) if m is not None]
             out.append((cid, name, actor_type, erp_key,
-                        "error" if errors and state == "linked" else state,
+                        "error" if errors and state == LinkState.LINKED else state,
                         max(moments) if moments else None, errors, changes))
     result = []
     with ctx.session() as session:
@@ -211,7 +212,7 @@ def erp_tab_values(ctx: AppContext, entity: str, record_id: int, connection: str
         crm_items = crm_lists(session, [c.list_name for c in crm_fields.values() if c])
     if not fields:
         return TabValues((), "")
-    if link.state == "deleted_in_erp":
+    if link.state == LinkState.DELETED_IN_ERP:
         return TabValues((), f"ERP {actor_type} '{shown(erp_key)}' was deleted in the ERP; "
                              "its values can no longer be read.")
     keys = [m.erp_field for m, _f in fields]

@@ -20,8 +20,7 @@ from erp_tui.services.common import (
     get_connection,
     require_inactive,
 )
-
-NO_SELECTION = None
+from erp_tui.services.mapping_problems import list_duplicate_problems
 
 
 @dataclass(frozen=True)
@@ -180,10 +179,6 @@ def stored_list_duplicates(session: Session, connection_id: int) -> list[Problem
         rows = session.exec(select(ListMapping).where(
             ListMapping.connection_id == connection_id, ListMapping.erp_list == mapped.erp_list,
             ListMapping.crm_list == mapped.crm_list))
-        duplicates = list_duplicates({row.erp_key: row.crm_key for row in rows})
-        for crm, keys in duplicates.items():
-            problems.append(Problem(
-                f"List '{mapped.erp_list}': CRM item '{crm}' is chosen for ERP items "
-                f"{', '.join(keys)}; open List mapping and resolve the duplicate.",
-                list_name=mapped.erp_list, code="list_duplicate"))
+        problems.extend(list_duplicate_problems(
+            mapped.erp_list, {row.erp_key: row.crm_key for row in rows}))
     return problems

@@ -30,6 +30,7 @@ from erp_tui.services.common import (
     get_connection,
     require_inactive,
 )
+from erp_tui.services.mapping_problems import MappedField, field_problems
 
 
 @dataclass
@@ -176,21 +177,14 @@ def _row(mapping: Any, erp: tuple[ErpFieldView, str, bool] | None) -> FieldRow:
                     show_in_search, show_on_tab, rank, searchable)
 
 
-def mapping_problems(state: MappingsState) -> list[Problem]:
-    """Every row whose CRM field or direction breaks rule 3."""
-    problems: list[Problem] = []
-    for tab in state.tabs:
-        for row in tab.rows:
-            refusal = crm_field_refusal(row.erp, tab.crm_entity, row.crm_field, tab.crm_fields)
-            if not refusal:
-                refusal = direction_refusal(row.erp, tab.crm_entity, row.crm_field, row.direction,
-                                            tab.crm_fields)
-                if refusal:
-                    refusal = f"Direction '{row.direction}' is not possible: {refusal}"
-            if refusal and not (row.missing and row.direction is None):
-                problems.append(Problem(f"{tab.actor_type} › {row.erp.label}: {refusal}",
-                                        tab.actor_type, row.erp.key, code="mapping"))
-    return problems
+def mapping_problems(state: MappingsState, *, activating: bool = False) -> list[Problem]:
+    """Every row that breaks a mapping rule (erp_tui.services.mapping_problems); when
+    `activating`, also every mandatory ERP field of an enabled actor without a direction."""
+    return [problem for tab in state.tabs for row in tab.rows
+            for problem in field_problems(
+                MappedField(tab.actor_type, tab.crm_entity, tab.crm_fields, row.erp,
+                            row.crm_field, row.direction),
+                require_direction=activating and tab.enabled)]
 
 
 def save_mappings(ctx: AppContext, state: MappingsState) -> int:

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from erp_tui.context import AppContext, call
 from erp_tui.contract import (
+    UNSYNCED_ACTOR_TYPES,
     ActorTypeInfo,
     ActorTypesResult,
     FieldInfo,
@@ -18,7 +19,7 @@ from erp_tui.contract import (
     ListItemsResult,
     SearchableFieldsResult,
 )
-from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
+from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ConnectorError
 from erp_tui.model import (

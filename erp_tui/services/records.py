@@ -22,7 +22,15 @@ from sqlmodel import select as sm_select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldAccess, FieldType
-from erp_tui.crm_catalog import COMPANY, PERSON, PROJECT, CrmField, entity_label
+from erp_tui.crm_catalog import (
+    COMPANY,
+    CRM_ENTITIES,
+    PERSON,
+    PROJECT,
+    CrmField,
+    entity_label,
+    parent_column,
+)
 from erp_tui.crm_schema import entity_fields
 from erp_tui.errors import NotFoundError, Problem, StaleEditError, ValidationFailed
 from erp_tui.model import (
@@ -36,8 +44,8 @@ from erp_tui.model import (
 from erp_tui.rules import ErpFieldView, parse_value
 from erp_tui.runner import crm
 from erp_tui.runner.values import canon
+from erp_tui.sync_marks import LinkState
 
-ENTITIES = (COMPANY, PERSON, PROJECT)
 # The longest filter text and page a caller may ask for.
 MAX_FILTER = 200
 MAX_PAGE = 1000
@@ -68,7 +76,7 @@ class RecordRow:
     number: str
     email: str
     city: str
-    # The company of a person ("" for companies and projects).
+    # The parent company of a record (a person's; "" for an entity without parent).
     company: str
     links: tuple[LinkBadge, ...]
 
@@ -103,7 +111,7 @@ class RecordDetail:
     title: str
     stamp: int
     fields: tuple[FieldValue, ...]
-    # (entity, id, title) of the record this one belongs to (a person's company).
+    # (entity, id, title) of the company this record belongs to (a person's company).
     parent: tuple[str, int, str] | None
     links: tuple[LinkBadge, ...]
 
@@ -139,10 +147,10 @@ def check_entity(entity: str) -> str:
     aliases = {"companies": COMPANY, "persons": PERSON, "people": PERSON, "projects": PROJECT,
                "bedrijf": COMPANY, "persoon": PERSON, "contact": PERSON}
     cleaned = aliases.get(cleaned, cleaned)
-    if cleaned not in ENTITIES:
+    if cleaned not in CRM_ENTITIES:
         shown = canon(entity)[:40].encode("unicode_escape").decode("ascii")
-        raise NotFoundError(f"There is no CRM entity '{shown}'; use company, person or "
-                            "project.")
+        raise NotFoundError(f"There is no CRM entity '{shown}'; use "
+                            f"{', '.join(CRM_ENTITIES[:-1])} or {CRM_ENTITIES[-1]}.")
     return cleaned
 
 
@@ -279,9 +287,9 @@ def list_records(ctx: AppContext, entity: str, text: str = "", offset: int = 0,
     with ctx.engine.connect() as conn:
         found = _filter(conn, entity, text)
         columns = sorted({*shape.title, shape.number, shape.email, shape.city} - {""})
-        select_columns: list[ColumnElement[Any]] = [t.c.id, *(t.c[c] for c in columns)]
-        if entity == PERSON:
-            select_columns.append(t.c.company_id)
+        parent = parent_column(entity)
+        read = [*columns, *([parent] if parent else [])]
+        select_columns: list[ColumnElement[Any]] = [t.c.id, *(t.c[c] for c in read)]
         ascending = [*(_folded(conn, t.c[c]) for c in shape.sort), t.c.id]
         query = select(*select_columns)
         if found is None and total is None and offset > 10_000:
@@ -303,15 +311,14 @@ def list_records(ctx: AppContext, entity: str, text: str = "", offset: int = 0,
         rows = list(conn.execute(query.order_by(*order).limit(take).offset(skip)))
         if backwards:
             rows.reverse()
-        records = [dict(zip(["id", *columns, *(["company_id"] if entity == PERSON else [])],
-                            row, strict=True)) for row in rows]
+        records = [dict(zip(["id", *read], row, strict=True)) for row in rows]
         ids = [r["id"] for r in records]
         badges = _badges(conn, entity, ids)
-        companies = _company_names(conn, [r.get("company_id") for r in records])
+        companies = _company_names(conn, [r[parent] for r in records] if parent else [])
     return [RecordRow(
         entity=entity, id=r["id"], title=_title(shape, r), number=_text(r, shape.number),
         email=_text(r, shape.email), city=_text(r, shape.city),
-        company=companies.get(r.get("company_id") or 0, ""),
+        company=companies.get(r[parent] or 0, "") if parent else "",
         links=badges.get(r["id"], ())) for r in records]
 
 
@@ -351,7 +358,8 @@ def _badges(conn: DbConnection, entity: str, ids: Sequence[int]
                ERROR.c.crm_id.in_(list(ids))))}
     out: dict[int, list[LinkBadge]] = {}
     for crm_id, name, actor_type, erp_key, state, connection_id in rows:
-        shown = "error" if (crm_id, connection_id) in failing and state == "linked" else state
+        failed = (crm_id, connection_id) in failing and state == LinkState.LINKED
+        shown = "error" if failed else state
         out.setdefault(crm_id, []).append(LinkBadge(name, actor_type, erp_key, shown))
     return {k: tuple(v) for k, v in out.items()}
 
@@ -390,10 +398,12 @@ def get_record(ctx: AppContext, entity: str, record_id: int) -> RecordDetail:
             raise NotFoundError(f"There is no CRM {entity_label(entity)} with id {record_id}.")
         badges = _badges(conn, entity, [record_id]).get(record_id, ())
         parent = None
-        if entity == PERSON and row["company_id"]:
-            name = _company_names(conn, [row["company_id"]]).get(row["company_id"])
+        column = parent_column(entity)
+        company_id = row[column] if column else None
+        if company_id:
+            name = _company_names(conn, [company_id]).get(company_id)
             if name is not None:
-                parent = (COMPANY, int(row["company_id"]), name)
+                parent = (COMPANY, int(company_id), name)
     values = []
     for field in fields:
         value = canon(row.get(field.column))

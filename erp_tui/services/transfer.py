@@ -29,7 +29,7 @@ from erp_tui.model import (
     ListMapping,
     SyncDefault,
 )
-from erp_tui.rules import DefaultSpec, Direction, list_duplicates
+from erp_tui.rules import DefaultSpec, Direction
 from erp_tui.secrets import SecretBox
 from erp_tui.services.common import ConnectionRef, get_connection, require_inactive
 from erp_tui.services.metadata import ErpMetadata, fetch_metadata, store_metadata
@@ -376,12 +376,12 @@ def _check_config(entry: ConnectionEntry, known: set[str]) -> None:
 def _check_import(data: ExportFile, meta: ErpMetadata,
                   crm_fields: dict[str, tuple[CrmField, ...]], crm_lists: set[str]
                   ) -> list[Problem]:
-    from erp_tui.rules import (
-        ErpFieldView,
-        crm_field_refusal,
-        default_problems,
-        direction_refusal,
-        find_crm_field,
+    from erp_tui.rules import ErpFieldView, default_problems
+    from erp_tui.services.mapping_problems import (
+        MappedField,
+        default_problem,
+        field_problems,
+        list_duplicate_problems,
     )
 
     problems: list[Problem] = []
@@ -404,28 +404,17 @@ def _check_import(data: ExportFile, meta: ErpMetadata,
                 problems.append(Problem(f"{actor_type}: ERP field '{entry.erp_field}' does not "
                                         "exist in this ERP.", actor_type, entry.erp_field))
                 continue
-            if entry.crm_field and find_crm_field(entity_fields, entry.crm_field) is None:
-                problems.append(Problem(
-                    f"{actor_type} › {view.label}: this CRM has no {actor.crm_entity} field "
-                    f"'{entry.crm_field}'; add it first (erp-tui crm-fields {actor.crm_entity} "
-                    f"--add {entry.crm_field} ...).", actor_type, entry.erp_field))
-                continue
             direction = Direction(entry.direction) if entry.direction else None
-            refusal = (crm_field_refusal(view, actor.crm_entity, entry.crm_field,
-                                         entity_fields) or
-                       direction_refusal(view, actor.crm_entity, entry.crm_field, direction,
-                                         entity_fields))
-            if refusal:
-                problems.append(Problem(f"{actor_type} › {view.label}: {refusal}", actor_type,
-                                        entry.erp_field))
+            problems.extend(field_problems(MappedField(
+                actor_type, actor.crm_entity, entity_fields, view, entry.crm_field, direction)))
         for default in actor.defaults:
             view = views.get(default.erp_field)
             items = meta.lists.get(view.list_name, {}) if view else {}
             spec = DefaultSpec(default.erp_field, default.value is not None,
                                default.value or "", default.ask_user, default.mandatory)
-            for message in default_problems(spec, view, items):
-                problems.append(Problem(f"{actor_type} › default: {message}", actor_type,
-                                        default.erp_field))
+            label = view.label if view else default.erp_field
+            problems.extend(default_problem(actor_type, default.erp_field, label, message)
+                            for message in default_problems(spec, view, items))
         unknown_rank = [f for f in actor.rank if f not in views]
         if unknown_rank:
             problems.append(Problem(f"{actor_type}: ranked field '{unknown_rank[0]}' does not "
@@ -446,9 +435,7 @@ def _check_import(data: ExportFile, meta: ErpMetadata,
         if unknown:
             problems.append(Problem(f"List '{name}': ERP item '{unknown[0]}' does not exist.",
                                     list_name=name))
-        for crm, keys in list_duplicates(list_entry.items).items():
-            problems.append(Problem(f"List '{name}': CRM item '{crm}' is chosen for "
-                                    f"{', '.join(keys)}.", list_name=name))
+        problems.extend(list_duplicate_problems(name, list_entry.items))
     return problems
 
 

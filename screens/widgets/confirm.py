@@ -1,4 +1,5 @@
-"""A small yes/no question: y or Enter says yes, n or Escape says no."""
+"""The one yes/no question of the UI: y or j says yes, n or Escape says no, Enter presses the
+focused button (Yes, or No for a question whose safe answer is no)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ TEXT = {
 
 
 class ConfirmScreen(Dialog[bool]):
-    """Ask one question; dismisses with True (yes) or False (no)."""
+    """Ask one question, under a bold title when `title` is given; dismisses with True (yes)
+    or False (no). The button of `default` has the focus, so Enter gives `default`: pass
+    `default=False` when yes throws something away."""
 
     DEFAULT_CSS = """
     ConfirmScreen {
@@ -53,8 +56,10 @@ class ConfirmScreen(Dialog[bool]):
         Binding("escape", "answer(False)", "No", show=False, id="confirm.escape"),
     ]
 
-    def __init__(self, title: str, question: str, yes: str = "", no: str = "") -> None:
+    def __init__(self, title: str, question: str, yes: str = "", no: str = "", *,
+                 default: bool = True) -> None:
         super().__init__()
+        self._default = default
         localize_bindings(self, TEXT)
         self._title = title
         self._question = question
@@ -63,14 +68,15 @@ class ConfirmScreen(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(self._title, classes="title", markup=False)
+            if self._title:
+                yield Static(self._title, classes="title", markup=False)
             yield Static(self._question, classes="question", markup=False)
             with Horizontal():
                 yield Button(f"{self._yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self._no} (n)", id="no")
 
     def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
+        self.query_one("#yes" if self._default else "#no", Button).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

@@ -1,8 +1,9 @@
-"""Small dialogs and helpers the configuration dialogs share: a yes/no question, a message with
-problems and a searchable picker."""
+"""What the configuration dialogs share: the Done / Cancel / discard pattern (`EditDialog`), a
+message with problems, a searchable picker and the texts they all use."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -10,21 +11,31 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from erp_tui.contract import FieldType
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
 from erp_tui.screens.i18n import tr
+from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.keys import localize_bindings
-from erp_tui.screens.widgets.modal import Dialog
+from erp_tui.screens.widgets.modal import Dialog, ResultT
 
 TEXT = {
     "en": {
         "yes": "Yes", "no": "No", "ok": "OK", "cancel": "Cancel",
         "filter": "Type to filter", "none": "(none)", "matches": "{shown} of {total}",
         "no_match": "Nothing matches '{text}'.",
-        "picker.cancel": "Cancel", "picker.choose": "Choose", "confirm.yes": "Yes",
-        "confirm.no": "No", "message.close": "Close",
+        "picker.cancel": "Cancel", "picker.choose": "Choose", "message.close": "Close",
+        "done": "Done", "save": "Save", "close": "Close",
+        "Done": "Done", "Save": "Save", "Cancel": "Cancel", "Close": "Close", "OK": "OK",
+        "stale_title": "Changed by someone else",
+        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
+        "reorder.grab": "Pick up / drop",
+        "hint.integer": "a whole number", "hint.double": "a number, e.g. 12.5",
+        "hint.date": "YYYY-MM-DD", "hint.datetime": "YYYY-MM-DD HH:MM",
+        "hint.checkbox": "yes or no", "hint.text": "text", "hint.list": "choose an item",
         "stale": "Someone else changed this connection since you opened it. Nothing was "
                  "saved and your changes are still in the form; close the dialog (Escape, "
                  "then y) and reopen it to start from the current configuration.",
@@ -33,14 +44,41 @@ TEXT = {
         "yes": "Ja", "no": "Nee", "ok": "OK", "cancel": "Annuleren",
         "filter": "Typ om te filteren", "none": "(geen)", "matches": "{shown} van {total}",
         "no_match": "Niets komt overeen met '{text}'.",
-        "picker.cancel": "Annuleren", "picker.choose": "Kiezen", "confirm.yes": "Ja",
-        "confirm.no": "Nee", "message.close": "Sluiten",
+        "picker.cancel": "Annuleren", "picker.choose": "Kiezen", "message.close": "Sluiten",
+        "done": "Gereed", "save": "Opslaan", "close": "Sluiten",
+        "Done": "Gereed", "Save": "Opslaan", "Cancel": "Annuleren", "Close": "Sluiten",
+        "OK": "OK",
+        "stale_title": "Door iemand anders gewijzigd",
+        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
+        "reorder.grab": "Oppakken / neerzetten",
+        "hint.integer": "een geheel getal", "hint.double": "een getal, bijv. 12,5",
+        "hint.date": "JJJJ-MM-DD", "hint.datetime": "JJJJ-MM-DD UU:MM",
+        "hint.checkbox": "ja of nee", "hint.text": "tekst", "hint.list": "kies een item",
         "stale": "Iemand anders heeft deze verbinding gewijzigd sinds u haar opende. Er is "
                  "niets opgeslagen en uw wijzigingen staan nog in het formulier; sluit het "
                  "dialoogvenster (Escape, dan j) en open het opnieuw om met de huidige "
                  "configuratie verder te gaan.",
     },
 }
+
+
+def kit_text(key: str, **values: object) -> str:
+    """A text the dialogs share ("done", "cancel", "stale_title", "hint.<type>" ...) in the
+    current language."""
+    return tr(TEXT, key, **values)
+
+
+def localize(node: DOMNode, texts: Mapping[str, Mapping[str, str]]) -> None:
+    """Translate `node`'s bindings: the words the dialogs share, then `texts` (which win)."""
+    localize_bindings(node, TEXT)
+    localize_bindings(node, texts)
+
+
+def value_hint(field_type: FieldType) -> str:
+    """What to type into a field of this type ("" when there is nothing to say)."""
+    key = f"hint.{field_type.value}"
+    hint = kit_text(key)
+    return "" if hint == key else hint
 
 
 def error_message(error: BaseException) -> str:
@@ -57,48 +95,96 @@ def error_message(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class ConfirmDialog(Dialog[bool]):
-    """A yes/no question: `y`/`j` answers yes, `n`/Escape no."""
-
-    DEFAULT_CSS = """
-    ConfirmDialog { align: center middle; }
-    ConfirmDialog > Vertical {
-        width: 64; max-width: 100%; height: auto; border: thick $warning;
-        background: $surface; padding: 0 1;
-    }
-    ConfirmDialog #question { width: 100%; margin-bottom: 1; }
-    ConfirmDialog Horizontal { height: auto; align-horizontal: right; }
-    ConfirmDialog Button { margin-left: 1; }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y,j", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+def done_bindings(prefix: str) -> list[BindingType]:
+    """Done (F10, Ctrl+S) and Cancel (Escape) of an `EditDialog`, with ids `<prefix>.done`,
+    `<prefix>.save` and `<prefix>.cancel`."""
+    return [
+        Binding("f10", "save", "Done", id=f"{prefix}.done"),
+        Binding("ctrl+s", "save", "Done", id=f"{prefix}.save"),
+        Binding("escape", "cancel", "Cancel", id=f"{prefix}.cancel"),
     ]
 
-    def __init__(self, question: str, yes: str | None = None, no: str | None = None) -> None:
+
+def done_cancel_buttons(can_save: bool) -> Horizontal:
+    """The Done (only when `can_save`) and Cancel buttons of an `EditDialog`."""
+    cancel = Button(kit_text("cancel"), id="cancel", compact=True)
+    if not can_save:
+        return Horizontal(cancel, id="buttons")
+    done = Button(kit_text("done"), id="done", variant="primary", compact=True)
+    return Horizontal(done, cancel, id="buttons")
+
+
+class EditDialog(Dialog[ResultT]):
+    """The Done / Cancel / discard pattern of the configuration dialogs, written once.
+
+    A dialog gives its text table (`texts`: its binding words, "discard" and "save_failed") and
+    what Cancel answers (`cancelled`, or override `cancel_result`); it says what is unsaved
+    (`dirty`). Cancel asks the table's "discard" question before it throws changes away. Saves
+    run through `attempt`, which shows why the engine refused one. Pressing a button whose id is
+    a key of `BUTTON_ACTIONS` runs that action.
+    """
+
+    BUTTON_ACTIONS: ClassVar[Mapping[str, str]] = {"done": "save", "cancel": "cancel"}
+
+    def __init__(self, texts: Mapping[str, Mapping[str, str]],
+                 cancelled: ResultT | None = None) -> None:
         super().__init__()
-        self.question = question
-        self.yes_label = yes or tr(TEXT, "yes")
-        self.no_label = no or tr(TEXT, "no")
-        localize_bindings(self, TEXT)
+        self.texts = texts
+        self._cancelled = cancelled
+        localize(self, texts)
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Static(self.question, id="question", markup=False)
-            with Horizontal():
-                yield Button(f"{self.yes_label} (y)", id="yes", variant="warning", compact=True)
-                yield Button(f"{self.no_label} (n)", id="no", compact=True)
+    @property
+    def dirty(self) -> bool:
+        """Are there changes that were not saved?"""
+        return False
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+    def discard_question(self) -> str:
+        """The question Cancel asks when `dirty`."""
+        return tr(self.texts, "discard")
 
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+    def cancel_result(self) -> ResultT | None:
+        """What the dialog answers when it is cancelled."""
+        return self._cancelled
+
+    def when_discarded(self, then: Callable[[], object],
+                       otherwise: Callable[[], object] | None = None) -> None:
+        """Run `then` at once when nothing is unsaved, else once the user agrees to discard
+        the changes (`otherwise` when they keep them)."""
+        if not self.dirty:
+            then()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                then()
+            elif otherwise is not None:
+                otherwise()
+
+        self.app.push_screen(ConfirmScreen("", self.discard_question(), default=False), answered)
+
+    def action_cancel(self) -> None:
+        """Cancel: close, asking first when there are unsaved changes."""
+        self.when_discarded(lambda: self.dismiss(self.cancel_result()))
+
+    def attempt(self, save: Callable[[], object], failed: str = "save_failed") -> bool:
+        """Run `save`; when the engine refuses it, show why (a stale edit under its own
+        title, anything else under the dialog's text `failed`) and answer False."""
+        try:
+            save()
+        except StaleEditError as exc:
+            self.app.push_screen(MessageDialog(kit_text("stale_title"), error_message(exc)))
+            return False
+        except ErpTuiError as exc:
+            self.app.push_screen(MessageDialog(tr(self.texts, failed), error_message(exc)))
+            return False
+        return True
 
     @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
+    def _button_action(self, event: Button.Pressed) -> None:
+        action = self.BUTTON_ACTIONS.get(event.button.id or "")
+        if action is not None:
+            event.stop()
+            getattr(self, f"action_{action}")()
 
 
 class MessageDialog(Dialog[None]):

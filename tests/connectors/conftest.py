@@ -1,13 +1,8 @@
-"""Fixtures of the SQL connector tests: a throw-away database per test on each backend.
-
-The PostgreSQL and MariaDB servers are required: if one is missing the tests fail (they do not
-skip). Admin URLs can be overridden with ERP_TUI_TEST_PG_URL / ERP_TUI_TEST_MYSQL_URL.
-"""
+"""Fixtures of the SQL connector tests: a throw-away database per test on each backend
+(tests.db_support), seeded customers and the descriptor that reads them."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,45 +12,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
-PG_ADMIN_URL = os.environ.get("ERP_TUI_TEST_PG_URL",
-                              "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-MYSQL_ADMIN_URL = os.environ.get("ERP_TUI_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
-BACKENDS = ("sqlite", "postgresql", "mariadb")
+from tests.db_support import BACKENDS, create_database
+
 BASE_TIME = datetime(2026, 3, 1, 8, 0, 0, 123456)
 CUSTOMERS = 30
 TIE_GROUP = 7  # customers per equal updated_at value
-
-
-def create_database(backend: str, tmp_path: Path) -> tuple[str, Any]:
-    """URL of a new empty database and a function that drops it."""
-    name = f"erp_tui_t_{uuid.uuid4().hex[:12]}"
-    if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'erp.sqlite'}", lambda: None
-    if backend == "postgresql":
-        admin = sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
-
-        def drop() -> None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-        return url, drop
-    admin = sa.create_engine(MYSQL_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                             f"COLLATE utf8mb4_unicode_ci"))
-    url = admin.url.set(database=name, query={"charset": "utf8mb4"}).render_as_string(
-        hide_password=False)
-
-    def drop_my() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
-        admin.dispose()
-
-    return url, drop_my
 
 
 @pytest.fixture(params=BACKENDS)

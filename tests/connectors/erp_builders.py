@@ -1,7 +1,4 @@
-"""Small ERPs made by the tests: a SQLite database with its descriptor file, and a workbook.
-
-Test modules import this with `sys.path` pointing at tests/connectors.
-"""
+"""Small ERPs made by the tests: a SQLite database with its descriptor file, and a workbook."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
 """Helpers of the HTTP connector tests: a real `erp-tui connector serve` process and small stub
-servers (threads in the test process) that misbehave on purpose.
-
-Test modules import this with `sys.path` pointing at tests/connectors.
-"""
+servers (threads in the test process) that misbehave on purpose."""
 
 from __future__ import annotations
 
@@ -17,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 TOKEN = "test-token-ÆØÅ-not-secret".encode().hex()
 
@@ -73,13 +70,13 @@ def start_server(tmp_path: Path, kind: str, config: dict[str, Any], *, port: int
 Behaviour = Callable[[BaseHTTPRequestHandler, str], tuple[int, bytes] | None]
 
 
-class StubServer:
-    """A loopback HTTP server whose replies come from `behaviour(handler, path)`."""
+class LoopbackServer:
+    """A threaded HTTP server on a free loopback port, serving until `close()`; subclasses
+    answer every GET and POST in `_answer(handler, verb)` (set their attributes first, then
+    call this `__init__`, which starts serving)."""
 
-    def __init__(self, behaviour: Behaviour):
-        self.behaviour = behaviour
-        self.requests: list[str] = []
-        stub = self
+    def __init__(self) -> None:
+        owner = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -88,29 +85,10 @@ class StubServer:
                 pass
 
             def do_GET(self) -> None:
-                self._answer()
+                owner._answer(self, "GET")
 
             def do_POST(self) -> None:
-                self._answer()
-
-            def _answer(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                stub.requests.append(self.path)
-                reply = stub.behaviour(self, self.path)
-                if reply is None:
-                    self.close_connection = True
-                    return
-                status, body = reply
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except OSError:
-                    pass
+                owner._answer(self, "POST")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -119,15 +97,51 @@ class StubServer:
                                        kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
+    def _answer(self, handler: BaseHTTPRequestHandler, verb: str) -> None:
+        raise NotImplementedError
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> StubServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def send_json(handler: BaseHTTPRequestHandler, status: int, body: bytes) -> None:
+    """Reply with `body` as JSON; a client that gave up (time-out) is no error."""
+    try:
+        handler.send_response(status)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except OSError:
+        pass
+
+
+class StubServer(LoopbackServer):
+    """A loopback HTTP server whose replies come from `behaviour(handler, path)` (None: the
+    connection is closed without a reply)."""
+
+    def __init__(self, behaviour: Behaviour):
+        self.behaviour = behaviour
+        self.requests: list[str] = []
+        super().__init__()
+
+    def _answer(self, handler: BaseHTTPRequestHandler, verb: str) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        if length:
+            handler.rfile.read(length)
+        self.requests.append(handler.path)
+        reply = self.behaviour(handler, handler.path)
+        if reply is None:
+            handler.close_connection = True
+            return
+        send_json(handler, *reply)
 
 
 def ok_json(data: Any) -> tuple[int, bytes]:

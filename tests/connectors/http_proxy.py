@@ -1,25 +1,23 @@
 """A loopback proxy in front of a real `erp-tui connector serve` process that misbehaves on
 purpose: after letting some `actors_changed_since` calls through it answers them slowly, with
-HTTP 500 or with malformed JSON. Everything else is forwarded unchanged (token included).
-
-Test modules import this with `sys.path` pointing at tests/connectors.
-"""
+HTTP 500 or with malformed JSON. Everything else is forwarded unchanged (token included)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import BaseHTTPRequestHandler
 
 import httpx
+
+from .http_fixtures import LoopbackServer, send_json
 
 FAULTS = ("slow", "http_500", "malformed")
 PAGES = "/v1/actors_changed_since"
 
 
-class FaultProxy:
+class FaultProxy(LoopbackServer):
     """Forwards to `target`; `fault` (None = healthy) applies to page reads after the first
     `pass_first` ones."""
 
@@ -32,26 +30,7 @@ class FaultProxy:
         self.faults_served = 0
         self._lock = threading.Lock()
         self._client = httpx.Client(base_url=target, timeout=30)
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                proxy._answer(self, "GET")
-
-            def do_POST(self) -> None:
-                proxy._answer(self, "POST")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever,
-                                       kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        super().__init__()
 
     def _answer(self, handler: BaseHTTPRequestHandler, verb: str) -> None:
         length = int(handler.headers.get("Content-Length") or 0)
@@ -75,22 +54,8 @@ class FaultProxy:
                        if k.lower() in ("authorization", "content-type")}
             reply = self._client.request(verb, path, content=body, headers=headers)
             status, content = reply.status_code, reply.content
-        try:
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(content)))
-            handler.end_headers()
-            handler.wfile.write(content)
-        except OSError:
-            pass  # the client gave up (time-out)
+        send_json(handler, status, content)
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
         self._client.close()
-
-    def __enter__(self) -> FaultProxy:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -1,8 +1,5 @@
 """Helpers of the connector sync tests: configure a connection through the services the way an
-admin would, run the runner, and look at the CRM side and the links.
-
-Test modules import this with `sys.path` pointing at tests/connectors (like http_fixtures).
-"""
+admin would, run the runner, and look at the CRM side and the links."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ time out, fail, send garbage or die."""
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -13,18 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from http_fixtures import (
-    TOKEN,
-    ServerProcess,
-    StubServer,
-    health_then,
-    ok_json,
-    slow,
-    start_server,
-)
 
 from erp_tui.connectors.http.client import HttpConnector
 from erp_tui.connectors.sample import SampleConnector
@@ -37,6 +24,16 @@ from erp_tui.contract import (
     FieldType,
     Restriction,
     SearchOperator,
+)
+
+from .http_fixtures import (
+    TOKEN,
+    ServerProcess,
+    StubServer,
+    health_then,
+    ok_json,
+    slow,
+    start_server,
 )
 
 API_KEY = "sample-key-ø"

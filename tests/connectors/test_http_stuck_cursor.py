@@ -5,22 +5,19 @@ with a healthy server reads everything exactly once."""
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from http_fixtures import TOKEN, ServerProcess, start_server
-from http_proxy import PAGES, FaultProxy
-from sync_support import all_records, configure, links, sync
-
 from erp_tui.connectors.sample_data import generate_sample_erp
 from erp_tui.context import AppContext
 from erp_tui.runner import open_errors
+
+from .http_fixtures import TOKEN, ServerProcess, start_server
+from .http_proxy import PAGES, FaultProxy
+from .sync_support import all_records, configure, links, sync
 
 API_KEY = "http-stuck-key"
 CUSTOMERS = 40

@@ -6,7 +6,6 @@ and the CRM holds every actor exactly once."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,17 +13,15 @@ from typing import Any
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from http_fixtures import TOKEN, ServerProcess, start_server
-from http_proxy import FAULTS, FaultProxy
-from sync_support import all_records, configure, edit, error_messages, links, record, sync
-
 from erp_tui.connectors.sample import SampleConnector
 from erp_tui.connectors.sample_data import generate_sample_erp, touch_actors
 from erp_tui.context import AppContext
 from erp_tui.contract import Cursor, PageResult
 from erp_tui.runner import ProgressEvent, open_errors, retry_errors
+
+from .http_fixtures import TOKEN, ServerProcess, start_server
+from .http_proxy import FAULTS, FaultProxy
+from .sync_support import all_records, configure, edit, error_messages, links, record, sync
 
 API_KEY = "http-sync-key-æøå"
 CUSTOMERS = 40

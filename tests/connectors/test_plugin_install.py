@@ -1,5 +1,6 @@
 """The example connector package really installed with pip (offline, into a target folder) is
-found through the `erp_tui.connectors` entry-point group, in a fresh interpreter."""
+found through the `erp_tui.connectors` entry-point group, in a fresh interpreter, and passes its
+own tests (the conformance kit)."""
 
 from __future__ import annotations
 
@@ -69,6 +70,13 @@ def test_pip_installed_plugin_is_found(tmp_path: Path) -> None:
     assert seen["fields_ok"] is True
     assert seen["fields"] == [["company", "text", "mandatory"]]
     assert seen["test_ok"] is True and seen["test_empty"] is False
+
+    # The plugin's own tests (the conformance kit) pass against the installed plugin.
+    kit = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          str(source / "tests")], capture_output=True, text=True,
+                         env=_env(PYTHONPATH=str(target)), cwd=source, timeout=300)
+    assert kit.returncode == 0, kit.stdout[-3000:] + kit.stderr[-3000:]
+    assert " passed" in kit.stdout and "failed" not in kit.stdout
 
     # Without the target folder on the path the plugin is not there.
     bare = subprocess.run([sys.executable, "-c",

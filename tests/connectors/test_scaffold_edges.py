@@ -4,7 +4,6 @@ columns left out."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,14 +12,13 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from conftest import create_database
-
 from erp_tui.connectors.sql.scaffold import scaffold_text
 from erp_tui.context import AppContext
-from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
+from erp_tui.contract import UNSYNCED_ACTOR_TYPES
+from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR
 from erp_tui.services import connections, mappings
+
+from .conftest import create_database
 
 STAMP = datetime(2026, 3, 1, 8, 0, 0)
 

@@ -11,7 +11,6 @@ soft-delete column (`customer.is_deleted`, `supplier.deleted_at`), named only by
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,9 +19,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-sys.path.insert(0, str(Path(__file__).parent))
+from erp_tui.context import AppContext
+from erp_tui.runner import ProgressEvent
 
-from sync_support import (
+from .conftest import BACKENDS, create_database, stamp_type
+from .sync_support import (
     configure,
     counts,
     edit,
@@ -31,11 +32,6 @@ from sync_support import (
     record,
     sync,
 )
-
-from erp_tui.context import AppContext
-from erp_tui.runner import ProgressEvent
-
-from .conftest import BACKENDS, create_database, stamp_type
 
 HOSTILE = [
     "O'Brien \"; DROP TABLE customer; --",

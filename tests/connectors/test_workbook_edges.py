@@ -5,7 +5,6 @@ metadata refreshed when the saved settings change it."""
 from __future__ import annotations
 
 import re
-import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,15 +13,13 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from erp_builders import WORKBOOK_LISTS, workbook_erp
-from sync_support import configure, edit, links, record, sync
-
 from erp_tui.connectors.workbook import WorkbookConnector, state_path
 from erp_tui.context import AppContext
 from erp_tui.contract import Actor, Cursor, FieldType
 from erp_tui.services import connections, mappings
+
+from .erp_builders import WORKBOOK_LISTS, workbook_erp
+from .sync_support import configure, edit, links, record, sync
 
 NEW_YORK = ZoneInfo("America/New_York")
 CID = 3

@@ -3,21 +3,18 @@ CRM; a CRM change → written back into the .xlsx (checked by reopening it with 
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from erp_builders import WORKBOOK_CUSTOMERS as CUSTOMERS
-from erp_builders import WORKBOOK_HEADER as HEADER
-from erp_builders import WORKBOOK_LISTS, workbook_erp
-from sync_support import configure, counts, edit, error_messages, links, record, sync
-
 from erp_tui.context import AppContext
+
+from .erp_builders import WORKBOOK_CUSTOMERS as CUSTOMERS
+from .erp_builders import WORKBOOK_HEADER as HEADER
+from .erp_builders import WORKBOOK_LISTS, workbook_erp
+from .sync_support import configure, counts, edit, error_messages, links, record, sync
 
 PLAN = {"Customer": {"Name": ("name", "<>"), "City": ("postal_city", ">"),
                      "Email": ("email", "<"), "Country": ("country", "<>")}}

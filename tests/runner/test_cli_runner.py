@@ -6,21 +6,11 @@ import json
 import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-from erp_tui.cli import main
 from erp_tui.runner.lock import run_lock
-
-SCRIPT = Path(sys.executable).with_name("erp-tui")
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.cli_support import SCRIPT, run
 
 
 @pytest.fixture

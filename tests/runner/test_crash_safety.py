@@ -7,7 +7,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from erp_tui.connectors.sample_data import generate_sample_erp, open_erp, touch_
 from erp_tui.context import AppContext
 from erp_tui.runner import crm, run_sync
 from erp_tui.settings import Settings
+from tests.cli_support import SCRIPT
 
 from .conftest import API_KEY, configure
 
-SCRIPT = Path(sys.executable).with_name("erp-tui")
 CUSTOMERS = 1500
 
 

@@ -12,19 +12,13 @@ from typing import Any
 import pytest
 
 from erp_tui import logs
-from erp_tui.cli import main
 from erp_tui.connectors.sample_data import generate_sample_erp
 from erp_tui.context import AppContext
 from erp_tui.contract import PageResult
 from erp_tui.runner import RunOptions, open_errors, recent_runs, run_sync
+from tests.cli_support import run
 
 from .conftest import API_KEY, configure
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

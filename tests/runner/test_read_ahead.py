@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from list_support import map_list_item
 from sqlalchemy import text
 
 from erp_tui.connectors.sample import SampleConnector
@@ -23,6 +21,7 @@ from erp_tui.runner.page_db import read_staged_page
 from erp_tui.runner.reader import PageRequest, ReaderSource, reader_source
 from erp_tui.runner.translate import InboundField
 from erp_tui.settings import Settings
+from tests.list_support import map_list_item
 
 from .conftest import API_KEY, configure
 
@@ -133,12 +132,26 @@ def test_stalled_reader_times_out_and_is_ended(tmp_path: Path,
     assert started[0].poll() is not None  # the stopped child was killed, not left behind
 
 
+class _Clock:
+    """The reader's clock in these tests: every reading is one millisecond after the one before,
+    however busy the machine is (on a real clock, whether staging "fits" depended on how fast
+    the machine ran the few lines between two readings)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        self.now += 0.001
+        return self.now
+
+
 class _Pipe:
     """The reader's end of the pipe; `busy` is how long the writer says a page keeps it busy
     (None: the writer says nothing)."""
 
-    def __init__(self, busy: float | None = None) -> None:
+    def __init__(self, clock: _Clock, busy: float | None = None) -> None:
         self.sent: list[Any] = []
+        self.clock = clock
         self.busy = busy
         self.told = 0
 
@@ -149,12 +162,10 @@ class _Pipe:
         return self.busy is not None and self.told < len(self.sent) + 1
 
     def recv(self) -> Any:
-        """When the writer took its page (a second ago for a quick writer, so that the reader
-        always finds it would wait: with "just now" and a 1 µs page, a coarse clock could
-        still say staging fits), and how long each page keeps it busy."""
+        """When the writer took its page (now, on the reader's clock) and how long each page
+        keeps it busy."""
         self.told += 1
-        quick = self.busy is not None and self.busy < 1.0
-        return time.monotonic() - (1.0 if quick else 0.0), self.busy
+        return self.clock.monotonic(), self.busy
 
 
 def _request() -> PageRequest:
@@ -192,7 +203,9 @@ def _read(monkeypatch: pytest.MonkeyPatch, pages: list[Any], bind: Any = None,
     monkeypatch.setattr(_Connector, "pages", pages)
     monkeypatch.setattr(_Connector, "bind", bind)
     monkeypatch.setattr("erp_tui.registry.create_connector", lambda kind: _Connector())
-    pipe = _Pipe(writer_busy)
+    clock = _Clock()
+    monkeypatch.setattr(reader_module, "time", clock)  # the staging share reads this clock
+    pipe = _Pipe(clock, writer_busy)
     reader_module._read_pages(pipe, ReaderSource("fake", {}),  # type: ignore[arg-type]
                               request or _request(), Cursor())
     return pipe.sent

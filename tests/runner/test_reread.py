@@ -4,7 +4,6 @@ key or all; the cursor stays; failures are errors of the run, never an exception
 
 from __future__ import annotations
 
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from erp_tui.contract import Cursor, PageResult
 from erp_tui.errors import NotFoundError, RefusedError
 from erp_tui.model import SyncRun, SyncState
 from erp_tui.runner import RunOptions, open_errors, resync_from_erp, retry_errors, run_sync
+from tests.cli_support import run
 
 from .conftest import World
 
@@ -287,10 +287,9 @@ def test_cancelling_stops_between_pages(ctx: AppContext, tmp_path: Path) -> None
 def test_the_workbook_connector(ctx: AppContext, tmp_path: Path) -> None:
     import openpyxl
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "connectors"))
-    from erp_builders import WORKBOOK_LISTS, workbook_erp
-    from sync_support import configure as configure_connection
-    from sync_support import links, record
+    from tests.connectors.erp_builders import WORKBOOK_LISTS, workbook_erp
+    from tests.connectors.sync_support import configure as configure_connection
+    from tests.connectors.sync_support import links, record
 
     book = workbook_erp(tmp_path / "erp.xlsx")
     cid = configure_connection(ctx, "Book", "workbook",
@@ -315,12 +314,6 @@ def test_the_workbook_connector(ctx: AppContext, tmp_path: Path) -> None:
 
 
 # ---- the command line ------------------------------------------------------------------------
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 @pytest.fixture
 def cli(world: World, settings: Any, monkeypatch: pytest.MonkeyPatch) -> World:

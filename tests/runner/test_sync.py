@@ -6,13 +6,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from list_support import map_list_item
 from sqlalchemy import select, text
 
 from erp_tui.connectors.sample_data import generate_sample_erp, mark_deleted, open_erp
 from erp_tui.model import ChangeLog, SyncRun
 from erp_tui.runner import RunOptions, open_errors, retry_errors, run_changes, run_sync
 from erp_tui.runner.lock import AlreadyRunningError, run_lock
+from tests.list_support import map_list_item
 
 from .conftest import API_KEY, World, configure
 

@@ -6,48 +6,22 @@ is seeded and every timestamp frozen, so the pictures are stable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from erp_tui.screens.app import ErpTuiApp
+from tests.store_support import DUTCH, TESTED, freeze_times
 
 SIZE = (80, 24)
-FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-NORDIC = "Nordic Trading AB"
-DUTCH = "Dutch Wholesale BV"
 
 
 @pytest.fixture
-def snap_ctx(ctx: Any, tmp_path: Path) -> Iterator[Any]:
+def snap_ctx(two_connections: Any) -> Any:
     """Two sample connections: Nordic active (set in the store), Dutch inactive and not
-    activatable (no actor enabled); timestamps frozen."""
-    from sqlalchemy import update
-
-    from erp_tui.connectors.sample_data import generate_sample_erp
-    from erp_tui.model import Connection
-    from erp_tui.services import connections
-
-    for name, seed, flavour in ((NORDIC, 1, "nordic"), (DUTCH, 2, "dutch")):
-        path = tmp_path / f"erp-{flavour}.sqlite"
-        generate_sample_erp(path, customers=20, suppliers=4, projects=5, seed=seed,
-                            flavour=flavour, api_key="demo-key", company_name=name,
-                            overwrite=True)
-        draft = connections.ConnectionDraft(
-            name=name, connector="sample", scope="everyone",
-            values={"database": str(path), "api_key": "demo-key",
-                    "environment": "production", "page_size": 5000})
-        connections.save_draft(ctx, draft, connections.test_draft(ctx, draft))
-    with ctx.session() as session:
-        session.execute(update(Connection).where(Connection.name == NORDIC)  # type: ignore[arg-type]
-                        .values(active=True, priority=1))
-        session.execute(update(Connection).values(
-            last_test_at=FROZEN_TIME, created=FROZEN_TIME, updated=FROZEN_TIME,
-            last_test_message="Connected to the sample ERP (production)."))
-    yield ctx
+    activatable (no actor enabled); timestamps and the connection test's message frozen."""
+    freeze_times(two_connections, last_test_message=TESTED)
+    return two_connections
 
 
 def _app(ctx: Any, language: str) -> ErpTuiApp:

@@ -8,18 +8,15 @@ data is seeded through the services and every timestamp frozen, so the pictures 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from erp_tui.screens.app import ErpTuiApp
+from tests.store_support import DUTCH, NORDIC, TESTED, add_nordic_and_dutch, freeze_times
 
 SIZE = (80, 24)
-FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-NORDIC = "Nordic Trading AB"
-DUTCH = "Dutch Wholesale BV"
 LANGUAGES = ["en", "nl"]
 
 
@@ -27,23 +24,10 @@ LANGUAGES = ["en", "nl"]
 def dialog_ctx(ctx: Any, tmp_path: Path) -> Iterator[Any]:
     """Nordic and Dutch sample connections, both inactive; Dutch has Customer enabled, a few
     directions and two defaults; timestamps frozen."""
-    from sqlalchemy import update
-
-    from erp_tui.connectors.sample_data import generate_sample_erp
-    from erp_tui.model import Connection
     from erp_tui.rules import DefaultSpec, Direction
-    from erp_tui.services import connections, defaults, mappings
+    from erp_tui.services import defaults, mappings
 
-    for name, seed, flavour in ((NORDIC, 1, "nordic"), (DUTCH, 2, "dutch")):
-        path = tmp_path / f"erp-{flavour}.sqlite"
-        generate_sample_erp(path, customers=20, suppliers=4, projects=5, seed=seed,
-                            flavour=flavour, api_key="demo-key", company_name=name,
-                            overwrite=True)
-        draft = connections.ConnectionDraft(
-            name=name, connector="sample", scope="everyone",
-            values={"database": str(path), "api_key": "demo-key",
-                    "environment": "production", "page_size": 5000})
-        connections.save_draft(ctx, draft, connections.test_draft(ctx, draft))
+    add_nordic_and_dutch(ctx, tmp_path)
     state = mappings.load_mappings(ctx, DUTCH)
     customer = state.tab("Customer")
     customer.enabled = True
@@ -57,10 +41,7 @@ def dialog_ctx(ctx: Any, tmp_path: Path) -> Iterator[Any]:
                           DefaultSpec("payment_terms", False, "", True, True))
     defaults.save_default(ctx, DUTCH, "Customer", DefaultSpec("note", True, "Imported", False,
                                                               False))
-    with ctx.session() as session:
-        session.execute(update(Connection).values(
-            last_test_at=FROZEN_TIME, created=FROZEN_TIME, updated=FROZEN_TIME,
-            last_test_message="Connected to the sample ERP (production)."))
+    freeze_times(ctx, last_test_message=TESTED)
     yield ctx
 
 

@@ -9,17 +9,15 @@ so the pictures are stable.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
 from erp_tui.screens.app import ErpTuiApp
+from tests.store_support import FROZEN_TIME, NORDIC
 
 SIZE = (80, 24)
-FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-NORDIC = "Nordic Trading AB"
 LANGUAGES = ["en", "nl"]
 
 

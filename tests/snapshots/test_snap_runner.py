@@ -9,17 +9,15 @@ report it writes.
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from list_support import map_list_item
 
 from erp_tui.screens.app import ErpTuiApp
+from tests.list_support import map_list_item
+from tests.store_support import FROZEN_TIME, NORDIC
 
 SIZE = (80, 24)
-FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-NORDIC = "Nordic Trading AB"
 
 
 def _freeze_runs(ctx: Any) -> None:

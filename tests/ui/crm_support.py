@@ -1,17 +1,14 @@
 """Helpers of the CRM screen tests (records screen, record view, ERP search, create in ERP):
-the demo's names, settling workers, and reading what the terminal shows."""
+settling workers, linking records and reading what the terminal shows."""
 
 from __future__ import annotations
 
-import io
 import sqlite3
 from typing import Any
 
-from rich.console import Console
 from textual.app import App
 
-NORDIC = "Nordic Trading AB"
-DUTCH = "Dutch Wholesale BV"
+from tests.store_support import NORDIC
 
 
 async def settle(app: App[Any], pilot: Any) -> None:
@@ -24,15 +21,6 @@ async def settle(app: App[Any], pilot: Any) -> None:
         if not any(worker.is_running for worker in app.workers):
             break
     await pilot.pause()
-
-
-def screen_text(app: App[Any]) -> str:
-    """The characters on the terminal, as the user reads them."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
-                      record=True, force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 def companies(ctx: Any, text: str = "") -> list[Any]:

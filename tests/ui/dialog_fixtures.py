@@ -1,7 +1,4 @@
-"""Helpers for the configuration dialog tests (mappings, lists, defaults, rank, priority).
-
-Test modules import this with `sys.path` pointing at tests/ui (the suite runs with
-`--import-mode=importlib`, so tests/ui is not a package)."""
+"""Helpers for the configuration dialog tests (mappings, lists, defaults, rank, priority)."""
 
 from __future__ import annotations
 
@@ -10,9 +7,6 @@ from typing import Any
 from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
-
-DUTCH = "Dutch Wholesale BV"
-NORDIC = "Nordic Trading AB"
 
 
 def connection_id(ctx: Any, name: str) -> int:

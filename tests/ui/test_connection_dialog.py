@@ -11,8 +11,7 @@ from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.connection_dialog import ConnectionDialog
 from erp_tui.screens.connections import ConnectionsScreen
 from erp_tui.services.connections import list_connections
-
-from .conftest import API_KEY, sample_erp
+from tests.store_support import API_KEY, sample_erp
 
 
 def _why(dialog: ConnectionDialog) -> str:

@@ -4,7 +4,6 @@ value shows the connector's own message and keeps OK disabled."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,16 +12,13 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Input, Select, Static
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "connectors"))
-
-from erp_builders import SQL_DESCRIPTOR, WORKBOOK_LISTS, sqlite_erp, workbook_erp
-from http_fixtures import TOKEN, ServerProcess, start_server
-
 from erp_tui.connectors.sample_data import generate_sample_erp
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.connection_dialog import ConnectionDialog, connector_choices
 from erp_tui.screens.connections import ConnectionsScreen
 from erp_tui.services.connections import list_connections
+from tests.connectors.erp_builders import SQL_DESCRIPTOR, WORKBOOK_LISTS, sqlite_erp, workbook_erp
+from tests.connectors.http_fixtures import TOKEN, ServerProcess, start_server
 
 SAMPLE_KEY = "dialog-key"
 

@@ -12,8 +12,7 @@ from erp_tui.screens.connection_dialog import ConnectionDialog
 from erp_tui.screens.connections import ConnectionsScreen
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.services.connections import list_connections, require_connection
-
-from .conftest import DUTCH, NORDIC
+from tests.store_support import DUTCH, NORDIC
 
 
 def _message(app: ErpTuiApp) -> str:

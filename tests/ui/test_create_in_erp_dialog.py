@@ -11,8 +11,10 @@ from erp_tui.rules import DefaultSpec
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.create_in_erp_dialog import Created, CreateInErpDialog
 from erp_tui.screens.record_view import RecordView
+from tests.screen_support import screen_text
+from tests.store_support import NORDIC
 
-from .crm_support import NORDIC, companies, erp_customer, screen_text, settle
+from .crm_support import companies, erp_customer, settle
 
 
 def _ask_note(ctx: Any) -> None:

@@ -28,8 +28,9 @@ from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.services.connections import list_connections
 from erp_tui.services.ranking import load_ranking
 from erp_tui.services.records import edit_record, get_record
+from tests.store_support import NORDIC
 
-from .crm_support import NORDIC, companies, customer_key, erp_customer, settle
+from .crm_support import companies, customer_key, erp_customer, settle
 
 
 def _tab_labels(ctx: Any) -> list[str]:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dialog_fixtures import DUTCH, Answers, connection_id, make_app, status_text
 from textual.widgets import Button, Checkbox, Input, Select
 
 from erp_tui.screens.defaults_dialog import DefaultEditDialog, DefaultsDialog
-from erp_tui.screens.widgets.dialog_kit import ConfirmDialog, PickerDialog
+from erp_tui.screens.widgets.confirm import ConfirmScreen
+from erp_tui.screens.widgets.dialog_kit import PickerDialog
 from erp_tui.services.defaults import load_defaults
+from tests.store_support import DUTCH
+
+from .dialog_fixtures import Answers, connection_id, make_app, status_text
 
 
 async def test_mandatory_default_needs_value_or_prompt(two_connections: Any) -> None:
@@ -133,7 +132,7 @@ async def test_edit_and_delete_with_confirmation(two_connections: Any) -> None:
         assert load_defaults(ctx, cid).tab("Customer").rows[0].ask_user is True
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await pilot.pause()
         assert "Deleted the default of 'Note'" in status_text(dialog)

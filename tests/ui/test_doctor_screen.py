@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from list_support import map_list_item
 from textual.widgets import OptionList
 
 from erp_tui.runner import run_sync
@@ -14,6 +13,7 @@ from erp_tui.screens.connections import ConnectionsScreen
 from erp_tui.screens.doctor_screen import DoctorScreen
 from erp_tui.screens.log_screen import SyncLogScreen
 from erp_tui.screens.run_screen import SyncRunScreen
+from tests.list_support import map_list_item
 
 NORDIC = "Nordic Trading AB"
 

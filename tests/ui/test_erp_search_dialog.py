@@ -13,8 +13,9 @@ from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.erp_search_dialog import CriterionRow, ErpSearchDialog, SearchOutcome
 from erp_tui.screens.widgets.grid_table import GridTable
 from erp_tui.services.erp_search import search_targets
+from tests.store_support import NORDIC
 
-from .crm_support import NORDIC, companies, customer_key, link, settle
+from .crm_support import companies, customer_key, link, settle
 
 
 async def _dialog(app: ErpTuiApp, pilot: Any, outcomes: list[Any], **kwargs: Any

@@ -3,18 +3,15 @@ refused until they are resolved."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dialog_fixtures import DUTCH, Answers, connection_id, make_app, status_text
 
 from erp_tui.screens.list_mapping_dialog import ListMappingDialog
 from erp_tui.screens.widgets.dialog_kit import MessageDialog, PickerDialog
 from erp_tui.screens.widgets.grid_table import GridTable
 from erp_tui.services.lists import load_list_mapping
+from tests.store_support import DUTCH
+
+from .dialog_fixtures import Answers, connection_id, make_app, status_text
 
 
 def line(grid: GridTable, row: int) -> str:

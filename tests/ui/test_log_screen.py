@@ -5,12 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from list_support import map_list_item
-
 from erp_tui.connectors.sample_data import mark_deleted, touch_actors
 from erp_tui.runner import open_errors, recent_runs, run_sync
 from erp_tui.screens.app import ErpTuiApp
-from erp_tui.screens.log_screen import PAGE, ChangePages, SyncLogScreen
+from erp_tui.screens.change_pages import PAGE, ChangePages
+from erp_tui.screens.log_screen import SyncLogScreen
+from tests.list_support import map_list_item
 
 NORDIC = "Nordic Trading AB"
 

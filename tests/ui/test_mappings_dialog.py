@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dialog_fixtures import DUTCH, NORDIC, Answers, connection_id, make_app, status_text
 
 from erp_tui.rules import Direction
 from erp_tui.screens.mappings_dialog import MappingsDialog
-from erp_tui.screens.widgets.dialog_kit import ConfirmDialog, MessageDialog, PickerDialog
+from erp_tui.screens.widgets.confirm import ConfirmScreen
+from erp_tui.screens.widgets.dialog_kit import MessageDialog, PickerDialog
 from erp_tui.screens.widgets.grid_table import GridTable
 from erp_tui.services.mappings import load_mappings
+from tests.store_support import DUTCH, NORDIC
+
+from .dialog_fixtures import Answers, connection_id, make_app, status_text
 
 
 async def test_toggle_actor_and_done_saves(two_connections: Any) -> None:
@@ -119,7 +117,7 @@ async def test_escape_with_changes_asks(two_connections: Any) -> None:
         await pilot.pause()
         await pilot.press("e", "escape")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmDialog)
+        assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         await pilot.pause()
         assert app.screen is dialog and dialog.dirty

@@ -3,20 +3,17 @@ moving with shift+arrows and with grab mode, and Done persisting through the ser
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dialog_fixtures import DUTCH, NORDIC, Answers, connection_id, make_app, status_text
 
 from erp_tui.screens.priority_dialog import SyncPriorityDialog
 from erp_tui.screens.rank_dialog import RankFieldsDialog
-from erp_tui.screens.widgets.dialog_kit import ConfirmDialog
+from erp_tui.screens.widgets.confirm import ConfirmScreen as ConfirmDialog
 from erp_tui.screens.widgets.reorder_list import ReorderList
 from erp_tui.services.connections import priority_order
 from erp_tui.services.ranking import load_ranking
+from tests.store_support import DUTCH, NORDIC
+
+from .dialog_fixtures import Answers, connection_id, make_app, status_text
 
 
 def order(ctx: Any, cid: int, actor: str) -> list[str]:

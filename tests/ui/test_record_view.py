@@ -3,7 +3,6 @@ the ERP tab with live values read in a worker."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from textual.widgets import Input, Select, Static
@@ -12,8 +11,11 @@ from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.record_view import RecordView
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.services.records import edit_record, get_record, list_records
+from tests.screen_support import screen_text
+from tests.store_support import NORDIC
+from tests.wait_support import hold_calls
 
-from .crm_support import NORDIC, companies, customer_key, link, screen_text, settle
+from .crm_support import companies, customer_key, link, settle
 
 
 def _index(view: RecordView, key: str) -> int:
@@ -144,14 +146,7 @@ async def test_erp_tab_loads_values_in_a_worker_and_keys_do_not_wait(
     link(demo_ctx, company.id, key)
     labels = [label for _k, label in erp_tab.erp_tab_links(demo_ctx, "company",
                                                             company.id)[0].field_keys]
-    release = threading.Event()
-    original = erp_tab.erp_tab_values
-
-    def slow(*args: Any, **kwargs: Any) -> Any:
-        release.wait(10)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(erp_tab, "erp_tab_values", slow)
+    release = hold_calls(monkeypatch, erp_tab, "erp_tab_values")
     app = ErpTuiApp(demo_ctx, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

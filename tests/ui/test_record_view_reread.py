@@ -16,8 +16,10 @@ from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.record_view import RecordView
 from erp_tui.services.connections import require_connection
 from erp_tui.services.records import get_record
+from tests.screen_support import screen_text
+from tests.store_support import NORDIC
 
-from .crm_support import NORDIC, companies, customer_key, link, nordic_erp, screen_text, settle
+from .crm_support import companies, customer_key, link, nordic_erp, settle
 
 LATE = "Late [b]ERP[/b] edit"
 

@@ -14,8 +14,11 @@ from erp_tui.screens.record_view import RecordView
 from erp_tui.screens.records_screen import RecordsScreen
 from erp_tui.screens.widgets.grid_table import GridTable
 from erp_tui.services.records import count_records, list_records
+from tests.screen_support import screen_text
+from tests.store_support import NORDIC
+from tests.wait_support import hold_calls
 
-from .crm_support import NORDIC, companies, customer_key, link, screen_text, settle
+from .crm_support import companies, customer_key, link, settle
 
 
 async def _open(app: ErpTuiApp, pilot: Any) -> RecordsScreen:
@@ -174,7 +177,6 @@ async def test_only_the_rows_on_screen_are_read(demo_ctx: Any, monkeypatch: Any)
 async def test_rows_show_before_a_slow_count(demo_ctx: Any, monkeypatch: Any) -> None:
     """A broad filter on a big table counts slowly: its first rows show at once, the count
     follows, and keys work meanwhile."""
-    import threading
 
     from erp_tui.model import CrmCompany
     from erp_tui.services import records
@@ -184,14 +186,7 @@ async def test_rows_show_before_a_slow_count(demo_ctx: Any, monkeypatch: Any) ->
             {"name": f"Zeta {i:05}", "number1": f"Z{i:05}", "change_stamp": 1000 + i}
             for i in range(500)])
     total = count_records(demo_ctx, "company")
-    release = threading.Event()
-    original = records.count_records
-
-    def slow(*args: Any, **kwargs: Any) -> int:
-        release.wait(10)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(records, "count_records", slow)
+    release = hold_calls(monkeypatch, records, "count_records")
     app = ErpTuiApp(demo_ctx, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from dialog_fixtures import DUTCH, Answers, connection_id, make_app
 
 from erp_tui.rules import Direction
 from erp_tui.screens.mappings_dialog import MappingsDialog
 from erp_tui.screens.widgets.dialog_kit import PickerDialog
 from erp_tui.services import crm_fields
 from erp_tui.services.mappings import load_mappings
+from tests.store_support import DUTCH
+
+from .dialog_fixtures import Answers, connection_id, make_app
 
 
 async def test_a_decimal_erp_field_maps_to_a_decimal_user_field(two_connections: Any) -> None:

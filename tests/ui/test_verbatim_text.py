@@ -5,30 +5,17 @@ as "a[/]b" or a filter typed as "]d[j=[" crashed the app (found by the random-ke
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
-from textual.app import App
 
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.dialog_kit import PickerDialog
-
-from .conftest import add_connection, sample_erp
+from tests.screen_support import screen_text
+from tests.store_support import add_connection, sample_erp
 
 BRACKETED = "Lager [EU] a[/]b"
-
-
-def screen_text(app: App[Any]) -> str:
-    """The characters on the terminal, as the user reads them."""
-    console = Console(width=app.size.width, height=app.size.height, file=io.StringIO(),
-                      record=True, force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
-    return console.export_text()
 
 
 async def test_bracketed_connection_name_is_shown_as_typed(ctx: Any, tmp_path: Path) -> None:

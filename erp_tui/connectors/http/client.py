@@ -14,17 +14,16 @@ connect time-outs, 503).
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, ParamSpec, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import httpx
 from pydantic import ValidationError
 
+from erp_tui.connectors.base import ConnectorBase, as_settings, as_whole
 from erp_tui.connectors.base import Refusal as _Refusal
-from erp_tui.connectors.base import guarded
 from erp_tui.connectors.http import protocol as p
 from erp_tui.contract import (
     Actor,
@@ -52,13 +51,7 @@ BACKOFF_MAX = 5.0
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
 SAFE_RETRY_STATUSES = frozenset({503})
 
-_P = ParamSpec("_P")
 _R = TypeVar("_R", bound=Result)
-
-
-def _guarded(result_cls: type[_R]) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
-    """Turn refusals and unexpected exceptions into failure results."""
-    return guarded(result_cls, who="The HTTP connector")
 
 
 @dataclass(frozen=True)
@@ -69,23 +62,8 @@ class _Config:
     retries: int
 
 
-def _whole(value: Any, label: str, default: int, low: int, high: int) -> int:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return default
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        number = int(str(value).strip())
-    except ValueError:
-        raise _Refusal(f"{label} must be a whole number.", "config") from None
-    if not low <= number <= high:
-        raise _Refusal(f"{label} must be between {low} and {high}.", "config")
-    return number
-
-
 def _parse_config(values: Mapping[str, Any]) -> _Config:
-    if not isinstance(values, Mapping):
-        raise _Refusal("The connection settings are not a set of named values.", "config")
+    values = as_settings(values)
     url = str(values.get("url") or "").strip().rstrip("/")
     if not url:
         raise _Refusal("Fill in the URL of the connector server.", "config")
@@ -98,8 +76,8 @@ def _parse_config(values: Mapping[str, Any]) -> _Config:
     token = values.get("token")
     if not isinstance(token, str) or not token.strip():
         raise _Refusal("Fill in the token of the connector server.", "config")
-    timeout = _whole(values.get("timeout"), "Time-out", DEFAULT_TIMEOUT, 1, 3600)
-    retries = _whole(values.get("retries"), "Retries", DEFAULT_RETRIES, 0, 10)
+    timeout = as_whole(values.get("timeout"), "Time-out", DEFAULT_TIMEOUT, 1, 3600)
+    retries = as_whole(values.get("retries"), "Retries", DEFAULT_RETRIES, 0, 10)
     return _Config(url=url, token=token.strip(), timeout=float(timeout), retries=retries)
 
 
@@ -120,19 +98,19 @@ def _client(config: _Config) -> httpx.Client:
         trust_env=False, follow_redirects=False)
 
 
-class HttpConnector:
+class HttpConnector(ConnectorBase):
     """Out-of-process connector reached over the erp-tui connector protocol."""
 
     kind: ClassVar[str] = "http"
     label: ClassVar[str] = "Remote connector (JSON over HTTP)"
+    connector_name: ClassVar[str] = "HTTP connector"
 
     def __init__(self) -> None:
+        super().__init__()
         self._links: dict[int, _Link] = {}
-        self._lock = threading.Lock()
 
     # -- configuration and connections ----------------------------------------------------
 
-    @_guarded(ConfigFieldsResult)
     def config_fields(self) -> ConfigFieldsResult:
         T = FieldType
         return ConfigFieldsResult(fields=[
@@ -152,7 +130,6 @@ class HttpConnector:
                       type=T.INTEGER, default=str(DEFAULT_RETRIES)),
         ])
 
-    @_guarded(Result)
     def test_config(self, values: dict[str, Any]) -> Result:
         """The server answers, speaks this protocol, accepts the token and its connector's
         own configuration test passes."""
@@ -169,7 +146,6 @@ class HttpConnector:
                                    f"{result.user_message}".strip(),
                       tech_message=result.tech_message)
 
-    @_guarded(Result)
     def create_connection(self, connection_id: int, values: dict[str, Any]) -> Result:
         """Remember the server of a connection and bind the id on the server."""
         config = _parse_config(values)
@@ -183,12 +159,11 @@ class HttpConnector:
                           {"connection_id": connection_id, "values": {}})
         return self._result(data, Result)
 
-    @_guarded(Result)
     def delete_connection(self, connection_id: int) -> Result:
         with self._lock:
             link = self._links.pop(connection_id, None)
         if link is None:
-            raise _Refusal(self._unknown_message(connection_id), "unknown_connection")
+            raise self.unknown_connection(connection_id)
         try:
             data = self._post(link.client, link.config, "delete_connection",
                               {"connection_id": connection_id})
@@ -196,7 +171,6 @@ class HttpConnector:
             link.client.close()
         return self._result(data, Result)
 
-    @_guarded(Result)
     def test_connection(self, connection_id: int) -> Result:
         link = self._link(connection_id)
         self._health(link.client, link.config)
@@ -204,11 +178,9 @@ class HttpConnector:
 
     # -- metadata -------------------------------------------------------------------------
 
-    @_guarded(ActorTypesResult)
     def actor_types(self, connection_id: int) -> ActorTypesResult:
         return self._call(connection_id, "actor_types", {}, ActorTypesResult)
 
-    @_guarded(FieldsResult)
     def actor_fields(self, connection_id: int, actor_type: str) -> FieldsResult:
         result = self._call(connection_id, "actor_fields", {"actor_type": actor_type},
                             FieldsResult)
@@ -217,12 +189,10 @@ class HttpConnector:
             link.types[actor_type] = {f.key: f.type for f in result.fields}
         return result
 
-    @_guarded(SearchableFieldsResult)
     def searchable_fields(self, connection_id: int, actor_type: str) -> SearchableFieldsResult:
         return self._call(connection_id, "searchable_fields", {"actor_type": actor_type},
                           SearchableFieldsResult)
 
-    @_guarded(ListItemsResult)
     def list_items(self, connection_id: int, list_name: str,
                    keys: Sequence[str] | None = None) -> ListItemsResult:
         body = {"list_name": list_name, "keys": None if keys is None else list(keys)}
@@ -230,26 +200,22 @@ class HttpConnector:
 
     # -- reading --------------------------------------------------------------------------
 
-    @_guarded(PageResult)
     def get_actors(self, connection_id: int, actor_type: str, keys: Sequence[str],
                    field_keys: Sequence[str]) -> PageResult:
         return self._page_call(connection_id, "get_actors", {
             "actor_type": actor_type, "keys": list(keys), "field_keys": list(field_keys)})
 
-    @_guarded(PageResult)
     def actors_changed_since(self, connection_id: int, actor_type: str, cursor: Cursor,
                              field_keys: Sequence[str], page_size: int = 5000) -> PageResult:
         return self._page_call(connection_id, "actors_changed_since", {
             "actor_type": actor_type, "cursor": cursor.model_dump(),
             "field_keys": list(field_keys), "page_size": page_size})
 
-    @_guarded(PageResult)
     def search_actors(self, connection_id: int, actor_type: str, text: str,
                       field_keys: Sequence[str]) -> PageResult:
         return self._page_call(connection_id, "search_actors", {
             "actor_type": actor_type, "text": text, "field_keys": list(field_keys)})
 
-    @_guarded(PageResult)
     def search_actors_advanced(self, connection_id: int, actor_type: str,
                                restrictions: Sequence[Restriction],
                                field_keys: Sequence[str]) -> PageResult:
@@ -259,7 +225,6 @@ class HttpConnector:
 
     # -- writing --------------------------------------------------------------------------
 
-    @_guarded(ActorResult)
     def create_actor(self, connection_id: int, actor: Actor) -> ActorResult:
         data = self._call_raw(connection_id, "create_actor",
                               {"actor": p.encode_actor(actor, {})}, idempotent=False)
@@ -273,7 +238,6 @@ class HttpConnector:
         actor_out = self._wire_actor(connection_id, raw_actor)
         return result.model_copy(update={"actor": actor_out})
 
-    @_guarded(ActorsResult)
     def save_actors(self, connection_id: int, actors: Sequence[Actor]) -> ActorsResult:
         data = self._call_raw(connection_id, "save_actors",
                               {"actors": [p.encode_actor(a, {}) for a in actors]})
@@ -288,16 +252,11 @@ class HttpConnector:
 
     # -- helpers --------------------------------------------------------------------------
 
-    @staticmethod
-    def _unknown_message(connection_id: int) -> str:
-        return (f"Connection {connection_id} is not known to the HTTP connector; create the "
-                f"connection first.")
-
     def _link(self, connection_id: int) -> _Link:
         with self._lock:
             link = self._links.get(connection_id)
         if link is None:
-            raise _Refusal(self._unknown_message(connection_id), "unknown_connection")
+            raise self.unknown_connection(connection_id)
         return link
 
     def _call_raw(self, connection_id: int, method: str, body: dict[str, Any], *,

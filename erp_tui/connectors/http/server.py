@@ -24,20 +24,17 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from erp_tui.connectors.base import RESULT_CLASSES
 from erp_tui.connectors.http import protocol as p
 from erp_tui.contract import (
     ActorResult,
     ActorsResult,
-    ActorTypesResult,
-    ConfigFieldsResult,
     Connector,
     FieldsResult,
     FieldType,
-    ListItemsResult,
     PageResult,
     Restriction,
     Result,
-    SearchableFieldsResult,
 )
 from erp_tui.errors import RefusedError
 
@@ -47,24 +44,6 @@ MIN_TOKEN_LENGTH = 16
 READ_TIMEOUT = 30.0  # seconds a connection may stay silent while a request is due
 MAX_CLIENTS = 32  # connections served at once
 MAX_JSON_DEPTH = 32  # no protocol body nests deeper than a few levels
-
-_RESULT_CLASSES: dict[str, type[Result]] = {
-    "config_fields": ConfigFieldsResult,
-    "test_config": Result,
-    "create_connection": Result,
-    "delete_connection": Result,
-    "test_connection": Result,
-    "actor_types": ActorTypesResult,
-    "actor_fields": FieldsResult,
-    "get_actors": PageResult,
-    "actors_changed_since": PageResult,
-    "search_actors": PageResult,
-    "search_actors_advanced": PageResult,
-    "searchable_fields": SearchableFieldsResult,
-    "create_actor": ActorResult,
-    "save_actors": ActorsResult,
-    "list_items": ListItemsResult,
-}
 
 
 class ProtocolError(Exception):
@@ -109,7 +88,7 @@ class ConnectorService:
             raise ProtocolError(HTTPStatus.BAD_REQUEST, f"The request body of {method} does "
                                 f"not fit the protocol.", "bad_request",
                                 _short(exc)) from None
-        result_cls = _RESULT_CLASSES[method]
+        result_cls = RESULT_CLASSES[method]
         try:
             result = self._dispatch(method, request)
         except Exception as exc:  # the wrapped connector broke its contract

@@ -16,15 +16,16 @@ edit, not a final mapping.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Engine, MetaData, Table, func, inspect, select
 
-from erp_tui.connectors.sql.connector import soft_delete_rule
+from erp_tui.connectors.sql.binding import soft_delete_rule
 from erp_tui.connectors.sql.descriptor import dump_descriptor, parse_descriptor
-from erp_tui.contract import FieldType
-from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR, UNSYNCED_ACTOR_TYPES
+from erp_tui.contract import SYNCED_ACTOR_TYPES, UNSYNCED_ACTOR_TYPES, FieldType
 
 LIST_ROW_LIMIT = 200
 LIST_TEXT_LIMIT = 100
@@ -76,13 +77,13 @@ def _is_binary(column: sa.Column[Any]) -> bool:
 def syncable_actor(table: str) -> tuple[str, str]:
     """The actor type drafted for `table` and, when the CRM would not sync it, why not ("")."""
     name = actor_name(table)
-    known = next((a for a in DEFAULT_ENTITY_FOR_ACTOR if a.lower() == name.lower()), None)
+    known = next((a for a in SYNCED_ACTOR_TYPES if a.lower() == name.lower()), None)
     name = known or ACTOR_SYNONYMS.get(name.lower(), name)
     if name in UNSYNCED_ACTOR_TYPES:
         return name, f"'{name}' is an actor type the CRM never syncs"
-    if name not in DEFAULT_ENTITY_FOR_ACTOR:
+    if name not in SYNCED_ACTOR_TYPES:
         return name, (f"'{name}' is not an actor type the CRM syncs "
-                      f"({', '.join(DEFAULT_ENTITY_FOR_ACTOR)}); to sync the table, add it "
+                      f"({', '.join(SYNCED_ACTOR_TYPES)}); to sync the table, add it "
                       "under actors: with one of those names")
     return name, ""
 
@@ -137,12 +138,34 @@ def scaffold_with_notes(engine: Engine, schema: str | None = None
     """The descriptor mapping and one note per table, column or list left out (and why)."""
     metadata = MetaData()
     metadata.reflect(bind=engine, schema=schema, views=False, resolve_fks=False)
-    inspector = inspect(engine)
     tables = {str(t.name): t for t in metadata.tables.values()}
-    notes: list[str] = []
-    left_out: dict[str, str] = {}  # table -> why it is no actor type
-    # Which tables become actor types: one-column key and a name the CRM syncs, once each.
-    drafted: dict[str, str] = {}  # table -> actor type
+    drafted, left_out = _draft_actor_tables(tables)
+    lists = _ListDrafter(engine, tables, drafted)
+    links = _follow_foreign_keys(inspect(engine), schema, tables, drafted, lists)
+    notes = links.notes
+    actors: dict[str, dict[str, Any]] = {}
+    for name, actor in drafted.items():
+        actors[actor] = _actor_entry(tables[name], actor, drafted, links, notes)
+    # A parent must be an actor type of the descriptor.
+    for entry in actors.values():
+        parent_entry = entry.get("parent")
+        if parent_entry and parent_entry["type"] not in actors:
+            del entry["parent"]
+    data: dict[str, Any] = {"version": 1}
+    if schema:
+        data["schema"] = schema
+    data["lists"] = lists.drafted
+    data["actors"] = actors
+    tables_left_out = [f"table {name}: left out; {why}." for name, why in left_out.items()
+                       if name not in lists.drafted]  # a table that became a list is in `lists`
+    return data, tables_left_out + notes
+
+
+def _draft_actor_tables(tables: Mapping[str, Table]) -> tuple[dict[str, str], dict[str, str]]:
+    """Which tables become actor types (table -> actor type): a one-column key and a name the
+    CRM syncs, each actor type once; and why each other table is none (table -> why)."""
+    drafted: dict[str, str] = {}
+    left_out: dict[str, str] = {}
     for name, table in sorted(tables.items()):
         actor, why_not = syncable_actor(name)
         if len(table.primary_key.columns) != 1:
@@ -154,29 +177,54 @@ def scaffold_with_notes(engine: Engine, schema: str | None = None
             left_out[name] = why_not
         else:
             drafted[name] = actor
-    lists: dict[str, dict[str, Any]] = {}
-    refused_lists: dict[str, str] = {}  # table -> why it is no list
+    return drafted, left_out
 
-    def list_for(target: str, target_key: str) -> str | None:
-        if target in lists:
+
+class _ListDrafter:
+    """Drafts lists over small code tables that foreign keys point at (each table once)."""
+
+    def __init__(self, engine: Engine, tables: Mapping[str, Table],
+                 actor_tables: Mapping[str, str]) -> None:
+        self.engine = engine
+        self.tables = tables
+        self.actor_tables = actor_tables
+        self.drafted: dict[str, dict[str, Any]] = {}  # list name (= table) -> list entry
+        self.refused: dict[str, str] = {}  # table -> why it is no list
+
+    def list_for(self, target: str, target_key: str) -> str | None:
+        """The list over table `target` keyed by `target_key`; None when it cannot be one."""
+        if target in self.drafted:
             return target
-        table = tables.get(target)
-        if table is None or target in refused_lists:
+        table = self.tables.get(target)
+        if table is None or target in self.refused:
             return None
         text = _text_column(table, target_key)
-        problem = ("it is drafted as an actor type" if target in drafted and
+        problem = ("it is drafted as an actor type" if target in self.actor_tables and
                    len(table.columns) > 4 else
                    "it has no text column" if text is None else
-                   _code_table_problem(engine, table, text))
+                   _code_table_problem(self.engine, table, text))
         if problem:
-            refused_lists[target] = problem
+            self.refused[target] = problem
             return None
         assert text is not None
-        lists[target] = {"table": target, "key": str(target_key), "text": str(text.name)}
+        self.drafted[target] = {"table": target, "key": str(target_key), "text": str(text.name)}
         return target
 
-    list_fields: dict[tuple[str, str], str] = {}
-    parents: dict[str, tuple[str, str]] = {}  # table -> (parent table, column)
+
+@dataclass
+class _Links:
+    """What the foreign keys of the actor tables became."""
+
+    list_fields: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, col) -> list
+    parents: dict[str, tuple[str, str]] = field(default_factory=dict)  # table -> (parent, col)
+    notes: list[str] = field(default_factory=list)
+
+
+def _follow_foreign_keys(inspector: Any, schema: str | None, tables: Mapping[str, Table],
+                         drafted: Mapping[str, str], lists: _ListDrafter) -> _Links:
+    """A person's one-column foreign key to another actor table makes its parent; other
+    one-column foreign keys to small code tables make list fields."""
+    links = _Links()
     for name in drafted:
         for fk in inspector.get_foreign_keys(name, schema=schema):
             columns = fk.get("constrained_columns") or []
@@ -185,75 +233,73 @@ def scaffold_with_notes(engine: Engine, schema: str | None = None
                 continue
             target = str(fk["referred_table"])
             if drafted[name] == "Person" and target in drafted and target != name and \
-                    name not in parents and len(tables[target].columns) > 4:
-                parents[name] = (target, str(columns[0]))
+                    name not in links.parents and len(tables[target].columns) > 4:
+                links.parents[name] = (target, str(columns[0]))
                 continue
-            list_name = list_for(target, str(referred[0]))
+            list_name = lists.list_for(target, str(referred[0]))
             if list_name is not None:
-                list_fields[(name, str(columns[0]))] = list_name
-            elif target in refused_lists:
-                notes.append(f"{drafted[name]}.{columns[0]}: no list over table {target}, as "
-                             f"{refused_lists[target]}.")
-    actors: dict[str, dict[str, Any]] = {}
-    for name, actor in drafted.items():
-        table = tables[name]
-        key = str(next(iter(table.primary_key.columns)).name)
-        lm = next((str(c.name) for c in table.columns
-                   if isinstance(c.type, sa.DateTime) and _LM_NAME.search(c.name)
-                   and not _DELETED_NAME.fullmatch(c.name)), None)
-        deleted = next((str(c.name) for c in table.columns
-                        if _DELETED_NAME.fullmatch(c.name) and c.name not in (key, lm)
-                        and soft_delete_rule(c) is not None), None)
-        fields: dict[str, Any] = {}
-        search: list[str] = []
-        parent = parents.get(name)
-        for column in table.columns:
-            if column.name in (key, lm, deleted) or (parent and column.name == parent[1]):
-                continue
-            if _is_binary(column):
-                notes.append(f"{actor}.{column.name}: left out; a binary column "
-                             f"({column.type.__class__.__name__}) cannot be synced.")
-                continue
-            field: dict[str, Any] = {}
-            list_name = list_fields.get((name, column.name))
-            ftype = FieldType.LIST if list_name else field_type_of(column.type)
-            field["type"] = ftype.value
-            if list_name:
-                field["list"] = list_name
-            field["label"] = column.name.replace("_", " ").capitalize()
-            if ftype is FieldType.TEXT:
-                length = getattr(column.type, "length", None)
-                if length:
-                    field["max_length"] = int(length)
-                if _TEXT_NAME.search(column.name) and len(search) < 3:
-                    search.append(str(column.name))
-            if not column.nullable and column.server_default is None:
-                field["access"] = "mandatory"
-            fields[str(column.name)] = field
-        entry: dict[str, Any] = {"label": actor, "table": name, "key": key}
-        if lm:
-            entry["last_modified"] = lm
-        if deleted:
-            entry["deleted"] = deleted
-        if parent and parent[0] in drafted:
-            entry["parent"] = {"type": drafted[parent[0]], "column": parent[1]}
-        if search:
-            entry["search"] = search
-        entry["fields"] = fields
-        actors[actor] = entry
-    # A parent must be an actor type of the descriptor.
-    for entry in actors.values():
-        parent_entry = entry.get("parent")
-        if parent_entry and parent_entry["type"] not in actors:
-            del entry["parent"]
-    data: dict[str, Any] = {"version": 1}
-    if schema:
-        data["schema"] = schema
-    data["lists"] = lists
-    data["actors"] = actors
-    tables_left_out = [f"table {name}: left out; {why}." for name, why in left_out.items()
-                       if name not in lists]  # a table that became a list is in `lists`
-    return data, tables_left_out + notes
+                links.list_fields[(name, str(columns[0]))] = list_name
+            elif target in lists.refused:
+                links.notes.append(f"{drafted[name]}.{columns[0]}: no list over table {target}, "
+                                   f"as {lists.refused[target]}.")
+    return links
+
+
+def _actor_entry(table: Table, actor: str, drafted: Mapping[str, str], links: _Links,
+                 notes: list[str]) -> dict[str, Any]:
+    """The descriptor entry of an actor table; columns left out are noted in `notes`."""
+    name = str(table.name)
+    key = str(next(iter(table.primary_key.columns)).name)
+    lm = next((str(c.name) for c in table.columns
+               if isinstance(c.type, sa.DateTime) and _LM_NAME.search(c.name)
+               and not _DELETED_NAME.fullmatch(c.name)), None)
+    deleted = next((str(c.name) for c in table.columns
+                    if _DELETED_NAME.fullmatch(c.name) and c.name not in (key, lm)
+                    and soft_delete_rule(c) is not None), None)
+    fields: dict[str, Any] = {}
+    search: list[str] = []
+    parent = links.parents.get(name)
+    for column in table.columns:
+        if column.name in (key, lm, deleted) or (parent and column.name == parent[1]):
+            continue
+        if _is_binary(column):
+            notes.append(f"{actor}.{column.name}: left out; a binary column "
+                         f"({column.type.__class__.__name__}) cannot be synced.")
+            continue
+        fields[str(column.name)] = _field_entry(column, links.list_fields.get((name, column.name)),
+                                                search)
+    entry: dict[str, Any] = {"label": actor, "table": name, "key": key}
+    if lm:
+        entry["last_modified"] = lm
+    if deleted:
+        entry["deleted"] = deleted
+    if parent and parent[0] in drafted:
+        entry["parent"] = {"type": drafted[parent[0]], "column": parent[1]}
+    if search:
+        entry["search"] = search
+    entry["fields"] = fields
+    return entry
+
+
+def _field_entry(column: sa.Column[Any], list_name: str | None, search: list[str]
+                 ) -> dict[str, Any]:
+    """The descriptor entry of a column; a name-like text column joins `search` (at most
+    three)."""
+    entry: dict[str, Any] = {}
+    ftype = FieldType.LIST if list_name else field_type_of(column.type)
+    entry["type"] = ftype.value
+    if list_name:
+        entry["list"] = list_name
+    entry["label"] = column.name.replace("_", " ").capitalize()
+    if ftype is FieldType.TEXT:
+        length = getattr(column.type, "length", None)
+        if length:
+            entry["max_length"] = int(length)
+        if _TEXT_NAME.search(column.name) and len(search) < 3:
+            search.append(str(column.name))
+    if not column.nullable and column.server_default is None:
+        entry["access"] = "mandatory"
+    return entry
 
 
 HEADER = """\

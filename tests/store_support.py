@@ -1,26 +1,23 @@
-"""UI fixtures: a store with two sample ERP connections built through the services.
-
-`two_connections` does not depend on the demo: "Nordic Trading AB" is made active directly in
-the store (the fixture's shortcut; the UI itself only activates through the services) and
-"Dutch Wholesale BV" stays inactive with no actor enabled, so activating it is refused.
-"""
+"""Test helpers that set up a store the way the screens and snapshots expect it: the demo's two
+sample ERP connections ("Nordic Trading AB" and "Dutch Wholesale BV") and frozen timestamps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 NORDIC = "Nordic Trading AB"
 DUTCH = "Dutch Wholesale BV"
 API_KEY = "demo-key"
+# The one instant every frozen timestamp shows, so that screens and snapshots are stable.
 FROZEN_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+# A connection test's message as frozen for snapshots.
+TESTED = "Connected to the sample ERP (production)."
 
 
 def sample_erp(tmp_path: Path, name: str, seed: int, flavour: str) -> Path:
+    """A small seeded sample ERP file (20 customers, 4 suppliers, 5 projects) named `name`."""
     from erp_tui.connectors.sample_data import generate_sample_erp
 
     path = tmp_path / f"erp-{flavour}.sqlite"
@@ -30,6 +27,7 @@ def sample_erp(tmp_path: Path, name: str, seed: int, flavour: str) -> Path:
 
 
 def add_connection(ctx: Any, name: str, erp_file: Path) -> int:
+    """Save a tested (inactive) sample connection to `erp_file` through the services."""
     from erp_tui.services import connections
 
     draft = connections.ConnectionDraft(
@@ -40,18 +38,19 @@ def add_connection(ctx: Any, name: str, erp_file: Path) -> int:
     return connections.save_draft(ctx, draft, connections.test_draft(ctx, draft))
 
 
-@pytest.fixture
-def two_connections(ctx: Any, tmp_path: Path) -> Iterator[Any]:
+def add_nordic_and_dutch(ctx: Any, tmp_path: Path) -> int:
+    """The two sample connections, both inactive and without actors; returns Nordic's id."""
+    nordic = add_connection(ctx, NORDIC, sample_erp(tmp_path, NORDIC, 1, "nordic"))
+    add_connection(ctx, DUTCH, sample_erp(tmp_path, DUTCH, 2, "dutch"))
+    return nordic
+
+
+def freeze_times(ctx: Any, **also: Any) -> None:
+    """Give every connection fixed timestamps (and the other column values in `also`)."""
     from sqlalchemy import update
 
     from erp_tui.model import Connection
 
-    nordic = add_connection(ctx, NORDIC, sample_erp(tmp_path, NORDIC, 1, "nordic"))
-    add_connection(ctx, DUTCH, sample_erp(tmp_path, DUTCH, 2, "dutch"))
     with ctx.session() as session:
-        session.execute(update(Connection).where(Connection.id == nordic)  # type: ignore[arg-type]
-                        .values(active=True, priority=1))
-        # Same instant as tests/conftest.py's freeze_times, so screens are stable.
         session.execute(update(Connection).values(last_test_at=FROZEN_TIME, created=FROZEN_TIME,
-                                                  updated=FROZEN_TIME))
-    yield ctx
+                                                  updated=FROZEN_TIME, **also))
