@@ -62,13 +62,6 @@ def records(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence
     return out
 
 
-def read(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
-         ) -> dict[int, tuple[Any, ...]]:
-    """id -> (change_stamp, updated, *columns) of the given records, as flat tuples."""
-    return {record_id: (r.change_stamp, r.updated, *r.values)
-            for record_id, r in records(conn, entity, ids, columns).items()}
-
-
 def _marks(conn: Connection, count: int) -> str:
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     return ", ".join([mark] * count)

@@ -48,7 +48,7 @@ def link_record(ctx: AppContext, name: str, actor_type: str, erp_key: str, crm_i
     if not result.ok or result.page is None or erp_key not in result.page.erp_keys:
         raise NotFoundError(f"The ERP has no {plan.actor_type} with key '{erp_key}'.")
     with ctx.engine.begin() as conn:
-        if not crm.read(conn, plan.crm_entity, [crm_id], []):
+        if not crm.records(conn, plan.crm_entity, [crm_id], []):
             raise NotFoundError(f"There is no CRM {plan.crm_entity} with id {crm_id}.")
         taken = conn.execute(select(LINK.c.erp_key, LINK.c.crm_id).where(
             LINK.c.connection_id == plan.connection_id,

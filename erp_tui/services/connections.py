@@ -108,24 +108,15 @@ def list_connections(ctx: AppContext) -> list[ConnectionSummary]:
         return [summarize(c) for c in ordered]
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionDetails:
-    """Everything about one connection a person may see (`connections show`): its settings,
-    its config with every secret replaced by a mask, and its last test."""
+@dataclass(frozen=True)
+class ConnectionDetails(ConnectionSummary):
+    """Everything about one connection a person may see (`connections show`): its list row,
+    its settings, and its config with every secret replaced by a mask."""
 
-    name: str
-    connector: str
-    active: bool
-    priority: int
-    scope: str
     scope_members: list[str]
     conflict_policy: str
     allow_import: bool
     config: dict[str, Any]
-    last_test_ok: bool | None
-    last_test_message: str
-    last_test_at: datetime | None
-    version: int
 
 
 def connection_details(ctx: AppContext, ref: ConnectionRef) -> ConnectionDetails:
@@ -133,12 +124,9 @@ def connection_details(ctx: AppContext, ref: ConnectionRef) -> ConnectionDetails
     with ctx.session() as session:
         c = get_connection(session, ref)
         return ConnectionDetails(
-            name=c.name, connector=c.connector, active=c.active, priority=c.priority,
-            scope=c.scope, scope_members=list(c.scope_members),
+            **vars(summarize(c)), scope_members=list(c.scope_members),
             conflict_policy=c.conflict_policy, allow_import=c.allow_import,
-            config={**c.config, **{key: MASK for key in c.secrets}},
-            last_test_ok=c.last_test_ok, last_test_message=c.last_test_message,
-            last_test_at=c.last_test_at, version=c.version)
+            config={**c.config, **{key: MASK for key in c.secrets}})
 
 
 def config_fields(ctx: AppContext, connector_kind: str) -> list[FieldInfo]:

@@ -114,7 +114,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _require_record(ctx: AppContext, entity: str, record_id: int) -> None:
     with ctx.engine.connect() as conn:
-        if not crm.read(conn, entity, [record_id], []):
+        if not crm.records(conn, entity, [record_id], []):
             raise NotFoundError(f"There is no CRM {entity_label(entity).lower()} with id "
                                 f"{record_id}.")
 
@@ -255,10 +255,10 @@ def _crm_values(ctx: AppContext, entity: str, record_id: int, fields: list[Field
     """Canonical CRM values of the synced fields' columns."""
     columns = sorted({f.crm_column for f in fields})
     with ctx.engine.connect() as conn:
-        record = crm.read(conn, entity, [record_id], columns).get(record_id)
+        record = crm.records(conn, entity, [record_id], columns).get(record_id)
     if record is None:
         return {}
-    return {column: canon(value) for column, value in zip(columns, record[2:], strict=True)}
+    return {column: canon(value) for column, value in zip(columns, record.values, strict=True)}
 
 
 def _same(field: FieldPlan, erp: str, crm_value: str) -> bool:

@@ -75,8 +75,8 @@ def records(ctx: AppContext, entity: str, ids: list[int], *columns: str
             ) -> dict[int, dict[str, Any]]:
     """CRM records by id: column -> value."""
     with ctx.engine.connect() as conn:
-        found = crm.read(conn, entity, ids, list(columns))
-    return {rid: dict(zip(columns, row[2:], strict=True)) for rid, row in found.items()}
+        found = crm.records(conn, entity, ids, list(columns))
+    return {rid: dict(zip(columns, row.values, strict=True)) for rid, row in found.items()}
 
 
 def record(ctx: AppContext, entity: str, crm_id: int, *columns: str) -> dict[str, Any]:

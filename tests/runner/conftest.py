@@ -41,8 +41,8 @@ class World:
         cols = list(columns or ("name", "phone", "email", "country", "category", "number1",
                                 "postal_city"))
         with self.ctx.engine.connect() as conn:
-            record = crm.read(conn, "company", [crm_id], cols)[crm_id]
-        return dict(zip(cols, record[2:], strict=True))
+            record = crm.records(conn, "company", [crm_id], cols)[crm_id]
+        return dict(zip(cols, record.values, strict=True))
 
     def edit_company(self, crm_id: int, **values: Any) -> None:
         with self.ctx.engine.begin() as conn:
