@@ -185,8 +185,12 @@ def _seed_crm(ctx: AppContext, companies: int) -> int:
     """Add demo CRM companies with a person each and some projects (bulk inserts)."""
     rng = random.Random(7)
     now = utc_now()
+    from erp_tui.runner import crm
+
     with ctx.session() as session:
+        conn = session.connection()
         start = session.exec(select(func.count()).select_from(CrmCompany)).one()
+        stamps = crm.next_stamps(conn, "company", companies)
         rows = []
         for i in range(companies):
             country = rng.choice(list(_CITIES))
@@ -196,19 +200,23 @@ def _seed_crm(ctx: AppContext, companies: int) -> int:
                          "email": f"info{i}@example.com", "url": f"https://example.com/{i}",
                          "postal_city": rng.choice(_CITIES[country]), "country": country,
                          "category": rng.choice(["customer", "prospect", "partner"]),
-                         "created": now, "updated": now, "change_stamp": i + 1})
+                         "created": now, "updated": now, "change_stamp": stamps[i]})
         session.execute(insert(CrmCompany), rows)
         ids = session.exec(select(CrmCompany.id).order_by(CrmCompany.id.desc())  # type: ignore[union-attr]
                            .limit(companies)).all()
+        person_stamps = crm.next_stamps(conn, "person", len(ids))
         people = [{"company_id": company_id, "firstname": rng.choice(_FIRST),
                    "lastname": rng.choice(_LAST), "email": f"p{company_id}@example.com",
-                   "created": now, "updated": now, "change_stamp": company_id}
-                  for company_id in ids]
+                   "created": now, "updated": now, "change_stamp": person_stamps[n]}
+                  for n, company_id in enumerate(ids)]
         session.execute(insert(CrmPerson), people)
+        project_count = max(5, companies // 5)
+        project_stamps = crm.next_stamps(conn, "project", project_count)
         projects = [{"name": f"Project {rng.choice(_STEMS)} {i + 1}", "number": f"P{i + 1:04}",
                      "status": rng.choice(["planned", "active", "completed"]),
-                     "type": "customer", "created": now, "updated": now, "change_stamp": i + 1}
-                    for i in range(max(5, companies // 5))]
+                     "type": "customer", "created": now, "updated": now,
+                     "change_stamp": project_stamps[i]}
+                    for i in range(project_count)]
         session.execute(insert(CrmProject), projects)
         total: int = session.exec(select(func.count()).select_from(CrmCompany)).one()
         return total

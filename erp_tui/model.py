@@ -10,7 +10,7 @@ import types
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Text, func
 from sqlmodel import Field, SQLModel
 
 from erp_tui.contract import FieldType
@@ -353,6 +353,13 @@ class SyncState(SQLModel, table=True):
     erp_modified: str = Field(default="", max_length=40)
     erp_key: str = Field(default="", max_length=200)
     crm_stamp: int = 0
+    # PostgreSQL store: a CRM stamp the push cursor may pass once every transaction that was
+    # in flight when it was read has ended (`crm_pending_xid`: that moment's snapshot xmax);
+    # 0 when none is pending. See erp_tui/runner/stamp_horizon.py.
+    crm_pending_stamp: int = Field(default=0, sa_column=Column(
+        BigInteger, nullable=False, server_default="0"))
+    crm_pending_xid: int = Field(default=0, sa_column=Column(
+        BigInteger, nullable=False, server_default="0"))
     # The field keys a link snapshot holds, in order (JSON list).
     snapshot_fields: list[str] = Field(default_factory=list,
                                        sa_column=Column(JSON, nullable=False))
@@ -368,7 +375,7 @@ class SyncRun(SQLModel, table=True):
         Integer, ForeignKey("connection.id", ondelete="CASCADE"), nullable=False, index=True))
     started: datetime = Field(default_factory=utc_now)
     ended: datetime | None = None
-    # "running", "finished", "cancelled", "failed"
+    # "running", "finished", "cancelled", "failed", "interrupted" (its process died)
     status: str = Field(default="running", max_length=20)
     kind: str = Field(default="sync", max_length=20)
     created: int = 0
@@ -381,6 +388,10 @@ class SyncRun(SQLModel, table=True):
     cursor_before: str = ""
     cursor_after: str = ""
     message: str = ""
+    # Which process ran it (host name, process id) and when it last showed it was alive.
+    host: str = Field(default="", max_length=255, sa_column_kwargs={"server_default": ""})
+    pid: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_seen: datetime | None = None
 
 
 class ChangeLog(SQLModel, table=True):

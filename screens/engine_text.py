@@ -63,6 +63,15 @@ _DUTCH: list[tuple[str, str]] = [
      r"your change again \(nothing was saved\)\.",
      "Verbinding '{1}' is door iemand anders gewijzigd sinds u haar opende; open haar opnieuw "
      "en breng uw wijziging opnieuw aan (er is niets opgeslagen)."),
+    (r"Connection '(.+)' is already being synced \(host (.*), process (\d+), since (.+) UTC\); "
+     r"wait for that run to finish \(or cancel it\) and try again\.",
+     "Verbinding '{1}' wordt al gesynchroniseerd (host {2}, proces {3}, sinds {4} UTC); wacht "
+     "tot die run klaar is (of annuleer hem) en probeer het opnieuw."),
+    (r"Connection '(.+)' lost its run lock \(the database session holding it ended\), so this "
+     r"run stopped; the next sync carries on where it stopped\.",
+     "Verbinding '{1}' is haar runvergrendeling kwijt (de databasesessie die haar hield is "
+     "beëindigd), dus deze run is gestopt; de volgende synchronisatie gaat verder waar deze "
+     "stopte."),
     (r"Connection '(.+)' is already being synced(.*); wait for that run to finish \(or cancel "
      r"it\) and try again\.",
      "Verbinding '{1}' wordt al gesynchroniseerd{2}; wacht tot die run klaar is (of annuleer "

@@ -255,8 +255,7 @@ class SyncLogScreen(Screen[None]):
                       connection=self._names.get(run.connection_id, "?"),
                       created=run.created, updated=run.updated, pushed=run.pushed,
                       unchanged=run.unchanged, deleted=run.deleted, conflicts=run.conflicts,
-                      errors=run.errors,
-                      message="" if run.message.startswith(f"{run.status}:") else run.message)
+                      errors=run.errors, message=self._run_message(run))
         if self.current_view == "changes":
             change = self.changes.row(row) if self.changes is not None else None
             if change is None or self.changes is None:
@@ -275,6 +274,16 @@ class SyncLogScreen(Screen[None]):
         return tr(TEXT, "error_detail", connection=self._names.get(error.connection_id, "?"),
                   actor=error.actor_type, erp_key=error.erp_key or "—", dir=error.direction,
                   message=error.message)
+
+    @staticmethod
+    def _run_message(run: LoggedRun) -> str:
+        """A run's message for the detail line; an interrupted run's in the UI's language."""
+        if run.status == "interrupted":
+            seen = run.last_seen or run.ended or run.started
+            return tr(TEXT, "interrupted_detail", who=tr(TEXT, "who", host=run.host or "?",
+                                                         pid=run.pid or "?"),
+                      seen=seen.strftime("%Y-%m-%d %H:%M:%S UTC"))
+        return "" if run.message.startswith(f"{run.status}:") else run.message
 
     @on(GridTable.CursorMoved)
     def _moved(self, event: GridTable.CursorMoved) -> None:
@@ -315,9 +324,10 @@ class SyncLogScreen(Screen[None]):
         if column == 4:
             with_errors = run.status == "finished" and run.errors > 0
             mark = "! " if with_errors else {"finished": "✓ ", "cancelled": "⊘ ",
-                                              "failed": "✗ ", "running": "… "}.get(run.status, "")
+                                              "failed": "✗ ", "running": "… ",
+                                              "interrupted": "✗ "}.get(run.status, "")
             return mark + status_label(run.status, run.errors), (
-                "error" if run.status == "failed" or with_errors else "")
+                "error" if run.status in ("failed", "interrupted") or with_errors else "")
         value = (run.created, run.updated)[column - 5]
         return fit_count(value, 5), ""
 

@@ -22,6 +22,10 @@ TEXT = {
         "col_status": "Status",
         "status_finished": "finished", "status_cancelled": "cancelled",
         "status_failed": "failed", "status_running": "running",
+        "status_interrupted": "interrupted",
+        "interrupted_detail": "Interrupted: its process ({who}) stopped without finishing, "
+                              "last seen {seen}; the next sync carries on where it stopped.",
+        "who": "host {host}, process {pid}",
         "status_finished_error": "finished with 1 error",
         "status_finished_errors": "finished with {count} errors",
         "col_created": "New",
@@ -89,6 +93,11 @@ TEXT = {
         "col_status": "Status",
         "status_finished": "voltooid", "status_cancelled": "gestopt",
         "status_failed": "mislukt", "status_running": "bezig",
+        "status_interrupted": "onderbroken",
+        "interrupted_detail": "Onderbroken: het proces ({who}) stopte zonder af te ronden, "
+                              "laatst gezien {seen}; de volgende synchronisatie gaat verder "
+                              "waar deze stopte.",
+        "who": "host {host}, proces {pid}",
         "status_finished_error": "voltooid met 1 fout",
         "status_finished_errors": "voltooid met {count} fouten",
         "col_created": "Nieuw",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -125,10 +126,10 @@ def test_locks_interrupted_runs_open_errors_and_the_last_run(
     assert by_area(checks, "lock", NORDIC)["message"].startswith(
         "Run(s) 2 were interrupted (still marked running, but no process holds the lock)")
     assert by_area(checks, "last_run", NORDIC)["message"].startswith("Run 2 (sync) ")
-    with run_lock(demo.settings.data_dir, 1, NORDIC):
+    with run_lock(demo.engine, demo.settings.data_dir, 1, NORDIC):
         code, checks = doctor(capsys, "--no-test")
-    assert by_area(checks, "lock", NORDIC)["message"] == (
-        f"Being synced now by process {os.getpid()}.")
+    assert by_area(checks, "lock", NORDIC)["message"].startswith(
+        f"Being synced now (host {socket.gethostname()}, process {os.getpid()}, since ")
 
 
 def test_last_run_with_errors_reads_finished_with_n_errors(demo: Any) -> None:

@@ -273,11 +273,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("shell", choices=("bash", "zsh", "fish"))
     p.set_defaults(no_log=True)
 
-    from erp_tui.cli import crm_field_commands, erp_commands, record_commands
+    from erp_tui.cli import crm_field_commands, erp_commands, record_commands, worker_commands
 
     record_commands.register(command)
     erp_commands.register(command)
     crm_field_commands.register(command)
+    worker_commands.register(command)
     return parser
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -197,7 +198,8 @@ def _run_row(run: LoggedRun, names: dict[int, str]) -> dict[str, Any]:
             "status": run.status, "status_text": status_text(run.status, run.errors),
             "created": run.created, "updated": run.updated, "pushed": run.pushed,
             "unchanged": run.unchanged, "deleted": run.deleted, "conflicts": run.conflicts,
-            "errors": run.errors, "message": run.message}
+            "errors": run.errors, "message": run.message, "host": run.host, "pid": run.pid,
+            "last_seen": run.last_seen.isoformat(timespec="seconds") if run.last_seen else None}
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -236,6 +238,10 @@ def cmd_log(args: argparse.Namespace) -> int:
                      for run, row in zip(runs, rows, strict=True)],
                     ["id", "connection", "kind", "started", "status", "new", "upd", "push",
                      "err"])
+        for run in runs:  # when and where the process of an interrupted run was last seen
+            if run.status == "interrupted" and run.message:
+                print(textwrap.fill(f"Run {run.id}: {run.message}", WIDTH,
+                                    subsequent_indent="  "))
     return 0
 
 

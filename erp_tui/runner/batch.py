@@ -1,5 +1,6 @@
 """One batch of a run's writes: what the planning decided, applied in one transaction (CRM
-records and values, links, the CRM cursor, log rows and errors)."""
+records and values, links, the CRM cursor, log rows and errors). On a PostgreSQL store the rows
+go by COPY, and updates are merged from staging tables (erp_tui.runner.pg_copy)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlalchemy import Connection as DbConnection
 from sqlalchemy import bindparam, insert, update
 
 from erp_tui.crm_catalog import parent_column
-from erp_tui.runner import crm, staging
+from erp_tui.model import utc_now
+from erp_tui.runner import crm, pg_copy, staging
 from erp_tui.runner.layout import FieldLayout
 from erp_tui.runner.plan import ActorPlan
 from erp_tui.runner.shapes import LinkState, StagedPage, StampRange
@@ -67,8 +69,13 @@ class BatchWriter:
                                               staged.first_stamp, link_values, now)
             for rows in batch.new_records:
                 self.new_records.write(conn, rows, link_values, now)
+        postgresql = pg_copy.is_postgresql(conn)
         if batch.crm_updates:
-            crm.update_values(conn, plan.crm_entity, batch.crm_updates, batch.crm_stamps)
+            if postgresql:
+                pg_copy.update_records(conn, crm.table(plan.crm_entity), batch.crm_updates,
+                                       batch.crm_stamps, utc_now())
+            else:
+                crm.update_values(conn, plan.crm_entity, batch.crm_updates, batch.crm_stamps)
         if stamps is not None and stamps.after != stamps.before:
             # The runner's own CRM writes need no pushing: when the CRM cursor stood at the
             # newest stamp before this batch, move it past the batch's stamps.
@@ -76,7 +83,9 @@ class BatchWriter:
                 STATE.c.connection_id == plan.connection_id,
                 STATE.c.actor_type == plan.actor_type,
                 STATE.c.crm_stamp == stamps.before).values(crm_stamp=stamps.after))
-        if batch.link_updates:
+        if batch.link_updates and postgresql:
+            pg_copy.update_links(conn, LINK, batch.link_updates)
+        elif batch.link_updates:
             conn.execute(update(LINK).where(LINK.c.id == bindparam("b_id")).values(
                 state=bindparam("b_state"), snapshot=bindparam("b_snapshot"),
                 crm_stamp=bindparam("b_stamp")), batch.link_updates)
@@ -84,7 +93,11 @@ class BatchWriter:
             if modified:
                 conn.execute(update(LINK).where(LINK.c.id == bindparam("b_id")).values(
                     erp_modified=bindparam("b_modified")), modified)
-        if batch.logs:
+        if batch.logs and postgresql:
+            pg_copy.insert_rows(conn, LOG, batch.logs)
+        elif batch.logs:
             conn.execute(insert(LOG), batch.logs)
-        if batch.errors:
+        if batch.errors and postgresql:
+            pg_copy.insert_rows(conn, ERRORS, batch.errors)
+        elif batch.errors:
             conn.execute(insert(ERRORS), batch.errors)

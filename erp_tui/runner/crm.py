@@ -1,7 +1,12 @@
 """The CRM side as the runner sees it: bulk reads and writes on the CRM entity tables.
 
 Every write stamps the record with a new change stamp (one counter per entity table) so that
-incremental CRM→ERP sync can find what changed.
+incremental CRM→ERP sync can find what changed. Stamps and new record ids are given out in
+contiguous blocks (`next_stamps`, `allocate_ids`): on SQLite as max()+1 inside the single
+writer's transaction; on PostgreSQL from the table's sequences, one allocator at a time, so
+that writers on several hosts never share a stamp or an id. A PostgreSQL transaction that
+takes stamps first registers as a stamp writer (see erp_tui.runner.stamp_horizon: the push
+cursor never passes a stamp such a transaction may still commit).
 """
 
 from __future__ import annotations
@@ -36,16 +41,88 @@ def max_stamp(conn: Connection, entity: str) -> int:
     return int(conn.execute(select(func.coalesce(func.max(t.c.change_stamp), 0))).scalar_one())
 
 
-def allocate_ids(conn: Connection, entity: str, count: int) -> list[int]:
-    """`count` new record ids (inside the caller's write transaction)."""
+# First keys of the two-key advisory locks of stamps and ids (the second: ENTITY_KEYS).
+STAMP_ALLOCATION = 0x45525053  # "ERPS": one stamp allocator at a time, for a moment
+STAMP_WRITERS = 0x45525057  # "ERPW": held shared by a transaction holding new stamps
+ID_ALLOCATION = 0x45525049  # "ERPI": one id allocator at a time, for a moment
+ENTITY_KEYS = {COMPANY: 1, PERSON: 2, PROJECT: 3}
+# Blocks of ids spoilt by a nextval() of someone not taking the allocation lock (a plain
+# INSERT) before the allocation gives up.
+_ID_ATTEMPTS = 20
+
+
+def stamp_sequence(entity: str) -> str:
+    """The PostgreSQL sequence the change stamps of `entity` come from."""
+    return f"{table(entity).name}_change_stamp_seq"
+
+
+def register_stamp_writer(conn: Connection, entity: str) -> None:
+    """PostgreSQL: mark the caller's transaction as one that will hold new stamps of `entity`
+    until it ends (the writers lock held shared, a transaction id assigned), before it takes
+    them."""
+    conn.exec_driver_sql(
+        "SELECT pg_advisory_xact_lock_shared(%s::integer, %s::integer), pg_current_xact_id()",
+        (STAMP_WRITERS, ENTITY_KEYS[entity]))
+
+
+def _allocate(conn: Connection, space: int, entity: str, sql: str, count: int) -> Any:
+    """The row of `sql` run under the session advisory lock (`space`, entity), taken just
+    before and let go by `sql` itself (it selects pg_advisory_unlock(%(space)s, %(key)s) last;
+    `%(count)s` is `count`). Sequences are outside transactions: the lock must not wait for
+    the caller's commit."""
+    params = {"space": space, "key": ENTITY_KEYS[entity], "count": count}
+    conn.exec_driver_sql(
+        "SELECT pg_advisory_lock(%(space)s::integer, %(key)s::integer)", params)
+    try:
+        return conn.exec_driver_sql(sql, params).one()
+    except BaseException:
+        # The lock may still be held: the server lets go of it with the connection.
+        conn.invalidate()
+        raise
+
+
+def next_stamps(conn: Connection, entity: str, count: int) -> range:
+    """`count` new change stamps of `entity`, contiguous and above every stamp given before,
+    for the caller's write transaction to use."""
+    if count <= 0:
+        return range(0)
+    if conn.dialect.name != "postgresql":
+        top = max_stamp(conn, entity)
+        return range(top + 1, top + 1 + count)
+    register_stamp_writer(conn, entity)
+    sequence = stamp_sequence(entity)
+    # Past the table's newest stamp too (read in the caller's transaction, which sees its own
+    # writes): a stamp written without the sequence (the demo's records) is not given again.
+    sql = ("SELECT last, pg_advisory_unlock(%(space)s::integer, %(key)s::integer) FROM ("
+           f"SELECT setval('{sequence}', greatest(nextval('{sequence}'), "
+           f"(SELECT coalesce(max(change_stamp), 0) + 1 FROM {table(entity).name})) "
+           "+ %(count)s::bigint - 1) AS last OFFSET 0) AS block")
+    last, unlocked = _allocate(conn, STAMP_ALLOCATION, entity, sql, count)
+    assert unlocked
+    return range(int(last) - count + 1, int(last) + 1)
+
+
+def allocate_ids(conn: Connection, entity: str, count: int) -> range:
+    """`count` new record ids of `entity`, contiguous (inside the caller's write
+    transaction)."""
     t = table(entity)
-    if conn.dialect.name == "postgresql":
-        sequence = f"{t.name}_id_seq"
-        rows = conn.exec_driver_sql(
-            f"SELECT nextval('{sequence}') FROM generate_series(1, {int(count)})").all()
-        return [int(r[0]) for r in rows]
-    top = int(conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one())
-    return list(range(top + 1, top + 1 + count))
+    if count <= 0:
+        return range(0)
+    if conn.dialect.name != "postgresql":
+        top = int(conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one())
+        return range(top + 1, top + 1 + count)
+    # Every nextval() of the block under the allocation lock: a plain INSERT taking an id
+    # meanwhile (it does not take the lock) spoils the block, which is then taken again.
+    sql = ("SELECT low, high, pg_advisory_unlock(%(space)s::integer, %(key)s::integer) FROM ("
+           f"SELECT min(v) AS low, max(v) AS high FROM (SELECT nextval('{t.name}_id_seq') AS v "
+           "FROM generate_series(1, %(count)s::integer)) AS ids OFFSET 0) AS block")
+    for _attempt in range(_ID_ATTEMPTS):
+        low, high, unlocked = _allocate(conn, ID_ALLOCATION, entity, sql, count)
+        assert unlocked
+        if int(high) - int(low) + 1 == count:
+            return range(int(low), int(high) + 1)
+    raise RuntimeError(f"No contiguous block of {count} ids for {t.name} after "
+                       f"{_ID_ATTEMPTS} attempts.")
 
 
 def records(conn: Connection, entity: str, ids: Sequence[int], columns: Sequence[str]
@@ -93,8 +170,6 @@ def db_date(conn: Connection, value: Any) -> Any:
     """A date column value (canonical ISO text or None) as the driver stores it."""
     if value in ("", None):
         return None
-    if conn.dialect.name == "sqlite":
-        return str(value)[:10]
     return date.fromisoformat(str(value)[:10])
 
 
@@ -156,7 +231,7 @@ def linked_rows(conn: Connection, entity: str, link_table: Table, connection_id:
 def edit_record(conn: Connection, entity: str, record_id: int, values: dict[str, Any]) -> int:
     """Change a CRM record as a CRM user would (new change stamp); returns the stamp."""
     t = table(entity)
-    stamp = max_stamp(conn, entity) + 1
+    stamp = next_stamps(conn, entity, 1)[0]
     conn.execute(update(t).where(t.c.id == record_id)
                  .values(**values, change_stamp=stamp, updated=utc_now()))
     return stamp

@@ -1,5 +1,6 @@
 """Where one actor type's sync stands between runs (the `sync_state` row): the ERP cursor, the
-CRM change stamp pushed up to, and the fields its link snapshots were taken with."""
+CRM change stamp pushed up to (with the pending stamp of erp_tui.runner.stamp_horizon), and the
+fields its link snapshots were taken with."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 
 from erp_tui.runner.plan import ActorPlan
 from erp_tui.runner.shapes import StoredCursor
+from erp_tui.runner.stamp_horizon import Horizon
 from erp_tui.runner.tables import LINK, STATE
 from erp_tui.runner.values import remap
 
@@ -55,11 +57,27 @@ def save_erp_cursor(conn: DbConnection, plan: ActorPlan, erp_modified: str, erp_
                                                      erp_key=erp_key))
 
 
-def save_crm_stamp(conn: DbConnection, plan: ActorPlan, stamp: int) -> None:
-    """Move the CRM cursor (with the batch pushed up to it)."""
+def read_crm_cursor(conn: DbConnection, plan: ActorPlan) -> tuple[int, int, int]:
+    """The CRM cursor, and the pending stamp kept by the last push with its transaction id
+    (0, 0: none); all 0 before the first run."""
+    row = conn.execute(select(STATE.c.crm_stamp, STATE.c.crm_pending_stamp,
+                              STATE.c.crm_pending_xid).where(
+        STATE.c.connection_id == plan.connection_id,
+        STATE.c.actor_type == plan.actor_type)).first()
+    return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+
+def save_crm_stamp(conn: DbConnection, plan: ActorPlan, stamp: int,
+                   horizon: Horizon | None = None) -> None:
+    """Move the CRM cursor (with the batch pushed up to it), and keep the horizon's pending
+    stamp when given."""
+    values: dict[str, int] = {"crm_stamp": stamp}
+    if horizon is not None:
+        values.update(crm_pending_stamp=horizon.pending_stamp,
+                      crm_pending_xid=horizon.pending_xid)
     conn.execute(update(STATE).where(
         STATE.c.connection_id == plan.connection_id,
-        STATE.c.actor_type == plan.actor_type).values(crm_stamp=stamp))
+        STATE.c.actor_type == plan.actor_type).values(**values))
 
 
 def has_links(conn: DbConnection, plan: ActorPlan) -> bool:

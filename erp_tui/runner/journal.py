@@ -11,6 +11,8 @@ from sqlalchemy import Connection as DbConnection
 from sqlalchemy import update
 
 from erp_tui.runner.batch import Batch, BatchWriter
+from erp_tui.runner.liveness import close_dead_runs
+from erp_tui.runner.lock import check_lock, this_process
 from erp_tui.runner.options import Change, Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan
 from erp_tui.runner.shapes import ChangeKind
@@ -18,12 +20,19 @@ from erp_tui.runner.tables import RUNS
 
 
 def start_run(engine: Any, connection_id: int, kind: str) -> int:
-    """Record the start of a run (sync, retry, resync, link); returns its id."""
+    """Record the start of a run (sync, retry, resync, link) by this process; returns its id.
+
+    Called while holding the connection's run lock: a run of the connection still recorded as
+    running belongs to a dead process and is marked interrupted first."""
+    host, pid = this_process()
+    now = datetime.now(UTC)
     with engine.begin() as conn:
+        close_dead_runs(conn, connection_id)
         key = conn.execute(RUNS.insert().values(
-            connection_id=connection_id, started=datetime.now(UTC), status="running",
+            connection_id=connection_id, started=now, status="running",
             kind=kind, created=0, updated=0, pushed=0, unchanged=0, deleted=0, conflicts=0,
-            errors=0, cursor_before="", cursor_after="", message="")).inserted_primary_key
+            errors=0, cursor_before="", cursor_after="", message="", host=host[:255], pid=pid,
+            last_seen=now)).inserted_primary_key
     assert key is not None
     return int(key[0])
 
@@ -99,11 +108,13 @@ class Journal:
             self.save_counts(conn)
 
     def save_counts(self, conn: DbConnection) -> None:
-        """Keep the run record's counts current (they commit with the batch)."""
+        """Keep the run record's counts and its last sign of life current (they commit with
+        the batch); LockLostError, before anything commits, when the run's lock is gone."""
+        check_lock(conn, self.plan.connection_id, self.plan.connection_name)
         now = self.counts.as_dict()
         before = self._saved_counts.as_dict()
         self._saved_counts = Counts(**now)
         delta = {k: now[k] - before[k] for k in now if now[k] != before[k]}
-        if delta:
-            conn.execute(update(RUNS).where(RUNS.c.id == self.run_id).values(
-                **{name: RUNS.c[name] + value for name, value in delta.items()}))
+        conn.execute(update(RUNS).where(RUNS.c.id == self.run_id).values(
+            last_seen=datetime.now(UTC),
+            **{name: RUNS.c[name] + value for name, value in delta.items()}))

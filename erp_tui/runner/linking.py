@@ -74,7 +74,7 @@ def _sync_now(ctx: AppContext, connection: Connection, plan: ActorPlan, erp_key:
     from erp_tui.runner.engine import ActorSync, RunOptions, finish_run, start_run
     from erp_tui.runner.lock import run_lock
 
-    with run_lock(ctx.settings.data_dir, plan.connection_id, connection.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, plan.connection_id, connection.name):
         connector = ctx.connectors.for_connection(connection)
         run_id = start_run(ctx.engine, plan.connection_id, kind)
         sync = ActorSync(ctx.engine, plan, connector, run_id, RunOptions(), [])

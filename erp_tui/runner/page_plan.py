@@ -5,6 +5,10 @@ A linked actor's ERP values land in its CRM record where they differ from the CR
 only the CRM changed (phase B pushes those), the conflict policy keeps the CRM's value, or a
 higher-priority connection writes the column. An actor seen for the first time becomes a new
 record (column-wise: the path of an initial sync of millions of actors).
+
+A page's CRM writes take their change stamps as one contiguous block, allocated once the page
+is planned (erp_tui.runner.crm.next_stamps): the planning counts stamps from 0 and the block's
+start is added at the end, so that concurrent runners never interleave a page's stamps.
 """
 
 from __future__ import annotations
@@ -58,8 +62,12 @@ class _PageWork:
     records: dict[int, CrmRecord]
     # CRM id -> columns a higher-priority connection writes.
     owned: dict[int, set[str]]
-    # The newest CRM change stamp, counting the batch's own writes.
-    stamp: int
+    # The CRM change stamps the page's updates took so far, counted from 0 (see `_stamp`).
+    stamp: int = 0
+    # Positions in `batch.link_updates` whose CRM stamp counts from 0 like `stamp`.
+    counted_links: list[int] = field(default_factory=list)
+    # The block of stamps the page's writes took, once allocated.
+    stamps: StampRange | None = None
     # Rows (page positions) of actors to create.
     new: list[int] = field(default_factory=list)
     _rows: list[tuple[str, ...]] | None = None
@@ -103,8 +111,7 @@ class PagePlanner:
         linked_ids = [link.crm_id for link in links.values() if link.state in READ_STATES]
         records = crm.records(conn, plan.crm_entity, linked_ids, self.layout.crm_columns)
         owned = self._owned_columns(conn, linked_ids)
-        base_stamp = crm.max_stamp(conn, plan.crm_entity)
-        work = _PageWork(page, translation, Batch(), links, records, owned, base_stamp)
+        work = _PageWork(page, translation, Batch(), links, records, owned)
         if not links and plan.allow_import and not translation.bad and not any(page.deleted):
             # A page of unseen actors only (an initial sync) creates them all: no per-row loop.
             work.new = list(range(len(page)))
@@ -113,7 +120,10 @@ class PagePlanner:
                 self._plan_actor(conn, work, i, key)
         if work.new:
             self._plan_new(conn, work)
-        return work.batch, StampRange(base_stamp, work.stamp)
+        if work.stamps is None:
+            self._stamp(conn, work, 0)
+        assert work.stamps is not None
+        return work.batch, work.stamps
 
     # ---- one actor ---------------------------------------------------------------------------
 
@@ -170,6 +180,7 @@ class PagePlanner:
             work.batch.crm_stamps[link.crm_id] = work.stamp
             if record.change_stamp == link.crm_stamp:  # no CRM change waits to be pushed
                 link_stamp = work.stamp
+                work.counted_links.append(len(work.batch.link_updates))
             self.counts.updated += 1
         else:
             self.counts.unchanged += 1
@@ -231,8 +242,7 @@ class PagePlanner:
         columns: list[Sequence[Any]] = (list(value_columns) if everything else
                                         [[column[i] for i in new] for column in value_columns])
         ids = self._new_ids(conn, count)
-        stamps = range(work.stamp + 1, work.stamp + 1 + count)
-        work.stamp += count
+        stamps = self._stamp(conn, work, count)
         self.counts.created += count
         if translation.staged is not None:  # every row is new: SQL copies the staged page
             work.batch.staged_pages.append(StagedPage(translation.staged, ids[0], stamps[0]))
@@ -299,14 +309,37 @@ class PagePlanner:
                     out.setdefault((parent_type, key), dry)
         return out
 
-    def _new_ids(self, conn: DbConnection, count: int) -> list[int]:
+    def _new_ids(self, conn: DbConnection, count: int) -> Sequence[int]:
+        """Ids of `count` new records: one contiguous block (made up in a dry run)."""
         if count == 0:
             return []
         if self.options.dry_run:
-            ids = list(range(self._dry_ids, self._dry_ids - count, -1))
+            ids = range(self._dry_ids, self._dry_ids - count, -1)
             self._dry_ids -= count
             return ids
         return crm.allocate_ids(conn, self.plan.crm_entity, count)
+
+    def _stamp(self, conn: DbConnection, work: _PageWork, new_count: int) -> range:
+        """Allocate the page's block of stamps: its updates' (counted from 0 so far, moved
+        onto the block here) and then `new_count` new records' (returned). Sets
+        `work.stamps` to the stamp before the block and the block's last."""
+        count = work.stamp + new_count
+        if self.options.dry_run:  # nothing is written: no stamp is taken
+            first = crm.max_stamp(conn, self.plan.crm_entity) + 1
+        else:
+            first = crm.next_stamps(conn, self.plan.crm_entity, count).start if count else 0
+        base = first - 1
+        if work.stamp and base:
+            stamps = work.batch.crm_stamps
+            for crm_id in stamps:
+                stamps[crm_id] += base
+            updates = work.batch.link_updates
+            for position in work.counted_links:
+                updates[position]["b_stamp"] += base
+        work.stamps = StampRange(base, base + count) if count else StampRange(0, 0)
+        new = range(base + work.stamp + 1, base + count + 1)
+        work.stamp = count
+        return new
 
     # ---- what the store knows ----------------------------------------------------------------
 

@@ -2,6 +2,11 @@
 
 A field whose CRM value differs from the link's snapshot is pushed; a two-way field the ERP
 changed too is settled by the conflict policy (the ERP's value then waits for phase A).
+
+Every change the push can see is pushed, but the CRM cursor it saves stops at the settled
+stamp (erp_tui.runner.stamp_horizon): a change another transaction commits later below the
+newest stamp is read by a later run. A change read twice is pushed once: a pushed record's
+link takes its stamp, and a record whose stamp equals its link's is skipped.
 """
 
 from __future__ import annotations
@@ -16,12 +21,13 @@ from erp_tui.rules import Direction
 from erp_tui.runner import crm
 from erp_tui.runner.batch import Batch, BatchWriter
 from erp_tui.runner.calls import timed_call
-from erp_tui.runner.cursor_state import save_crm_stamp
+from erp_tui.runner.cursor_state import read_crm_cursor, save_crm_stamp
 from erp_tui.runner.journal import Journal
 from erp_tui.runner.layout import FieldLayout
 from erp_tui.runner.options import Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan, FieldPlan
 from erp_tui.runner.shapes import ErpCurrent, LinkedRecord, LinkState
+from erp_tui.runner.stamp_horizon import Horizon, settled_stamp
 from erp_tui.runner.stamps import erp_wins
 from erp_tui.runner.tables import LINK
 from erp_tui.runner.values import canon, decode, encode
@@ -59,40 +65,50 @@ class CrmPush:
         self.report = report
 
     def push_changes(self, stamp: int) -> int:
-        """Push the changes after CRM stamp `stamp`, a page at a time; returns the stamp
-        pushed up to."""
+        """Push the changes after CRM stamp `stamp`, a page at a time; returns the stamp the
+        CRM cursor moved to (never past the settled stamp)."""
         columns = [f.crm_column for f in self.layout.out_fields]
         limit = self.plan.page_size
+        horizon = self._horizon(stamp)
+        position = stamp  # the newest stamp read so far
         while not self.options.cancel.is_set():
             with self.engine.begin() as conn:
-                top = crm.max_stamp(conn, self.plan.crm_entity)
                 rows = crm.changed_since(conn, self.plan.crm_entity, LINK,
-                                         self.plan.connection_id, self.plan.actor_type, stamp,
-                                         columns, limit)
-                rows = [r for r in rows if r.change_stamp <= top]
+                                         self.plan.connection_id, self.plan.actor_type,
+                                         position, columns, limit)
                 batch = Batch()
                 self.push_rows(rows, batch)
-                new_stamp = top if len(rows) < limit else rows[-1].change_stamp
+                done = len(rows) < limit
+                if rows:
+                    position = rows[-1].change_stamp
+                stamp = max(stamp, horizon.stamp if done else min(position, horizon.stamp))
                 if self.options.dry_run:
-                    stamp = new_stamp
-                    if len(rows) < limit:
+                    if done:
                         break
                     continue
                 self.writer.write(conn, batch)
-                save_crm_stamp(conn, self.plan, new_stamp)
+                save_crm_stamp(conn, self.plan, stamp, horizon)
                 self.journal.save_counts(conn)
-            stamp = new_stamp
             self.report("CRM → ERP")
-            if len(rows) < limit:
+            if done:
                 break
         return stamp
 
     def skip_changes(self) -> int:
-        """Nothing flows CRM→ERP: keep the CRM cursor at the newest stamp (returned)."""
+        """Nothing flows CRM→ERP: keep the CRM cursor at the settled stamp (returned)."""
         with self.engine.begin() as conn:
-            top = crm.max_stamp(conn, self.plan.crm_entity)
-            save_crm_stamp(conn, self.plan, top)
-        return top
+            cursor, pending_stamp, pending_xid = read_crm_cursor(conn, self.plan)
+            horizon = settled_stamp(conn, self.plan.crm_entity, cursor, pending_stamp,
+                                    pending_xid)
+            save_crm_stamp(conn, self.plan, horizon.stamp, horizon)
+        return horizon.stamp
+
+    def _horizon(self, cursor: int) -> Horizon:
+        """How far the CRM cursor may move from `cursor` (read before any change is)."""
+        with self.engine.begin() as conn:
+            _stored, pending_stamp, pending_xid = read_crm_cursor(conn, self.plan)
+            return settled_stamp(conn, self.plan.crm_entity, cursor, pending_stamp,
+                                 pending_xid)
 
     def push_rows(self, rows: Sequence[LinkedRecord], batch: Batch, force: bool = False
                   ) -> None:

@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import queue
 import resource
+import signal
 import subprocess
 import sys
 import threading
@@ -369,6 +370,10 @@ def child_entry(fd: int) -> None:
     from erp_tui.logs import logger, setup_child
 
     setup_child()
+    # A hang-up, Ctrl+C or a service manager signals the whole process group: the parent
+    # decides when to stop (it finishes its batch first); a closed pipe ends this process.
+    for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, signal.SIG_IGN)
     # A short-lived worker whose pages form no reference cycles: the cyclic collector would
     # only re-scan them (measured: a sizeable share of the reader's time).
     gc.disable()

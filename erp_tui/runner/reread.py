@@ -59,7 +59,7 @@ def resync_from_erp(ctx: AppContext, name: str, actor_type: str | None = None,
         raise RefusedError(f"Connection '{connection.name}' is not active; activate it first.")
     report = RunReport(connection.name, None, "running", Counts())
     keys = list(dict.fromkeys(erp_keys)) if erp_keys else None
-    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
         with ctx.session() as session:
             plans = _chosen_plans(actor_plans(session, connection), connection.name,

@@ -15,6 +15,7 @@ from sqlmodel import select as sm_select
 from erp_tui.context import AppContext
 from erp_tui.errors import NotFoundError
 from erp_tui.model import Connection
+from erp_tui.runner.liveness import mark_interrupted
 from erp_tui.runner.tables import ERRORS, LINK, LOG, RUNS
 from erp_tui.services.common import get_connection
 
@@ -22,7 +23,9 @@ from erp_tui.services.common import get_connection
 @dataclass(frozen=True, slots=True)
 class LoggedRun:
     """One run of one connection: what it was (`kind` sync, retry, resync, reread), how it
-    ended (`status` running, finished, cancelled, failed) and what it did."""
+    ended (`status` running, finished, cancelled, failed, interrupted: its process died) and
+    what it did; which process ran it (`host`, `pid`) and when it last showed it was alive
+    (`last_seen`; an interrupted run ended then)."""
 
     id: int
     connection_id: int
@@ -40,6 +43,9 @@ class LoggedRun:
     cursor_before: str
     cursor_after: str
     message: str
+    host: str = ""
+    pid: int = 0
+    last_seen: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +116,20 @@ def _connection_id(ctx: AppContext, name: str) -> int:
 
 
 def recent_runs(ctx: AppContext, name: str | None = None, limit: int = 20) -> list[LoggedRun]:
-    """The newest runs, newest first."""
+    """The newest runs, newest first; runs whose process died are marked interrupted first."""
     query = _select(LoggedRun, RUNS).order_by(RUNS.c.id.desc()).limit(limit)
-    if name:
-        query = query.where(RUNS.c.connection_id == _connection_id(ctx, name))
+    connection_id = _connection_id(ctx, name) if name else None
+    if connection_id is not None:
+        query = query.where(RUNS.c.connection_id == connection_id)
+    mark_interrupted(ctx.engine, ctx.settings.data_dir, connection_id)
     with ctx.engine.connect() as conn:
         return [LoggedRun(*row) for row in conn.execute(query)]
 
 
 def get_run(ctx: AppContext, run_id: int) -> LoggedRun:
-    """One run by id; NotFoundError when there is none."""
+    """One run by id (marked interrupted first when its process died); NotFoundError when
+    there is none."""
+    mark_interrupted(ctx.engine, ctx.settings.data_dir)
     with ctx.engine.connect() as conn:
         row = conn.execute(_select(LoggedRun, RUNS).where(RUNS.c.id == run_id)).first()
     if row is None:

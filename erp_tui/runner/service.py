@@ -20,7 +20,7 @@ from erp_tui.model import Connection, SyncError
 from erp_tui.runner.calls import timed_call
 from erp_tui.runner.engine import ActorSync
 from erp_tui.runner.journal import finish_run, start_run
-from erp_tui.runner.lock import run_lock
+from erp_tui.runner.lock import LockLostError, run_lock
 from erp_tui.runner.options import Change, Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.reader import reader_source
@@ -105,7 +105,7 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
                     ) -> RunReport:
     started = time.perf_counter()
     report = RunReport(connection.name, None, "running", Counts(), dry_run=options.dry_run)
-    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
         source = reader_source(connection.connector, connector,
                                ctx.connectors.values_of(connection))
@@ -127,6 +127,11 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
                                   "stopped early; the next run reads both.")
             try:
                 counts = sync.run(pull=not waits_for)
+            except LockLostError as exc:  # another run may carry on now: stop, say why
+                if not options.dry_run:
+                    with ctx.engine.begin() as conn:
+                        finish_run(conn, run_id, "failed", str(exc))
+                raise
             except ErpTuiError as exc:
                 counts = sync.counts
                 counts.errors += 1
@@ -233,7 +238,7 @@ def retry_errors(ctx: AppContext, name: str | None = None,
 
 def _retry_connection(ctx: AppContext, connection: Connection, errors: list[SyncError]
                       ) -> tuple[int, int]:
-    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
         with ctx.session() as session:
             plans = {p.actor_type: p for p in actor_plans(session, connection)}
@@ -304,7 +309,7 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
     if not connection.active:
         raise RefusedError(f"Connection '{connection.name}' is not active; activate it first.")
     report = RunReport(connection.name, None, "running", Counts())
-    with run_lock(ctx.settings.data_dir, connection.id or 0, connection.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
         with ctx.session() as session:
             plans = [p for p in actor_plans(session, connection)

@@ -3,8 +3,8 @@
 An initial sync creates millions of records. Building two Python tuples per record and binding
 every value twice (record, then link) was most of its time, so a page of new records is bound
 once into a temporary table (with the link's snapshot text, joined in Python: concatenating in
-SQL was slower), and SQL copies it into the CRM table and the link table. Works the same on
-SQLite and PostgreSQL.
+SQL was slower), and SQL copies it into the CRM table and the link table. On PostgreSQL the rows
+reach the temporary table by COPY (erp_tui.runner.pg_copy).
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.sql import ColumnElement
+
+from erp_tui.runner import pg_copy
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ def _page_table(width: int) -> Table:
 def can_attach_pages(dialect: str) -> bool:
     """True when pages staged by the reader process can be attached to a store of `dialect`."""
     return dialect == "sqlite" and hasattr(sqlite3.Connection, "deserialize")
+
+
+def _column_specs(stage: Table) -> list[pg_copy.ColumnSpec]:
+    """(name, SQL type) of the staging table's columns on PostgreSQL."""
+    return [(c.name, "bigint" if isinstance(c.type, Integer) else "text")
+            for c in stage.columns]
 
 
 def _ensure_stage(conn: Connection, stage: Table) -> None:
@@ -151,6 +159,11 @@ class NewRecordWriter:
         if dialect not in self._statements:
             self._statements[dialect] = self._build(dialect)
         records, links = self._statements[dialect]
+        if pg_copy.is_postgresql(conn):
+            pg_copy.stage(conn, self.stage.name, _column_specs(self.stage), rows)
+            conn.execute(records, {"now": now})
+            conn.execute(links, link_values)
+            return
         _ensure_stage(conn, self.stage)
         _stage_rows(conn, self.stage, rows)
         conn.execute(records, {"now": now})

@@ -309,31 +309,12 @@ def _connection_test(ctx: AppContext, connection: Connection, secrets_readable: 
         f"Active, but the connection test failed: {result.user_message or 'no reason given'}"))
 
 
-def lock_holder(data_dir: Path, connection_id: int) -> str | None:
-    """The process id holding a connection's run lock ("" when unknown), or None when free."""
-    import fcntl
-
-    path = data_dir.expanduser() / "locks" / f"sync-{connection_id}.lock"
-    if not path.exists():
-        return None
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-            return text if text.isdigit() else ""
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
-    finally:
-        os.close(fd)
-
-
 def _lock_check(ctx: AppContext, connection: Connection, running: list[Any]) -> Check:
-    holder = lock_holder(ctx.settings.data_dir, connection.id or 0)
+    """Who holds the connection's run lock (on any host of a PostgreSQL store); runs still
+    recorded as running while nobody holds it were interrupted (`erp-tui log` marks them)."""
+    from erp_tui.runner.lock import lock_holder
+
+    holder = lock_holder(ctx.engine, ctx.settings.data_dir, connection.id or 0)
     mine = [r for r in running if r.connection_id == connection.id]
     now = datetime.now(UTC)
     if holder is None:
@@ -343,13 +324,13 @@ def _lock_check(ctx: AppContext, connection: Connection, running: list[Any]) -> 
                          "marked running, but no process holds the lock); the next sync "
                          "carries on where they stopped.")
         return Check("lock", connection.name, OK, "No run is in progress.")
-    who = f"process {holder}" if holder else "another process"
+    who = holder.text().strip() or "(another process)"
     started = [_aware(r.started) for r in mine]
     if started and now - min(started) > LONG_RUN:
         minutes = int((now - min(started)).total_seconds() // 60)
-        return Check("lock", connection.name, WARN, f"Being synced by {who} for {minutes} "
+        return Check("lock", connection.name, WARN, f"Being synced {who} for {minutes} "
                      "minutes (long running).")
-    return Check("lock", connection.name, OK, f"Being synced now by {who}.")
+    return Check("lock", connection.name, OK, f"Being synced now {who}.")
 
 
 def _aware(moment: datetime) -> datetime:

@@ -448,7 +448,7 @@ def import_actor(ctx: AppContext, connection: str, actor_type: str, erp_key: str
     if problems:
         raise ValidationFailed(f"ERP {plan.actor_type} '{shown(erp_key)}' cannot be imported:",
                                problems)
-    with run_lock(ctx.settings.data_dir, plan.connection_id, found.name):
+    with run_lock(ctx.engine, ctx.settings.data_dir, plan.connection_id, found.name):
         connector = ctx.connectors.for_connection(found)
         run_id = start_run(ctx.engine, plan.connection_id, "import")
         failed = False

@@ -501,7 +501,7 @@ def edit_record(ctx: AppContext, entity: str, record_id: int, values: dict[str, 
                 "since you opened it; reopen it and apply your change again (nothing was "
                 "saved).")
         if parsed:
-            new_stamp = crm.max_stamp(conn, entity) + 1
+            new_stamp = crm.next_stamps(conn, entity, 1)[0]
             writes = {f.column: _stored(f, v) for f, v in parsed.values()}
             done = conn.execute(update(t).where(t.c.id == record_id, t.c.change_stamp == stamp)
                                 .values(**writes, change_stamp=new_stamp, updated=utc_now()))

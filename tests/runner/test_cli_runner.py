@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from erp_tui.db import make_engine
 from erp_tui.runner.lock import run_lock
 from tests.cli_support import SCRIPT, run
 
@@ -53,7 +54,8 @@ def test_sync_json_log_and_dry_run(demo: None, capsys: pytest.CaptureFixture[str
 
 def test_already_running_is_refused_with_its_own_exit_code(
         demo: None, settings, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    with run_lock(settings.data_dir, 1, "Nordic Trading AB"):
+    with run_lock(make_engine(settings.resolved_database_url()), settings.data_dir, 1,
+                  "Nordic Trading AB"):
         code, _, err = run(capsys, "sync")
     assert code == 7
     assert "Connection 'Nordic Trading AB' is already being synced" in err

@@ -236,7 +236,7 @@ def test_run_and_log_records(world: World) -> None:
 
 
 def test_one_run_per_connection(world: World) -> None:
-    with run_lock(world.ctx.settings.data_dir, world.connection_id, world.name), \
+    with run_lock(world.ctx.engine, world.ctx.settings.data_dir, world.connection_id, world.name), \
             pytest.raises(AlreadyRunningError, match="already being synced"):
         sync(world)
     assert sync(world).counts.created == 80

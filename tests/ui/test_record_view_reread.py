@@ -88,7 +88,7 @@ async def test_the_palette_offers_it_and_a_running_sync_is_said(demo_ctx: Any) -
     app = ErpTuiApp(demo_ctx, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         view = await _view(app, pilot, company.id, "erp")
-        with run_lock(demo_ctx.settings.data_dir, connection_id, NORDIC):
+        with run_lock(demo_ctx.engine, demo_ctx.settings.data_dir, connection_id, NORDIC):
             await pilot.press("e")
             await settle(app, pilot)
         assert view.message_text().startswith(f"✗ Connection '{NORDIC}' is already being "

@@ -160,7 +160,7 @@ async def test_a_running_sync_elsewhere_is_refused_clearly(demo_ctx: Any) -> Non
         nordic = session.exec(sm_select(Connection).where(Connection.name == NORDIC)).one()
     app = ErpTuiApp(demo_ctx, language="nl")
     async with app.run_test(size=(80, 24)) as pilot:
-        with run_lock(demo_ctx.settings.data_dir, nordic.id, NORDIC):
+        with run_lock(demo_ctx.engine, demo_ctx.settings.data_dir, nordic.id, NORDIC):
             await pilot.press("s")
             await _wait(app, pilot)
         screen = app.screen
