@@ -23,6 +23,7 @@ import zlib
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from erp_tui import lock_spaces
 from erp_tui.runner import crm
 
 # Index name -> (table, its columns, case-folded ones as lower(column)): exactly as migration
@@ -43,8 +44,8 @@ FOLDED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 # Fewer new records than this are written with the indexes in place.
 BULK_MIN = 50_000
-# The first key of the advisory lock of a table's suspended indexes ("ERPX"; PostgreSQL).
-BULK_LOCK_SPACE = 0x45525058
+# The first key of the advisory lock of a table's suspended indexes (PostgreSQL).
+BULK_LOCK_SPACE = lock_spaces.BULK_INDEXES
 # How long dropping the indexes may wait for other transactions on the table (PostgreSQL).
 LOCK_WAIT = "5s"
 # Memory the server may use to sort one index build (PostgreSQL).

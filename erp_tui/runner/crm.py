@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.sql import ColumnElement
 
+from erp_tui import lock_spaces
 from erp_tui.crm_catalog import COMPANY, PERSON, PROJECT
 from erp_tui.model import CrmCompany, CrmPerson, CrmProject, utc_now
 from erp_tui.runner.shapes import CrmRecord, LinkedRecord, LinkRow, LinkState
@@ -42,9 +43,9 @@ def max_stamp(conn: Connection, entity: str) -> int:
 
 
 # First keys of the two-key advisory locks of stamps and ids (the second: ENTITY_KEYS).
-STAMP_ALLOCATION = 0x45525053  # "ERPS": one stamp allocator at a time, for a moment
-STAMP_WRITERS = 0x45525057  # "ERPW": held shared by a transaction holding new stamps
-ID_ALLOCATION = 0x45525049  # "ERPI": one id allocator at a time, for a moment
+STAMP_ALLOCATION = lock_spaces.STAMP_ALLOCATION  # one stamp allocator at a time, for a moment
+STAMP_WRITERS = lock_spaces.STAMP_WRITERS  # held shared by a transaction holding new stamps
+ID_ALLOCATION = lock_spaces.ID_ALLOCATION  # one id allocator at a time, for a moment
 ENTITY_KEYS = {COMPANY: 1, PERSON: 2, PROJECT: 3}
 # Blocks of ids spoilt by a nextval() of someone not taking the allocation lock (a plain
 # INSERT) before the allocation gives up.

@@ -26,11 +26,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select, text
 
+from erp_tui import lock_spaces
 from erp_tui.errors import RefusedError
 from erp_tui.runner.tables import RUNS
 
-# The first key of the two-key advisory lock of a run ("ERPT"); the second is the connection id.
-RUN_LOCK_SPACE = 0x45525054
+# The first key of the advisory lock of a run; the second is the connection id.
+RUN_LOCK_SPACE = lock_spaces.RUN
 # The application name of a run's lock connection, read back to name the holder.
 _APP_NAME = "erp-tui run {pid}@{host}"
 _APP_PATTERN = re.compile(r"erp-tui run (\d+)@(.*)")

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy.engine import make_url
 
+from erp_tui import lock_spaces
 from erp_tui.errors import RefusedError
 from erp_tui.logs import logger
 
-# The first key of every two-key advisory lock the workers take ("ERPQ"); the second is 0
-# for applying the schema, else a worker's id (erp_tui.workers.liveness). The runner's locks
-# use first keys of their own (runner.lock, runner.crm, runner.bulk_indexes: ERPT, ERPS, ERPW,
-# ERPI, ERPX).
-WORKER_LOCK_SPACE = 0x45525051
+# The first key of every advisory lock the workers take; the second is 0 for applying the
+# schema, else a worker's id (erp_tui.workers.liveness).
+WORKER_LOCK_SPACE = lock_spaces.WORKERS
 SCHEMA_LOCK_KEY = 0
 # A function the installed procrastinate needs: present when its schema is current.
 _CURRENT_SCHEMA_MARK = "procrastinate_retry_job_v2(bigint, timestamp with time zone, integer, " \
