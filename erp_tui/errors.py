@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from erp_tui.i18n import localize
+
 
 class ErpTuiError(Exception):
-    """Base of every user-facing engine error; `str(error)` is the sentence to show."""
+    """Base of every user-facing engine error.
+
+    Raise it with a message (`erp_tui.i18n.msg`); `str(error)` is the English sentence and
+    `localized()` the sentence in the user's language.
+    """
 
     exit_code = 1
+
+    def localized(self) -> str:
+        """The sentence in the current language (English when it is not a message by code)."""
+        if len(self.args) == 1:
+            return localize(self.args[0])
+        return str(self)
 
 
 class NotFoundError(ErpTuiError):
@@ -41,7 +53,10 @@ class ConnectorError(ErpTuiError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing that is wrong with a configuration, located as precisely as possible."""
+    """One thing that is wrong with a configuration, located as precisely as possible.
+
+    `message` is a message by code (`erp_tui.i18n.Msg`): show it with `localize`.
+    """
 
     message: str
     actor_type: str = ""
@@ -62,4 +77,10 @@ class ValidationFailed(RefusedError):
 
     def __str__(self) -> str:
         lines = [self.summary, *(f"- {problem.message}" for problem in self.problems)]
+        return "\n".join(lines)
+
+    def localized(self) -> str:
+        """The summary and every problem in the current language."""
+        lines = [localize(self.summary),
+                 *(f"- {localize(problem.message)}" for problem in self.problems)]
         return "\n".join(lines)

@@ -20,49 +20,28 @@ from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import Dialog
 from erp_tui.services.mapping_problems import FIELD_CODES
 
 TEXT = {
-    "en": {
-        "title": "'{name}' cannot be activated",
-        "intro": "{count} problem(s). Fix each one, then press a to try again.",
-        "Go to problem": "Go to problem",
-        "Activate again": "Activate again",
-        "Close": "Close",
-        "goto_mappings": "Enter opens Mappings at {actor} › {field}.",
-        "goto_mappings_actor": "Enter opens Mappings ({actor}).",
-        "goto_mappings_any": "Enter opens Mappings: tick the actors to synchronise.",
-        "goto_list": "Enter opens List mapping at list '{list}'.",
-        "goto_defaults": "Enter opens Defaults for {actor}.",
-        "goto_connection": "Enter opens the connection dialog (test the connection there).",
-        "activating": "Checking and activating again…",
-        "still": "Still {count} problem(s).",
-        "unavailable": "This dialog is not available in this version ({error}).",
-        "error": "✗ {message}",
-    },
-    "nl": {
-        "title": "'{name}' kan niet worden geactiveerd",
-        "intro": "{count} probleem/problemen. Los ze op en druk op a om het opnieuw te "
-                 "proberen.",
-        "Go to problem": "Naar probleem",
-        "Activate again": "Opnieuw activeren",
-        "Close": "Sluiten",
-        "goto_mappings": "Enter opent Toewijzingen bij {actor} › {field}.",
-        "goto_mappings_actor": "Enter opent Toewijzingen ({actor}).",
-        "goto_mappings_any": "Enter opent Toewijzingen: vink de actors aan die u wilt "
-                             "synchroniseren.",
-        "goto_list": "Enter opent Lijsttoewijzing bij lijst '{list}'.",
-        "goto_defaults": "Enter opent Standaardwaarden voor {actor}.",
-        "goto_connection": "Enter opent de ERP-verbinding (test de verbinding daar).",
-        "activating": "Opnieuw controleren en activeren…",
-        "still": "Nog {count} probleem/problemen.",
-        "unavailable": "Dit dialoogvenster is in deze versie niet beschikbaar ({error}).",
-        "error": "✗ {message}",
-    },
+    "title": N_("'{name}' cannot be activated"),
+    "intro": N_("{count} problem(s). Fix each one, then press a to try again."),
+    "Go to problem": N_("Go to problem"),
+    "Activate again": N_("Activate again"),
+    "Close": N_("Close"),
+    "goto_mappings": N_("Enter opens Mappings at {actor} › {field}."),
+    "goto_mappings_actor": N_("Enter opens Mappings ({actor})."),
+    "goto_mappings_any": N_("Enter opens Mappings: tick the actors to synchronise."),
+    "goto_list": N_("Enter opens List mapping at list '{list}'."),
+    "goto_defaults": N_("Enter opens Defaults for {actor}."),
+    "goto_connection": N_("Enter opens the connection dialog (test the connection there)."),
+    "activating": N_("Checking and activating again…"),
+    "still": N_("Still {count} problem(s)."),
+    "unavailable": N_("This dialog is not available in this version ({error})."),
+    "error": N_("✗ {message}"),
 }
 
 def target_of(problem: Problem) -> tuple[str, dict[str, Any]]:

@@ -22,7 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import guess_language, set_language, tr
+from erp_tui.screens.i18n import N_, guess_language, set_language, tr
 from erp_tui.screens.widgets.textual_guards import install_textual_guards
 
 if TYPE_CHECKING:
@@ -32,20 +32,11 @@ if TYPE_CHECKING:
     from erp_tui.context import AppContext
 
 TEXT = {
-    "en": {
-        "Help": "Help",
-        "Quit": "Quit",
-        "Commands": "Commands",
-        "sub_title": "Synchronise",
-        "search_themes": "Search for themes…",
-    },
-    "nl": {
-        "Help": "Help",
-        "Quit": "Afsluiten",
-        "Commands": "Opdrachten",
-        "sub_title": "Synchroniseren",
-        "search_themes": "Zoek een thema…",
-    },
+    "Help": N_("Help"),
+    "Quit": N_("Quit"),
+    "Commands": N_("Commands"),
+    "sub_title": N_("Synchronise"),
+    "search_themes": N_("Search for themes…"),
 }
 
 

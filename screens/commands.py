@@ -15,12 +15,11 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Button, Input, OptionList
 
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.modal import DismissOnce
 
 TEXT = {
-    "en": {"key": "Key: {shortcut}"},
-    "nl": {"key": "Toets: {shortcut}"},
+    "key": N_("Key: {shortcut}"),
 }
 
 # Actions the app itself offers through its own system commands.

@@ -25,7 +25,7 @@ from erp_tui.contract import FieldType
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import EditDialog, MarkedCheckbox, kit_text, value_hint
 from erp_tui.screens.widgets.keys import KeyBar
@@ -35,35 +35,21 @@ if TYPE_CHECKING:
     from erp_tui.rules import ErpFieldView
 
 TEXT = {
-    "en": {
-        "title": "Create in ERP — {name}",
-        "target": "Create as",
-        "no_targets": "No ERP connection syncs this kind of record, or every one links it "
-                      "already. Enable an actor type for it in Mappings first.",
-        "asked": "Values to give (* mandatory):",
-        "nothing_asked": "No values are asked: mapped values and fixed defaults are sent.",
-        "none": "(none)",
-        "creating": "Creating the record in '{connection}' as {actor}…",
-        "refused": "✗ Not created: {count} problem(s).",
-        "error": "✗ {message}",
-        "unexpected": "✗ Unexpected error: {kind}: {message}",
-        "create.ok": "Create", "create.ok_ctrl": "Create", "create.cancel": "Cancel",
-    },
-    "nl": {
-        "title": "Aanmaken in ERP — {name}",
-        "target": "Aanmaken als",
-        "no_targets": "Geen ERP-verbinding synchroniseert dit soort record, of elke verbinding "
-                      "koppelt het al. Schakel er eerst een actortype voor in bij Toewijzingen.",
-        "asked": "Te geven waarden (* verplicht):",
-        "nothing_asked": "Er worden geen waarden gevraagd: toegewezen waarden en vaste "
-                         "standaardwaarden worden verstuurd.",
-        "none": "(geen)",
-        "creating": "Het record wordt in '{connection}' aangemaakt als {actor}…",
-        "refused": "✗ Niet aangemaakt: {count} probleem/problemen.",
-        "error": "✗ {message}",
-        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
-        "create.ok": "Aanmaken", "create.ok_ctrl": "Aanmaken", "create.cancel": "Annuleren",
-    },
+    "title": N_("Create in ERP — {name}"),
+    "target": N_("Create as"),
+    "no_targets": N_(
+        "No ERP connection syncs this kind of record, or every one links it already. "
+        "Enable an actor type for it in Mappings first."),
+    "asked": N_("Values to give (* mandatory):"),
+    "nothing_asked": N_("No values are asked: mapped values and fixed defaults are sent."),
+    "none": N_("(none)"),
+    "creating": N_("Creating the record in '{connection}' as {actor}…"),
+    "refused": N_("✗ Not created: {count} problem(s)."),
+    "error": N_("✗ {message}"),
+    "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
+    "create.ok": N_("Create"),
+    "create.ok_ctrl": N_("Create"),
+    "create.cancel": N_("Cancel"),
 }
 
 

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 
@@ -27,44 +27,23 @@ if TYPE_CHECKING:
     from erp_tui.services.doctor import Check
 
 TEXT = {
-    "en": {
-        "title": "Synchronise › Doctor",
-        "running": "Running the checks…",
-        "all_passed": "✓ All {count} checks passed.",
-        "passed_with_warnings": "✓ All checks passed; {warnings} warning(s).",
-        "failed": "✗ {failed} of {count} checks failed.",
-        "error": "✗ The checks could not run: {message}",
-        "area_data_dir": "Data directory",
-        "area_log_file": "Log file",
-        "area_connector": "Connector",
-        "area_store": "Store",
-        "area_secret_key": "Secret key",
-        "area_connection": "Connection",
-        "area_lock": "Run lock",
-        "area_errors": "Record errors",
-        "area_last_run": "Last run",
-        "Back": "Back",
-        "Run again": "Run again",
-    },
-    "nl": {
-        "title": "Synchroniseren › Controle",
-        "running": "De controles lopen…",
-        "all_passed": "✓ Alle {count} controles geslaagd.",
-        "passed_with_warnings": "✓ Alle controles geslaagd; {warnings} waarschuwing(en).",
-        "failed": "✗ {failed} van {count} controles mislukt.",
-        "error": "✗ De controles konden niet lopen: {message}",
-        "area_data_dir": "Gegevensmap",
-        "area_log_file": "Logbestand",
-        "area_connector": "Connector",
-        "area_store": "Opslag",
-        "area_secret_key": "Geheime sleutel",
-        "area_connection": "Verbinding",
-        "area_lock": "Runvergrendeling",
-        "area_errors": "Recordfouten",
-        "area_last_run": "Laatste run",
-        "Back": "Terug",
-        "Run again": "Opnieuw controleren",
-    },
+    "title": N_("Synchronise › Doctor"),
+    "running": N_("Running the checks…"),
+    "all_passed": N_("✓ All {count} checks passed."),
+    "passed_with_warnings": N_("✓ All checks passed; {warnings} warning(s)."),
+    "failed": N_("✗ {failed} of {count} checks failed."),
+    "error": N_("✗ The checks could not run: {message}"),
+    "area_data_dir": N_("Data directory"),
+    "area_log_file": N_("Log file"),
+    "area_connector": N_("Connector"),
+    "area_store": N_("Store"),
+    "area_secret_key": N_("Secret key"),
+    "area_connection": N_("Connection"),
+    "area_lock": N_("Run lock"),
+    "area_errors": N_("Record errors"),
+    "area_last_run": N_("Last run"),
+    "Back": N_("Back"),
+    "Run again": N_("Run again"),
 }
 
 MARKS = {"ok": ("✓", "green"), "warn": ("!", "yellow"), "fail": ("✗", "bold red")}

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-from erp_tui.screens.i18n import language
+from erp_tui.i18n import Msg
+from erp_tui.screens.i18n import language, localize
 
 # (pattern, Dutch template). `{n}` is group n as is; `{n!t}` is group n translated too.
 _DUTCH: list[tuple[str, str]] = [
@@ -117,6 +118,8 @@ _SLOT = re.compile(r"\{(\d+)(!t)?\}")
 
 def engine_text(text: str) -> str:
     """`text` in the UI's language (Dutch when known, else unchanged)."""
+    if isinstance(text, Msg):
+        return localize(text)
     if language() != "nl" or not text:
         return text
     return _dutch(text)

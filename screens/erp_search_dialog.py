@@ -26,7 +26,7 @@ from erp_tui.crm_catalog import entity_label
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import language, tr
+from erp_tui.screens.i18n import N_, label_language, language, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -38,82 +38,41 @@ if TYPE_CHECKING:
     from erp_tui.services.erp_search import Criterion, SearchField, SearchHit, SearchResults
 
 TEXT = {
-    "en": {
-        "title": "Search in ERP",
-        "title_for": "Search in ERP — for {name}",
-        "connection": "Connection",
-        "actor": "Actor type",
-        "criteria": "Criteria (all must match; F3 adds a row, F4 removes it):",
-        "no_targets": "No connection has an enabled actor type; enable one in Mappings first.",
-        "reading_fields": "Reading the searchable fields of {actor}…",
-        "no_fields": "The ERP searches {actor} on no field; F5 lists every {actor}.",
-        "value": "value",
-        "value2": "and",
-        "any": "(choose)",
-        "searching": "Searching {actor} in '{connection}'…",
-        "linking": "Linking ERP {actor} '{erp_key}'…",
-        "importing": "Importing ERP {actor} '{erp_key}'…",
-        "hits": "{count} found.",
-        "hits_more": "{count} shown; there are more: narrow the criteria.",
-        "no_hits": "Nothing found.",
-        "ready": "F5 searches (no criteria: every {actor}).",
-        "col_key": "ERP key",
-        "col_crm": "CRM",
-        "hit_linked": "ERP key {erp_key} · linked to CRM {entity} {id}: o (or Enter) opens it.",
-        "hit_free": "ERP key {erp_key} · not linked: {actions}.",
-        "hit_link": "l links it to {name}",
-        "hit_import": "i imports it as a new CRM record",
-        "not_linked": "This ERP record is not linked to a CRM record.",
-        "already_linked": "This ERP record is linked already; o opens its CRM record.",
-        "refused": "✗ {message}",
-        "unexpected": "✗ Unexpected error: {kind}: {message}",
-        "Close": "Close",
-        "Search": "Search",
-        "Add criterion": "Add criterion",
-        "Remove criterion": "Remove criterion",
-        "Link": "Link",
-        "Open": "Open",
-        "Import": "Import",
-    },
-    "nl": {
-        "title": "Zoeken in ERP",
-        "title_for": "Zoeken in ERP — voor {name}",
-        "connection": "Verbinding",
-        "actor": "Actortype",
-        "criteria": "Criteria (alle moeten kloppen; F3 voegt een rij toe, F4 verwijdert):",
-        "no_targets": "Geen verbinding heeft een ingeschakeld actortype; schakel er een in bij "
-                      "Toewijzingen.",
-        "reading_fields": "De zoekvelden van {actor} worden gelezen…",
-        "no_fields": "Het ERP zoekt {actor} op geen enkel veld; F5 toont elke {actor}.",
-        "value": "waarde",
-        "value2": "en",
-        "any": "(kies)",
-        "searching": "{actor} zoeken in '{connection}'…",
-        "linking": "ERP-{actor} '{erp_key}' koppelen…",
-        "importing": "ERP-{actor} '{erp_key}' importeren…",
-        "hits": "{count} gevonden.",
-        "hits_more": "{count} getoond; er zijn er meer: verfijn de criteria.",
-        "no_hits": "Niets gevonden.",
-        "ready": "F5 zoekt (zonder criteria: elke {actor}).",
-        "col_key": "ERP-sleutel",
-        "col_crm": "CRM",
-        "hit_linked": "ERP-sleutel {erp_key} · gekoppeld aan CRM-{entity} {id}: o (of Enter) opent "
-                      "het.",
-        "hit_free": "ERP-sleutel {erp_key} · niet gekoppeld: {actions}.",
-        "hit_link": "l koppelt het aan {name}",
-        "hit_import": "i importeert het als nieuw CRM-record",
-        "not_linked": "Dit ERP-record is niet gekoppeld aan een CRM-record.",
-        "already_linked": "Dit ERP-record is al gekoppeld; o opent het CRM-record.",
-        "refused": "✗ {message}",
-        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
-        "Close": "Sluiten",
-        "Search": "Zoeken",
-        "Add criterion": "Criterium toevoegen",
-        "Remove criterion": "Criterium verwijderen",
-        "Link": "Koppelen",
-        "Open": "Openen",
-        "Import": "Importeren",
-    },
+    "title": N_("Search in ERP"),
+    "title_for": N_("Search in ERP — for {name}"),
+    "connection": N_("Connection"),
+    "actor": N_("Actor type"),
+    "criteria": N_("Criteria (all must match; F3 adds a row, F4 removes it):"),
+    "no_targets": N_("No connection has an enabled actor type; enable one in Mappings first."),
+    "reading_fields": N_("Reading the searchable fields of {actor}…"),
+    "no_fields": N_("The ERP searches {actor} on no field; F5 lists every {actor}."),
+    "value": N_("value"),
+    "value2": N_("and"),
+    "any": N_("(choose)"),
+    "searching": N_("Searching {actor} in '{connection}'…"),
+    "linking": N_("Linking ERP {actor} '{erp_key}'…"),
+    "importing": N_("Importing ERP {actor} '{erp_key}'…"),
+    "hits": N_("{count} found."),
+    "hits_more": N_("{count} shown; there are more: narrow the criteria."),
+    "no_hits": N_("Nothing found."),
+    "ready": N_("F5 searches (no criteria: every {actor})."),
+    "col_key": N_("ERP key"),
+    "col_crm": N_("CRM"),
+    "hit_linked": N_("ERP key {erp_key} · linked to CRM {entity} {id}: o (or Enter) opens it."),
+    "hit_free": N_("ERP key {erp_key} · not linked: {actions}."),
+    "hit_link": N_("l links it to {name}"),
+    "hit_import": N_("i imports it as a new CRM record"),
+    "not_linked": N_("This ERP record is not linked to a CRM record."),
+    "already_linked": N_("This ERP record is linked already; o opens its CRM record."),
+    "refused": N_("✗ {message}"),
+    "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
+    "Close": N_("Close"),
+    "Search": N_("Search"),
+    "Add criterion": N_("Add criterion"),
+    "Remove criterion": N_("Remove criterion"),
+    "Link": N_("Link"),
+    "Open": N_("Open"),
+    "Import": N_("Import"),
 }
 
 MAX_CRITERIA = 8
@@ -163,7 +122,7 @@ class CriterionRow(Horizontal):
     def _operators(field: SearchField) -> list[tuple[Content, str]]:
         from erp_tui.services.erp_search import operator_label, operators_for
 
-        return [(Content(operator_label(op, language())), op.value)
+        return [(Content(operator_label(op, label_language())), op.value)
                 for op in operators_for(field.type)]
 
     @property
@@ -539,7 +498,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
             detail.update("")
         elif hit.linked is not None:
             detail.update(tr(TEXT, "hit_linked", erp_key=hit.erp_key,
-                             entity=entity_label(hit.linked[0], language()).lower(),
+                             entity=entity_label(hit.linked[0], label_language()).lower(),
                              id=hit.linked[1]))
         else:
             actions = [tr(TEXT, "hit_import")]

@@ -11,27 +11,17 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.keys import localize_bindings, visible_bindings
 from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
-    "en": {
-        "title": "Keys of this screen",
-        "key": "Key",
-        "action": "Action",
-        "hint": "Esc, F1 or q closes. Ctrl+P lists every action in the command palette.",
-        "Close": "Close",
-        "disabled": "(not available now)",
-    },
-    "nl": {
-        "title": "Toetsen van dit scherm",
-        "key": "Toets",
-        "action": "Actie",
-        "hint": "Esc, F1 of q sluit. Ctrl+P toont elke actie in het opdrachtenpalet.",
-        "Close": "Sluiten",
-        "disabled": "(nu niet beschikbaar)",
-    },
+    "title": N_("Keys of this screen"),
+    "key": N_("Key"),
+    "action": N_("Action"),
+    "hint": N_("Esc, F1 or q closes. Ctrl+P lists every action in the command palette."),
+    "Close": N_("Close"),
+    "disabled": N_("(not available now)"),
 }
 
 

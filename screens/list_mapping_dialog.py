@@ -16,7 +16,7 @@ from textual.widgets import Button, Label, Static, Tab, Tabs
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     Picked,
@@ -35,45 +35,29 @@ from erp_tui.services.lists import (
 )
 
 TEXT = {
-    "en": {
-        "title": "List mapping — {name}",
-        "col_erp": "ERP item", "col_crm": "CRM item",
-        "no_selection": "(No selection)", "suggested": "suggested",
-        "duplicate": "duplicate",
-        "no_lists": "No lists to map: list fields appear here once they are mapped. Map the "
-                    "list fields (e.g. Country, Customer group) in Mappings first.",
-        "status": "{rows} items, {mapped} mapped. List {erp} → CRM list {crm} (used by "
-                  "{fields}).",
-        "dups": "! {count} rows have a duplicate CRM item; each CRM item may be chosen once. "
-                "Saving is refused until resolved.",
-        "row": "Enter: choose the CRM item for '{item}'. Delete: (No selection).",
-        "pick_title": "CRM item for ERP item '{item}'",
-        "discard": "Discard the unsaved changes to list '{name}'?",
-        "save_failed": "The list mapping was not saved",
-        "saved": "Saved list '{name}'.",
-        "list.clear": "No selection", "list.pick": "CRM item",
-        "list.prev": "Prev list", "list.next": "Next list", "grid.activate": "Choose",
-    },
-    "nl": {
-        "title": "Lijsttoewijzing — {name}",
-        "col_erp": "ERP-item", "col_crm": "CRM-item",
-        "no_selection": "(Geen selectie)", "suggested": "voorgesteld",
-        "duplicate": "dubbel",
-        "no_lists": "Geen lijsten om toe te wijzen: lijstvelden verschijnen hier zodra ze zijn "
-                    "toegewezen. Wijs eerst de lijstvelden (bijv. Land, Klantgroep) toe in "
-                    "Toewijzingen.",
-        "status": "{rows} items, {mapped} toegewezen. Lijst {erp} → CRM-lijst {crm} "
-                  "(gebruikt door {fields}).",
-        "dups": "! {count} rijen hebben een dubbel CRM-item; elk CRM-item mag één keer worden "
-                "gekozen. Opslaan wordt geweigerd tot dit is opgelost.",
-        "row": "Enter: kies het CRM-item voor '{item}'. Delete: (Geen selectie).",
-        "pick_title": "CRM-item voor ERP-item '{item}'",
-        "discard": "De niet-opgeslagen wijzigingen in lijst '{name}' weggooien?",
-        "save_failed": "De lijsttoewijzing is niet opgeslagen",
-        "saved": "Lijst '{name}' opgeslagen.",
-        "list.clear": "Geen selectie", "list.pick": "CRM-item",
-        "list.prev": "Vorige lijst", "list.next": "Volgende lijst", "grid.activate": "Kiezen",
-    },
+    "title": N_("List mapping — {name}"),
+    "col_erp": N_("ERP item"),
+    "col_crm": N_("CRM item"),
+    "no_selection": N_("(No selection)"),
+    "suggested": N_("suggested"),
+    "duplicate": N_("duplicate"),
+    "no_lists": N_(
+        "No lists to map: list fields appear here once they are mapped. Map the list "
+        "fields (e.g. Country, Customer group) in Mappings first."),
+    "status": N_("{rows} items, {mapped} mapped. List {erp} → CRM list {crm} (used by {fields})."),
+    "dups": N_(
+        "! {count} rows have a duplicate CRM item; each CRM item may be chosen once. "
+        "Saving is refused until resolved."),
+    "row": N_("Enter: choose the CRM item for '{item}'. Delete: (No selection)."),
+    "pick_title": N_("CRM item for ERP item '{item}'"),
+    "discard": N_("Discard the unsaved changes to list '{name}'?"),
+    "save_failed": N_("The list mapping was not saved"),
+    "saved": N_("Saved list '{name}'."),
+    "list.clear": N_("No selection"),
+    "list.pick": N_("CRM item"),
+    "list.prev": N_("Prev list"),
+    "list.next": N_("Next list"),
+    "grid.activate": N_("Choose"),
 }
 
 

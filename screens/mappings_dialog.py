@@ -23,7 +23,7 @@ from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.rules import Direction, DirectionCell, show_on_tab_warning
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import language, tr
+from erp_tui.screens.i18n import N_, label_language, tr
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     MarkedCheckbox,
@@ -48,79 +48,52 @@ from erp_tui.services.mappings import (
 )
 
 TEXT = {
-    "en": {
-        "title": "Mappings — {name}",
-        "actor_toggle": "Synchronise ERP {actor} with CRM {entity}",
-        "col_erp": "ERP field", "col_crm": "CRM field", "col_search": "Search",
-        "col_tab": "ERP tab",
-        "none": "—", "none_choice": "(none)",
-        "missing": "no longer available in the ERP",
-        "mandatory": "mandatory in the ERP", "read_only": "read-only in the ERP",
-        "erp_status": "{mark}{label} ({fkey}, {type}){extra}",
-        "crm_status": "CRM field: {crm}. Enter: choose one of {count} fitting CRM fields.",
-        "crm_none": "This ERP field cannot be mapped: no CRM field fits a {type} field.",
-        "dir_names": "> ERP → CRM|< CRM → ERP|<> both ways",
-        "dir_status": "Direction (Richting) {name}: {state}. Space/Enter switches it; "
-                      "> < = set a direction, - clears it.",
-        "dir_selected": "selected", "dir_enabled": "not selected",
-        "dir_disabled": "Not available: {reason}",
-        "search_status": "Show in search: {value}. Space switches it.",
-        "search_not": " (the ERP cannot search this field)",
-        "tab_status": "Show on ERP tab: {value}. Space switches it.",
-        "yes": "yes", "no": "no",
-        "active": "Connection '{name}' is active: changes cannot be saved until it is "
-                  "deactivated.",
-        "discard": "Discard the unsaved changes to the mappings?",
-        "save_failed": "The mappings were not saved",
-        "no_actors": "This connection has no ERP actors yet (refresh its metadata first).",
-        "load_failed": "The mappings cannot be opened",
-        "pick_title": "CRM field for ERP field '{label}' ({type})",
-        "crm_refused": "Refused: {reason}",
-        "saved": "Saved.",
-        "mappings.toggle_actor": "Toggle actor", "mappings.toggle_actor_f2": "Toggle actor",
-        "mappings.to_crm": "Set >", "mappings.to_erp": "Set <", "mappings.both": "Set <>",
-        "mappings.clear": "Clear direction", "mappings.search": "Search on/off",
-        "mappings.tab": "ERP tab on/off", "mappings.pick": "CRM field",
-        "mappings.prev_tab": "Prev actor", "mappings.next_tab": "Next actor",
-        "grid.activate": "Change",
-    },
-    "nl": {
-        "title": "Toewijzingen — {name}",
-        "actor_toggle": "Synchroniseer ERP-{actor} met CRM-{entity}",
-        "col_erp": "ERP-veld", "col_crm": "CRM-veld", "col_search": "Zoeken",
-        "col_tab": "ERP-tab",
-        "none": "—", "none_choice": "(geen)",
-        "missing": "niet meer beschikbaar in ERP",
-        "mandatory": "verplicht in het ERP", "read_only": "alleen-lezen in het ERP",
-        "erp_status": "{mark}{label} ({fkey}, {type}){extra}",
-        "crm_status": "CRM-veld: {crm}. Enter: kies uit {count} passende CRM-velden.",
-        "crm_none": "Dit ERP-veld kan niet worden toegewezen: geen CRM-veld past bij een "
-                    "{type}-veld.",
-        "dir_names": "> ERP → CRM|< CRM → ERP|<> beide richtingen",
-        "dir_status": "Richting {name}: {state}. Spatie/Enter schakelt; > < = kiezen een "
-                      "richting, - wist haar.",
-        "dir_selected": "geselecteerd", "dir_enabled": "niet geselecteerd",
-        "dir_disabled": "Niet beschikbaar: {reason}",
-        "search_status": "Weergeven in zoekopdracht: {value}. Spatie schakelt.",
-        "search_not": " (het ERP kan niet op dit veld zoeken)",
-        "tab_status": "Weergeven in ERP-tabblad: {value}. Spatie schakelt.",
-        "yes": "ja", "no": "nee",
-        "active": "Verbinding '{name}' is actief: wijzigingen kunnen pas worden opgeslagen "
-                  "als ze is gedeactiveerd.",
-        "discard": "De niet-opgeslagen wijzigingen in de toewijzingen weggooien?",
-        "save_failed": "De toewijzingen zijn niet opgeslagen",
-        "no_actors": "Deze verbinding heeft nog geen ERP-actors (vernieuw eerst de metadata).",
-        "load_failed": "De toewijzingen kunnen niet worden geopend",
-        "pick_title": "CRM-veld voor ERP-veld '{label}' ({type})",
-        "crm_refused": "Geweigerd: {reason}",
-        "saved": "Opgeslagen.",
-        "mappings.toggle_actor": "Actor aan/uit", "mappings.toggle_actor_f2": "Actor aan/uit",
-        "mappings.to_crm": "Zet >", "mappings.to_erp": "Zet <", "mappings.both": "Zet <>",
-        "mappings.clear": "Richting wissen", "mappings.search": "Zoeken aan/uit",
-        "mappings.tab": "ERP-tab aan/uit", "mappings.pick": "CRM-veld",
-        "mappings.prev_tab": "Vorige actor", "mappings.next_tab": "Volgende actor",
-        "grid.activate": "Wijzigen",
-    },
+    "title": N_("Mappings — {name}"),
+    "actor_toggle": N_("Synchronise ERP {actor} with CRM {entity}"),
+    "col_erp": N_("ERP field"),
+    "col_crm": N_("CRM field"),
+    "col_search": N_("Search"),
+    "col_tab": N_("ERP tab"),
+    "none": N_("—"),
+    "none_choice": N_("(none)"),
+    "missing": N_("no longer available in the ERP"),
+    "mandatory": N_("mandatory in the ERP"),
+    "read_only": N_("read-only in the ERP"),
+    "erp_status": N_("{mark}{label} ({fkey}, {type}){extra}"),
+    "crm_status": N_("CRM field: {crm}. Enter: choose one of {count} fitting CRM fields."),
+    "crm_none": N_("This ERP field cannot be mapped: no CRM field fits a {type} field."),
+    "dir_names": N_("> ERP → CRM|< CRM → ERP|<> both ways"),
+    "dir_status": N_(
+        "Direction (Richting) {name}: {state}. Space/Enter switches it; > < = set a "
+        "direction, - clears it."),
+    "dir_selected": N_("selected"),
+    "dir_enabled": N_("not selected"),
+    "dir_disabled": N_("Not available: {reason}"),
+    "search_status": N_("Show in search: {value}. Space switches it."),
+    "search_not": N_(" (the ERP cannot search this field)"),
+    "tab_status": N_("Show on ERP tab: {value}. Space switches it."),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "active": N_("Connection '{name}' is active: changes cannot be saved until it is deactivated."),
+    "discard": N_("Discard the unsaved changes to the mappings?"),
+    "save_failed": N_("The mappings were not saved"),
+    "no_actors": N_("This connection has no ERP actors yet (refresh its metadata first)."),
+    "load_failed": N_("The mappings cannot be opened"),
+    "pick_title": N_("CRM field for ERP field '{label}' ({type})"),
+    "crm_refused": N_("Refused: {reason}"),
+    "saved": N_("Saved."),
+    "mappings.toggle_actor": N_("Toggle actor"),
+    "mappings.toggle_actor_f2": N_("Toggle actor"),
+    "mappings.to_crm": N_("Set >"),
+    "mappings.to_erp": N_("Set <"),
+    "mappings.both": N_("Set <>"),
+    "mappings.clear": N_("Clear direction"),
+    "mappings.search": N_("Search on/off"),
+    "mappings.tab": N_("ERP tab on/off"),
+    "mappings.pick": N_("CRM field"),
+    "mappings.prev_tab": N_("Prev actor"),
+    "mappings.next_tab": N_("Next actor"),
+    "grid.activate": N_("Change"),
 }
 
 COL_ERP, COL_CRM, COL_TO_CRM, COL_TO_ERP, COL_BOTH, COL_SEARCH, COL_TAB = range(7)
@@ -264,7 +237,7 @@ class MappingsDialog(EditDialog[bool]):
         self._crm_labels = {f.key: f.label for f in tab.crm_fields}
         checkbox = self.query_one("#enabled", Checkbox)
         checkbox.label = Content(tr(TEXT, "actor_toggle", actor=tab.label,
-                                    entity=entity_label(tab.crm_entity, language())))
+                                    entity=entity_label(tab.crm_entity, label_language())))
         with checkbox.prevent(Checkbox.Changed):
             checkbox.value = tab.enabled
         grid = self.query_one("#fields", GridTable)

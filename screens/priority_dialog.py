@@ -14,7 +14,7 @@ from textual.widgets import Label, Static
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     done_bindings,
@@ -31,29 +31,16 @@ from erp_tui.services.connections import (
 )
 
 TEXT = {
-    "en": {
-        "title": "Set sync priority",
-        "connection": "Active connection (first = highest priority)",
-        "help": "shift+↑/↓ move the connection; or space picks it up, ↑/↓ move, space drops.",
-        "grabbing": "Moving '{name}': ↑/↓ move it, space/Enter/Esc drop it.",
-        "position": "'{name}' has priority {pos} of {count}.",
-        "none": "No connection is active. Only active connections have a sync priority; "
-                "activate a connection first.",
-        "discard": "Discard the unsaved priority order?",
-        "save_failed": "The priority order was not saved",
-    },
-    "nl": {
-        "title": "Synchronisatieprioriteit instellen",
-        "connection": "Actieve verbinding (eerste = hoogste prioriteit)",
-        "help": "shift+↑/↓ verplaatst de verbinding; of spatie pakt haar op, ↑/↓ "
-                "verplaatst, spatie zet neer.",
-        "grabbing": "'{name}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
-        "position": "'{name}' heeft prioriteit {pos} van {count}.",
-        "none": "Er is geen actieve verbinding. Alleen actieve verbindingen hebben een "
-                "synchronisatieprioriteit; activeer eerst een verbinding.",
-        "discard": "De niet-opgeslagen volgorde weggooien?",
-        "save_failed": "De prioriteit is niet opgeslagen",
-    },
+    "title": N_("Set sync priority"),
+    "connection": N_("Active connection (first = highest priority)"),
+    "help": N_("shift+↑/↓ move the connection; or space picks it up, ↑/↓ move, space drops."),
+    "grabbing": N_("Moving '{name}': ↑/↓ move it, space/Enter/Esc drop it."),
+    "position": N_("'{name}' has priority {pos} of {count}."),
+    "none": N_(
+        "No connection is active. Only active connections have a sync priority; activate "
+        "a connection first."),
+    "discard": N_("Discard the unsaved priority order?"),
+    "save_failed": N_("The priority order was not saved"),
 }
 
 

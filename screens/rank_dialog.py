@@ -18,7 +18,7 @@ from textual.widgets import Label, Static, Tab, Tabs
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     done_bindings,
@@ -31,33 +31,19 @@ from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
 TEXT = {
-    "en": {
-        "title": "Rank fields — {name}",
-        "field": "Field (order on the ERP tab)",
-        "hidden": "not on tab", "missing": "✗ not in ERP",
-        "help": "shift+↑/↓ move the field; or space picks it up, ↑/↓ move, space drops.",
-        "grabbing": "Moving '{label}': ↑/↓ move it, space/Enter/Esc drop it.",
-        "position": "'{label}' is number {pos} of {count}{hidden}.",
-        "hidden_note": " (not shown on the ERP tab)",
-        "discard": "Discard the unsaved field order?",
-        "save_failed": "The field order was not saved",
-        "no_actors": "This connection has no fields to rank yet.",
-        "rank.prev_tab": "Prev actor", "rank.next_tab": "Next actor",
-    },
-    "nl": {
-        "title": "Velden rangschikken — {name}",
-        "field": "Veld (volgorde op het ERP-tabblad)",
-        "hidden": "niet op tab", "missing": "✗ niet in ERP",
-        "help": "shift+↑/↓ verplaatst het veld; of spatie pakt het op, ↑/↓ verplaatst, "
-                "spatie zet het neer.",
-        "grabbing": "'{label}' verplaatsen: ↑/↓ verplaatst, spatie/Enter/Esc zet neer.",
-        "position": "'{label}' is nummer {pos} van {count}{hidden}.",
-        "hidden_note": " (niet weergegeven in het ERP-tabblad)",
-        "discard": "De niet-opgeslagen volgorde weggooien?",
-        "save_failed": "De volgorde is niet opgeslagen",
-        "no_actors": "Deze verbinding heeft nog geen velden om te rangschikken.",
-        "rank.prev_tab": "Vorige actor", "rank.next_tab": "Volgende actor",
-    },
+    "title": N_("Rank fields — {name}"),
+    "field": N_("Field (order on the ERP tab)"),
+    "hidden": N_("not on tab"),
+    "missing": N_("✗ not in ERP"),
+    "help": N_("shift+↑/↓ move the field; or space picks it up, ↑/↓ move, space drops."),
+    "grabbing": N_("Moving '{label}': ↑/↓ move it, space/Enter/Esc drop it."),
+    "position": N_("'{label}' is number {pos} of {count}{hidden}."),
+    "hidden_note": N_(" (not shown on the ERP tab)"),
+    "discard": N_("Discard the unsaved field order?"),
+    "save_failed": N_("The field order was not saved"),
+    "no_actors": N_("This connection has no fields to rank yet."),
+    "rank.prev_tab": N_("Prev actor"),
+    "rank.next_tab": N_("Next actor"),
 }
 
 

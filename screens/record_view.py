@@ -37,7 +37,7 @@ from erp_tui.crm_catalog import CrmField, entity_label
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import language, tr
+from erp_tui.screens.i18n import N_, label_language, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import MarkedCheckbox, Picked, PickerDialog
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -50,150 +50,79 @@ if TYPE_CHECKING:
     from erp_tui.services.records import FieldValue, RecordDetail
 
 TEXT = {
-    "en": {
-        "title": "{entity} › {name}",
-        "tab_crm": "CRM",
-        "tab_erp": "ERP",
-        "parent": "{entity}: {name}  (F6 opens it)",
-        "read_only": "read-only",
-        "hint.date": "YYYY-MM-DD",
-        "hint.datetime": "YYYY-MM-DD HH:MM",
-        "hint.integer": "a whole number",
-        "hint.double": "a number, e.g. 12.5",
-        "none": "(none)",
-        "nothing_changed": "Nothing to save: no field was changed.",
-        "saved": "✓ Saved. The next sync pushes the change to the linked ERPs.",
-        "not_saved": "✗ Not saved: {count} problem(s), shown at their fields.",
-        "stale_title": "Changed by someone else",
-        "reload": "Reload",
-        "keep": "Keep editing",
-        "kept": "Your changes are still in the form; nothing was saved.",
-        "reloaded": "Read again; your unsaved changes were dropped.",
-        "discard_title": "Discard changes?",
-        "discard_question": "The record has unsaved changes. Discard them and go back?",
-        "discard_yes": "Discard",
-        "discard_no": "Keep editing",
-        "gone": "✗ {message}",
-        "error": "✗ {message}",
-        "unexpected": "✗ Unexpected error: {kind}: {message}",
-        "no_links": "This record is not linked to an ERP. F7 searches an ERP for it (to link "
-                    "it), F8 creates it in an ERP.",
-        "link_head": "{mark} {connection} · {actor} {erp_key} · {state}",
-        "last_sync": "Last sync: {when}",
-        "never": "never",
-        "state_linked": "linked",
-        "state_deleted_in_erp": "deleted in ERP",
-        "state_error": "open error",
-        "loading": "⏳ Loading…",
-        "no_fields": "No fields are marked 'show on ERP tab' for {actor}.",
-        "values_failed": "✗ {message}",
-        "crm_value": "≠ CRM: {value}",
-        "empty_value": "∅",
-        "errors": "Open errors ({count}) — r retries them:",
-        "history": "Field changes ({count}):",
-        "no_history": "No field changes logged yet.",
-        "record_event": "record",
-        "disconnect_title": "Disconnect '{connection}'?",
-        "disconnect_question": "This removes the link between this record and ERP {actor} "
-                               "'{erp_key}'. The data stays on both sides; they no longer sync.",
-        "disconnect_yes": "Disconnect",
-        "disconnect_no": "Keep linked",
-        "disconnected": "✓ Disconnected from {connection} ({actor} '{erp_key}').",
-        "pick_link": "Which link?",
-        "no_errors": "This record has no open errors.",
-        "retrying": "Retrying the errors of this record in '{connection}'…",
-        "rereading": "Re-reading {actor} '{erp_key}' from '{connection}'…",
-        "reread_done": "✓ Re-read '{erp_key}' from '{connection}': {updated} updated, "
-                       "{conflicts} conflicts.",
-        "reread_failed": "✗ Re-read '{erp_key}' from '{connection}': {errors} error(s), "
-                         "shown on the ERP tab.",
-        "created": "✓ Created in the ERP as {actor} '{erp_key}' ({connection}) and linked.",
-        "linked": "✓ Linked to {actor} '{erp_key}' in {connection}.",
-        "Back": "Back",
-        "Save": "Save",
-        "CRM fields": "CRM fields",
-        "ERP tab": "ERP tab",
-        "Open company": "Open company",
-        "Refresh": "Refresh",
-        "Search in ERP": "Search in ERP",
-        "Create in ERP": "Create in ERP",
-        "Disconnect": "Disconnect",
-        "Retry errors": "Retry errors",
-        "Re-read from ERP": "Re-read from ERP",
-    },
-    "nl": {
-        "title": "{entity} › {name}",
-        "tab_crm": "CRM",
-        "tab_erp": "ERP",
-        "parent": "{entity}: {name}  (F6 opent het)",
-        "read_only": "alleen-lezen",
-        "hint.date": "JJJJ-MM-DD",
-        "hint.datetime": "JJJJ-MM-DD UU:MM",
-        "hint.integer": "een geheel getal",
-        "hint.double": "een getal, bijv. 12,5",
-        "none": "(geen)",
-        "nothing_changed": "Niets op te slaan: er is geen veld gewijzigd.",
-        "saved": "✓ Opgeslagen. De volgende sync stuurt de wijziging naar de gekoppelde ERP's.",
-        "not_saved": "✗ Niet opgeslagen: {count} probleem/problemen, getoond bij de velden.",
-        "stale_title": "Door iemand anders gewijzigd",
-        "reload": "Opnieuw lezen",
-        "keep": "Verder bewerken",
-        "kept": "Uw wijzigingen staan nog in het formulier; er is niets opgeslagen.",
-        "reloaded": "Opnieuw gelezen; uw niet-opgeslagen wijzigingen zijn weggegooid.",
-        "discard_title": "Wijzigingen weggooien?",
-        "discard_question": "Het record heeft niet-opgeslagen wijzigingen. Weggooien en "
-                            "teruggaan?",
-        "discard_yes": "Weggooien",
-        "discard_no": "Verder bewerken",
-        "gone": "✗ {message}",
-        "error": "✗ {message}",
-        "unexpected": "✗ Onverwachte fout: {kind}: {message}",
-        "no_links": "Dit record is niet gekoppeld aan een ERP. F7 zoekt het in een ERP (om te "
-                    "koppelen), F8 maakt het aan in een ERP.",
-        "link_head": "{mark} {connection} · {actor} {erp_key} · {state}",
-        "last_sync": "Laatste sync: {when}",
-        "never": "nooit",
-        "state_linked": "gekoppeld",
-        "state_deleted_in_erp": "verwijderd in ERP",
-        "state_error": "open fout",
-        "loading": "⏳ Laden…",
-        "no_fields": "Geen velden staan op 'weergeven in ERP-tabblad' voor {actor}.",
-        "values_failed": "✗ {message}",
-        "crm_value": "≠ CRM: {value}",
-        "empty_value": "∅",
-        "errors": "Open fouten ({count}) — r probeert ze opnieuw:",
-        "history": "Veldwijzigingen ({count}):",
-        "no_history": "Nog geen veldwijzigingen gelogd.",
-        "record_event": "record",
-        "disconnect_title": "'{connection}' ontkoppelen?",
-        "disconnect_question": "Hiermee verdwijnt de koppeling tussen dit record en ERP-{actor} "
-                               "'{erp_key}'. De gegevens blijven aan beide kanten bestaan; ze "
-                               "synchroniseren niet meer.",
-        "disconnect_yes": "Ontkoppelen",
-        "disconnect_no": "Gekoppeld laten",
-        "disconnected": "✓ Ontkoppeld van {connection} ({actor} '{erp_key}').",
-        "pick_link": "Welke koppeling?",
-        "no_errors": "Dit record heeft geen open fouten.",
-        "retrying": "De fouten van dit record in '{connection}' opnieuw proberen…",
-        "rereading": "{actor} '{erp_key}' opnieuw lezen uit '{connection}'…",
-        "reread_done": "✓ '{erp_key}' opnieuw gelezen uit '{connection}': {updated} "
-                       "bijgewerkt, {conflicts} conflicten.",
-        "reread_failed": "✗ '{erp_key}' opnieuw gelezen uit '{connection}': {errors} "
-                         "fout(en), getoond op het ERP-tabblad.",
-        "created": "✓ Aangemaakt in het ERP als {actor} '{erp_key}' ({connection}) en gekoppeld.",
-        "linked": "✓ Gekoppeld aan {actor} '{erp_key}' in {connection}.",
-        "Back": "Terug",
-        "Save": "Opslaan",
-        "CRM fields": "CRM-velden",
-        "ERP tab": "ERP-tabblad",
-        "Open company": "Bedrijf openen",
-        "Refresh": "Vernieuwen",
-        "Search in ERP": "Zoeken in ERP",
-        "Create in ERP": "Aanmaken in ERP",
-        "Disconnect": "Ontkoppelen",
-        "Retry errors": "Opnieuw proberen",
-        "Re-read from ERP": "Opnieuw lezen uit ERP",
-    },
+    "title": N_("{entity} › {name}"),
+    "tab_crm": N_("CRM"),
+    "tab_erp": N_("ERP"),
+    "parent": N_("{entity}: {name}  (F6 opens it)"),
+    "read_only": N_("read-only"),
+    "hint.date": N_("YYYY-MM-DD"),
+    "hint.datetime": N_("YYYY-MM-DD HH:MM"),
+    "hint.integer": N_("a whole number"),
+    "hint.double": N_("a number, e.g. 12.5"),
+    "none": N_("(none)"),
+    "nothing_changed": N_("Nothing to save: no field was changed."),
+    "saved": N_("✓ Saved. The next sync pushes the change to the linked ERPs."),
+    "not_saved": N_("✗ Not saved: {count} problem(s), shown at their fields."),
+    "stale_title": N_("Changed by someone else"),
+    "reload": N_("Reload"),
+    "keep": N_("Keep editing"),
+    "kept": N_("Your changes are still in the form; nothing was saved."),
+    "reloaded": N_("Read again; your unsaved changes were dropped."),
+    "discard_title": N_("Discard changes?"),
+    "discard_question": N_("The record has unsaved changes. Discard them and go back?"),
+    "discard_yes": N_("Discard"),
+    "discard_no": N_("Keep editing"),
+    "gone": N_("✗ {message}"),
+    "error": N_("✗ {message}"),
+    "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
+    "no_links": N_(
+        "This record is not linked to an ERP. F7 searches an ERP for it (to link it), F8 "
+        "creates it in an ERP."),
+    "link_head": N_("{mark} {connection} · {actor} {erp_key} · {state}"),
+    "last_sync": N_("Last sync: {when}"),
+    "never": N_("never"),
+    "state_linked": N_("linked"),
+    "state_deleted_in_erp": N_("deleted in ERP"),
+    "state_error": N_("open error"),
+    "loading": N_("⏳ Loading…"),
+    "no_fields": N_("No fields are marked 'show on ERP tab' for {actor}."),
+    "values_failed": N_("✗ {message}"),
+    "crm_value": N_("≠ CRM: {value}"),
+    "empty_value": N_("∅"),
+    "errors": N_("Open errors ({count}) — r retries them:"),
+    "history": N_("Field changes ({count}):"),
+    "no_history": N_("No field changes logged yet."),
+    "record_event": N_("record"),
+    "disconnect_title": N_("Disconnect '{connection}'?"),
+    "disconnect_question": N_(
+        "This removes the link between this record and ERP {actor} '{erp_key}'. The data "
+        "stays on both sides; they no longer sync."),
+    "disconnect_yes": N_("Disconnect"),
+    "disconnect_no": N_("Keep linked"),
+    "disconnected": N_("✓ Disconnected from {connection} ({actor} '{erp_key}')."),
+    "pick_link": N_("Which link?"),
+    "no_errors": N_("This record has no open errors."),
+    "retrying": N_("Retrying the errors of this record in '{connection}'…"),
+    "rereading": N_("Re-reading {actor} '{erp_key}' from '{connection}'…"),
+    "reread_done": N_(
+        "✓ Re-read '{erp_key}' from '{connection}': {updated} updated, {conflicts} "
+        "conflicts."),
+    "reread_failed": N_(
+        "✗ Re-read '{erp_key}' from '{connection}': {errors} error(s), shown on the ERP "
+        "tab."),
+    "created": N_("✓ Created in the ERP as {actor} '{erp_key}' ({connection}) and linked."),
+    "linked": N_("✓ Linked to {actor} '{erp_key}' in {connection}."),
+    "Back": N_("Back"),
+    "Save": N_("Save"),
+    "CRM fields": N_("CRM fields"),
+    "ERP tab": N_("ERP tab"),
+    "Open company": N_("Open company"),
+    "Refresh": N_("Refresh"),
+    "Search in ERP": N_("Search in ERP"),
+    "Create in ERP": N_("Create in ERP"),
+    "Disconnect": N_("Disconnect"),
+    "Retry errors": N_("Retry errors"),
+    "Re-read from ERP": N_("Re-read from ERP"),
 }
 
 # Actions of the ERP tab bound to plain letters: only while the ERP tab is shown (on the CRM
@@ -305,10 +234,10 @@ class RecordView(DismissOnce, Screen[bool]):
     def compose(self) -> ComposeResult:
         detail = self.detail
         name = detail.title if detail is not None else str(self.record_id)
-        yield Static(tr(TEXT, "title", entity=entity_label(self.entity, language()),
+        yield Static(tr(TEXT, "title", entity=entity_label(self.entity, label_language()),
                         name=name), id="title", markup=False)
         if detail is not None and detail.parent is not None:
-            yield Static(tr(TEXT, "parent", entity=entity_label(detail.parent[0], language()),
+            yield Static(tr(TEXT, "parent", entity=entity_label(detail.parent[0], label_language()),
                             name=detail.parent[2]), id="parent", markup=False)
         with TabbedContent(id="tabs", initial=self.initial_tab):
             with TabPane(tr(TEXT, "tab_crm"), id="crm"), VerticalScroll(id="form"):
@@ -326,7 +255,7 @@ class RecordView(DismissOnce, Screen[bool]):
 
     def _field_row(self, index: int, field: FieldValue) -> ComposeResult:
         with Horizontal(classes="field-row"):
-            yield Label(Content(field.label_in(language())), classes="caption")
+            yield Label(Content(field.label_in(label_language())), classes="caption")
             yield self._editor(index, field)
         yield Static("", id=f"problem-{index}", classes="problem", markup=False)
 
@@ -527,7 +456,7 @@ class RecordView(DismissOnce, Screen[bool]):
     def _paint_title(self) -> None:
         if self.detail is not None:
             self.query_one("#title", Static).update(tr(
-                TEXT, "title", entity=entity_label(self.entity, language()),
+                TEXT, "title", entity=entity_label(self.entity, label_language()),
                 name=self.detail.title))
 
     # ---- the ERP tab ---------------------------------------------------------------------

@@ -20,6 +20,17 @@ for _name in list(os.environ):
 os.environ["TEXTUAL_ANIMATIONS"] = "none"
 os.environ.pop("NO_COLOR", None)
 
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    """Every test starts in English and leaves English behind (the language is process-wide)."""
+    from erp_tui.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Settings pointing at a fresh data directory and SQLite file in tmp_path."""

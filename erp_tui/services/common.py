@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from erp_tui.contract import FieldAccess, FieldType
 from erp_tui.errors import ConnectionActiveError, NotFoundError, StaleEditError
+from erp_tui.i18n import msg
 from erp_tui.model import Connection, ErpField, ErpListItem, utc_now
 from erp_tui.rules import ErpFieldView
 
@@ -21,17 +22,17 @@ def get_connection(session: Session, ref: ConnectionRef) -> Connection:
             return found
     found = session.exec(select(Connection).where(Connection.name == str(ref))).first()
     if found is None:
-        raise NotFoundError(f"There is no connection named '{ref}'; "
-                            "'erp-tui connections list' shows them.")
+        raise NotFoundError(msg("There is no connection named '{name}'; "
+                                "'erp-tui connections list' shows them.", name=ref))
     return found
 
 
 def require_inactive(connection: Connection) -> None:
     """Rule 1: a connection is edited only while inactive."""
     if connection.active:
-        raise ConnectionActiveError(
-            f"Connection '{connection.name}' is active; deactivate it first "
-            "(deactivate → change → test → OK → reactivate).")
+        raise ConnectionActiveError(msg(
+            "Connection '{name}' is active; deactivate it first "
+            "(deactivate → change → test → OK → reactivate).", name=connection.name))
 
 
 def bump_version(session: Session, connection: Connection,
@@ -45,10 +46,17 @@ def bump_version(session: Session, connection: Connection,
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise StaleEditError(
-            f"Connection '{connection.name}' was changed by someone else since you opened it; "
-            "reopen it and apply your change again (nothing was saved).")
+        raise StaleEditError(msg(
+            "Connection '{name}' was changed by someone else since you opened it; "
+            "reopen it and apply your change again (nothing was saved).", name=connection.name))
     connection.version = seen + 1
+
+
+def message_of(error: BaseException) -> str:
+    """The message an error was raised with (a `Msg` stays one), else its text."""
+    if len(error.args) == 1 and isinstance(error.args[0], str):
+        return error.args[0]
+    return str(error)
 
 
 def field_view(row: ErpField, missing: bool = False) -> ErpFieldView:

@@ -8,13 +8,15 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.keys import localize_bindings
 from erp_tui.screens.widgets.modal import Dialog
 
 TEXT = {
-    "en": {"yes": "Yes", "no": "No", "Yes": "Yes", "No": "No"},
-    "nl": {"yes": "Ja", "no": "Nee", "Yes": "Ja", "No": "Nee"},
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "Yes": N_("Yes"),
+    "No": N_("No"),
 }
 
 

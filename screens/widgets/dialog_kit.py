@@ -17,48 +17,46 @@ from textual.widgets.option_list import Option
 
 from erp_tui.contract import FieldType
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.keys import localize_bindings
 from erp_tui.screens.widgets.modal import Dialog, ResultT
 
 TEXT = {
-    "en": {
-        "yes": "Yes", "no": "No", "ok": "OK", "cancel": "Cancel",
-        "filter": "Type to filter", "none": "(none)", "matches": "{shown} of {total}",
-        "no_match": "Nothing matches '{text}'.",
-        "picker.cancel": "Cancel", "picker.choose": "Choose", "message.close": "Close",
-        "done": "Done", "save": "Save", "close": "Close",
-        "Done": "Done", "Save": "Save", "Cancel": "Cancel", "Close": "Close", "OK": "OK",
-        "stale_title": "Changed by someone else",
-        "reorder.move_up": "Move up", "reorder.move_down": "Move down",
-        "reorder.grab": "Pick up / drop",
-        "hint.integer": "a whole number", "hint.double": "a number, e.g. 12.5",
-        "hint.date": "YYYY-MM-DD", "hint.datetime": "YYYY-MM-DD HH:MM",
-        "hint.checkbox": "yes or no", "hint.text": "text", "hint.list": "choose an item",
-        "stale": "Someone else changed this connection since you opened it. Nothing was "
-                 "saved and your changes are still in the form; close the dialog (Escape, "
-                 "then y) and reopen it to start from the current configuration.",
-    },
-    "nl": {
-        "yes": "Ja", "no": "Nee", "ok": "OK", "cancel": "Annuleren",
-        "filter": "Typ om te filteren", "none": "(geen)", "matches": "{shown} van {total}",
-        "no_match": "Niets komt overeen met '{text}'.",
-        "picker.cancel": "Annuleren", "picker.choose": "Kiezen", "message.close": "Sluiten",
-        "done": "Gereed", "save": "Opslaan", "close": "Sluiten",
-        "Done": "Gereed", "Save": "Opslaan", "Cancel": "Annuleren", "Close": "Sluiten",
-        "OK": "OK",
-        "stale_title": "Door iemand anders gewijzigd",
-        "reorder.move_up": "Omhoog", "reorder.move_down": "Omlaag",
-        "reorder.grab": "Oppakken / neerzetten",
-        "hint.integer": "een geheel getal", "hint.double": "een getal, bijv. 12,5",
-        "hint.date": "JJJJ-MM-DD", "hint.datetime": "JJJJ-MM-DD UU:MM",
-        "hint.checkbox": "ja of nee", "hint.text": "tekst", "hint.list": "kies een item",
-        "stale": "Iemand anders heeft deze verbinding gewijzigd sinds u haar opende. Er is "
-                 "niets opgeslagen en uw wijzigingen staan nog in het formulier; sluit het "
-                 "dialoogvenster (Escape, dan j) en open het opnieuw om met de huidige "
-                 "configuratie verder te gaan.",
-    },
+    "yes": N_("Yes"),
+    "no": N_("No"),
+    "ok": N_("OK"),
+    "cancel": N_("Cancel"),
+    "filter": N_("Type to filter"),
+    "none": N_("(none)"),
+    "matches": N_("{shown} of {total}"),
+    "no_match": N_("Nothing matches '{text}'."),
+    "picker.cancel": N_("Cancel"),
+    "picker.choose": N_("Choose"),
+    "message.close": N_("Close"),
+    "done": N_("Done"),
+    "save": N_("Save"),
+    "close": N_("Close"),
+    "Done": N_("Done"),
+    "Save": N_("Save"),
+    "Cancel": N_("Cancel"),
+    "Close": N_("Close"),
+    "OK": N_("OK"),
+    "stale_title": N_("Changed by someone else"),
+    "reorder.move_up": N_("Move up"),
+    "reorder.move_down": N_("Move down"),
+    "reorder.grab": N_("Pick up / drop"),
+    "hint.integer": N_("a whole number"),
+    "hint.double": N_("a number, e.g. 12.5"),
+    "hint.date": N_("YYYY-MM-DD"),
+    "hint.datetime": N_("YYYY-MM-DD HH:MM"),
+    "hint.checkbox": N_("yes or no"),
+    "hint.text": N_("text"),
+    "hint.list": N_("choose an item"),
+    "stale": N_(
+        "Someone else changed this connection since you opened it. Nothing was saved and "
+        "your changes are still in the form; close the dialog (Escape, then y) and "
+        "reopen it to start from the current configuration."),
 }
 
 

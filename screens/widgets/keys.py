@@ -18,28 +18,22 @@ from textual.dom import DOMNode
 from textual.geometry import Size
 from textual.widget import Widget
 
-from erp_tui.screens.i18n import language
+from erp_tui.screens.i18n import gettext
 
 
-def localize_bindings(node: DOMNode, table: Mapping[str, Mapping[str, str]]) -> None:
+def localize_bindings(node: DOMNode, table: Mapping[str, str]) -> None:
     """Give `node`'s bindings descriptions in the current language from `table`.
 
-    A binding's text is looked up by its id first (`"mappings.done"`), then by its English
-    description (`"Add"`), in the current language and then in English; a binding found in
-    neither keeps its description. The key bar, the help screen and the command palette all show
-    these words.
+    A binding's English text is the module table's entry for its id (`"mappings.done"`), else
+    its description (`"Add"`); that text is translated through the catalogue. The key bar, the
+    help screen and the command palette all show these words.
     """
-    texts = table.get(language(), {})
-    english = table.get("en", {})
 
     def translated(binding: Binding) -> str:
         if not binding.description:
             return binding.description
-        for lookup in (texts, english):
-            for name in (binding.id, binding.description):
-                if name and lookup.get(name):
-                    return lookup[name]
-        return binding.description
+        english = table.get(binding.id or "", "") or binding.description
+        return gettext(english)
 
     bindings = node._bindings
     bindings.key_to_bindings = {

@@ -14,14 +14,15 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.message import Message
 
-from erp_tui.screens.i18n import tr
+from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 
 TEXT = {
-    "en": {"item": "Item", "grab": "Pick up / drop", "move_up": "Move up",
-           "move_down": "Move down", "drop": "Drop"},
-    "nl": {"item": "Item", "grab": "Oppakken / neerzetten", "move_up": "Omhoog",
-           "move_down": "Omlaag", "drop": "Neerzetten"},
+    "item": N_("Item"),
+    "grab": N_("Pick up / drop"),
+    "move_up": N_("Move up"),
+    "move_down": N_("Move down"),
+    "drop": N_("Drop"),
 }
 
 
