@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from erp_tui.contract import Connector, FieldType, Result
 from erp_tui.errors import ConnectorError
+from erp_tui.i18n import msg
 from erp_tui.model import Connection
 from erp_tui.secrets import SecretBox
 from erp_tui.settings import Settings
@@ -58,8 +59,8 @@ class ConnectorHost:
             result = call(lambda: connector.create_connection(connection.id or 0, values),
                           Result)
             if not result.ok:
-                raise ConnectorError(result.user_message or "The connector refused the "
-                                     "connection's configuration.")
+                raise ConnectorError(result.user_message or msg(
+                    "The connector refused the connection's configuration."))
             self._bound[connection.id] = stamp
         return connector
 
@@ -74,11 +75,11 @@ def call(function: Callable[[], R], result_type: type[R]) -> R:
         result = function()
     except Exception as exc:  # a connector must never take the engine down
         return result_type.failure(
-            "The connector failed unexpectedly; see the log for details.",
+            msg("The connector failed unexpectedly; see the log for details."),
             tech_message=f"{type(exc).__name__}: {exc}", error_code="connector_exception")
     if not isinstance(result, result_type):
         return result_type.failure(
-            "The connector returned an answer of the wrong kind.",
+            msg("The connector returned an answer of the wrong kind."),
             tech_message=f"expected {result_type.__name__}, got {type(result).__name__}",
             error_code="connector_bad_answer")
     return result

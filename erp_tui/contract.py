@@ -3,6 +3,11 @@
 Every connector call returns a `Result` (or a subclass carrying data). Connectors report problems
 through results; callers never rely on exceptions crossing the contract.
 
+Names a user reads (actor types, fields, list items, connection settings) come with an
+optional `labels` (language -> text) next to the connector's own `label`; `label_for` picks
+the one for a language and falls back to `label`. A connector that gives no labels keeps
+working: its own texts are shown in every language.
+
 The unit of bulk data is an `ActorPage`: the field keys once, then one row of values per actor.
 In-process connectors build pages with `ActorPage.trusted(...)` (no per-row validation); pages
 that cross a process boundary are validated column by column with `ActorPage.validated(...)`.
@@ -11,11 +16,13 @@ that cross a process boundary are validated column by column with `ActorPage.val
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidatorFunctionWrapHandler, field_validator
+
+from erp_tui.i18n import Msg, msg
 
 Value = str | int | float | bool | date | datetime | None
 
@@ -68,6 +75,12 @@ class Result(BaseModel):
     tech_message: str = ""
     error_code: str = ""
 
+    @field_validator("user_message", "tech_message", mode="wrap")
+    @classmethod
+    def _keep_messages(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """A message by code (`Msg`) stays one, so it can be shown in the user's language."""
+        return value if isinstance(value, Msg) else handler(value)
+
     @classmethod
     def failure(cls, user_message: str, *, tech_message: str = "", error_code: str = "error",
                 **data: Any) -> Any:
@@ -91,6 +104,11 @@ class FieldInfo(BaseModel):
     access: FieldAccess = FieldAccess.NORMAL
     # Choices of a list-type *config* field (key -> text); actor lists come from list_items().
     options: dict[str, str] = Field(default_factory=dict)
+    # The label and description per language ("nl" -> text); `label_for` falls back to `label`.
+    labels: dict[str, str] = Field(default_factory=dict)
+    descriptions: dict[str, str] = Field(default_factory=dict)
+    # Texts of `options` per language ("nl" -> key -> text).
+    option_labels: dict[str, dict[str, str]] = Field(default_factory=dict)
 
     @property
     def mandatory(self) -> bool:
@@ -110,6 +128,8 @@ class ActorTypeInfo(BaseModel):
     label: str
     # Actor types a record of this type may sit under (Person under Customer/Supplier).
     parent_types: tuple[str, ...] = ()
+    # The label per language ("nl" -> text); `label_for` falls back to `label`.
+    labels: dict[str, str] = Field(default_factory=dict)
 
 
 class Actor(BaseModel):
@@ -177,13 +197,13 @@ class ActorPage(BaseModel):
         width = len(page.field_keys)
         count = len(page.erp_keys)
         if len(page.last_modified) != count or len(page.rows) != count:
-            raise ValueError("page columns have different lengths")
+            raise ValueError(msg("page columns have different lengths"))
         for name in ("parent_types", "parent_keys", "deleted"):
             column = getattr(page, name)
             if column and len(column) != count:
-                raise ValueError(f"page column {name} has the wrong length")
+                raise ValueError(msg("page column {name} has the wrong length", name=name))
         if any(len(row) != width for row in page.rows):
-            raise ValueError("a page row does not match the field keys")
+            raise ValueError(msg("a page row does not match the field keys"))
         return page
 
     @field_validator("rows", mode="before")
@@ -275,6 +295,45 @@ class ActorsResult(Result):
 
 class ListItemsResult(Result):
     items: dict[str, str] = Field(default_factory=dict)
+    # Texts of the items per language ("nl" -> key -> text); `items` is the fallback.
+    labels: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    def items_in(self, language: str) -> dict[str, str]:
+        """Key -> text in `language`, each item falling back to its text in `items`."""
+        return texts_in(self.items, self.labels, language)
+
+
+# ---- names in the user's language ------------------------------------------------------------
+
+class Labelled(Protocol):
+    """Anything with a `label` and optional `labels` per language (fields, actor types,
+    connector classes)."""
+
+    @property
+    def label(self) -> str: ...
+
+
+def label_for(obj: Labelled, language: str) -> str:
+    """The label of `obj` in `language`: its `labels[language]` when given, else `label`."""
+    labels: Mapping[str, str] = getattr(obj, "labels", None) or {}
+    return labels.get(language) or obj.label
+
+
+def texts_in(texts: Mapping[str, str], by_language: Mapping[str, Mapping[str, str]],
+             language: str) -> dict[str, str]:
+    """Key -> text with each text in `language` where `by_language` has it."""
+    chosen = by_language.get(language, {})
+    return {key: chosen.get(key) or text for key, text in texts.items()}
+
+
+def field_in(field: FieldInfo, language: str) -> FieldInfo:
+    """`field` with its label, description and option texts in `language`."""
+    if not (field.labels or field.descriptions or field.option_labels):
+        return field
+    return field.model_copy(update={
+        "label": label_for(field, language),
+        "description": field.descriptions.get(language) or field.description,
+        "options": texts_in(field.options, field.option_labels, language)})
 
 
 @runtime_checkable
@@ -283,6 +342,7 @@ class Connector(Protocol):
 
     kind: ClassVar[str]
     label: ClassVar[str]
+    # Optional: the connector's label per language ("nl" -> text), read with `label_for`.
 
     def config_fields(self) -> ConfigFieldsResult:
         """The fields needed to define a connection."""

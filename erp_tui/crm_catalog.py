@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from erp_tui.contract import SYNCED_ACTOR_TYPES, FieldType
+from erp_tui.i18n import msg
 
 COMPANY = "company"
 PERSON = "person"
@@ -24,6 +25,17 @@ ENTITY_LABELS: dict[str, tuple[str, str]] = {
     COMPANY: ("Company", "Bedrijf"),
     PERSON: ("Person", "Persoon"),
     PROJECT: ("Project", "Project"),
+}
+
+# The names of the actor types the CRM knows, as the source page writes them: (English, Dutch).
+ACTOR_LABELS: dict[str, tuple[str, str]] = {
+    "Customer": ("Customer", "Klant"),
+    "Supplier": ("Supplier", "Leverancier"),
+    "Partner": ("Partner", "Partner"),
+    "Project": ("Project", "Project"),
+    "Person": ("Contact person", "Contactpersoon"),
+    "Employee": ("Employee", "Medewerker"),
+    "Sale": ("Sale", "Verkoop"),
 }
 
 # The CRM entity an ERP actor type syncs with by default.
@@ -156,6 +168,16 @@ CRM_FIELDS: dict[str, tuple[CrmField, ...]] = {
     ),
 }
 
+# The CRM's lists: their names (English, Dutch) and items (key, English text).
+LIST_LABELS: dict[str, tuple[str, str]] = {
+    "category": ("Category", "Categorie"),
+    "business": ("Business", "Branche"),
+    "country": ("Country", "Land"),
+    "position": ("Position", "Functie"),
+    "project_type": ("Project type", "Projectsoort"),
+    "project_status": ("Project status", "Projectstatus"),
+}
+
 CRM_LISTS: dict[str, list[tuple[str, str]]] = {
     "category": [("customer", "Customer"), ("prospect", "Prospect"), ("supplier", "Supplier"),
                  ("partner", "Partner"), ("public", "Public sector"), ("wholesale", "Wholesale"),
@@ -175,6 +197,25 @@ CRM_LISTS: dict[str, list[tuple[str, str]]] = {
                        ("cancelled", "Cancelled")],
 }
 
+# The Dutch text of each standard list item (list -> key -> text).
+CRM_LISTS_NL: dict[str, dict[str, str]] = {
+    "category": {"customer": "Klant", "prospect": "Prospect", "supplier": "Leverancier",
+                 "partner": "Partner", "public": "Publieke sector", "wholesale": "Groothandel",
+                 "retail": "Detailhandel", "education": "Onderwijs", "healthcare": "Zorg",
+                 "industry": "Industrie"},
+    "business": {"it": "IT", "retail": "Detailhandel", "manufacturing": "Productie",
+                 "logistics": "Logistiek", "finance": "Financiën", "public": "Publieke sector"},
+    "country": {"NL": "Nederland", "SE": "Zweden", "NO": "Noorwegen", "DK": "Denemarken",
+                "FI": "Finland", "DE": "Duitsland", "BE": "België", "GB": "Verenigd Koninkrijk",
+                "US": "Verenigde Staten"},
+    "position": {"ceo": "Algemeen directeur", "cfo": "Financieel directeur", "buyer": "Inkoper",
+                 "sales": "Verkoop", "it": "IT-manager", "other": "Overig"},
+    "project_type": {"internal": "Intern", "customer": "Klantproject",
+                     "implementation": "Implementatie", "support": "Ondersteuning"},
+    "project_status": {"planned": "Gepland", "active": "In uitvoering", "on_hold": "Gepauzeerd",
+                       "completed": "Afgerond", "cancelled": "Geannuleerd"},
+}
+
 
 def standard_field(entity: str, key: str) -> CrmField | None:
     """The standard CRM field `key` of `entity`, or None (user-defined fields live in the
@@ -189,3 +230,43 @@ def entity_label(entity: str, language: str = "en") -> str:
     """Display name of a CRM entity."""
     english, dutch = ENTITY_LABELS.get(entity, (entity, entity))
     return dutch if language == "nl" else english
+
+
+# The CRM's actor names as messages, for the parameters of engine messages (a run's record
+# error names the actor; the reader sees the name in their language).
+_ACTOR_MESSAGES: dict[str, str] = {
+    "Customer": msg("Customer"), "Supplier": msg("Supplier"), "Partner": msg("Partner"),
+    "Project": msg("Project"), "Person": msg("Contact person"), "Employee": msg("Employee"),
+    "Sale": msg("Sale")}
+
+
+def actor_param(actor_type: str) -> str:
+    """An actor type as a parameter of a message: the CRM's name for a type it knows (a
+    message, shown in the reader's language), else the type itself."""
+    return _ACTOR_MESSAGES.get(actor_type, actor_type)
+
+
+def actor_label(actor_type: str, language: str = "en", fallback: str = "") -> str:
+    """Display name of an actor type the CRM knows ("Person" reads "Contact person"); for
+    another type `fallback`, else the type itself."""
+    english, dutch = ACTOR_LABELS.get(actor_type, (fallback or actor_type,) * 2)
+    return dutch if language == "nl" else english
+
+
+def list_label(list_name: str, language: str = "en") -> str:
+    """Display name of a CRM list; an unknown list reads as its name."""
+    english, dutch = LIST_LABELS.get(list_name, (list_name, list_name))
+    return dutch if language == "nl" else english
+
+
+def list_item_text(list_name: str, key: str, text: str, language: str = "en") -> str:
+    """The text of a CRM list item in `language`: a standard item whose stored `text` is still
+    the catalogue's English reads in Dutch too; an item the user added or renamed keeps its
+    `text`."""
+    if language != "nl" or text != _ENGLISH_ITEMS.get(list_name, {}).get(key):
+        return text
+    return CRM_LISTS_NL.get(list_name, {}).get(key, text)
+
+
+_ENGLISH_ITEMS: dict[str, dict[str, str]] = {
+    name: dict(items) for name, items in CRM_LISTS.items()}

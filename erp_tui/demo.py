@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
+from erp_tui.i18n import msg
 from erp_tui.model import Connection, CrmCompany, CrmPerson, CrmProject, utc_now
 from erp_tui.rules import DefaultSpec, Direction
 
@@ -54,16 +55,20 @@ class DemoSummary:
     crm_companies: int = 0
 
     def describe(self) -> str:
-        state = "Created" if self.created else "Found"
-        return (f"{state} the demo in {self.data_dir}: connections "
-                f"{', '.join(self.connections)}; {self.crm_companies} CRM companies.")
+        values = {"folder": str(self.data_dir), "connections": ", ".join(self.connections),
+                  "count": self.crm_companies}
+        if self.created:
+            return msg("Created the demo in {folder}: connections {connections}; {count} CRM "
+                       "companies.", **values)
+        return msg("Found the demo in {folder}: connections {connections}; {count} CRM "
+                   "companies.", **values)
 
 
 def build_demo(ctx: AppContext, *, size: int = 200, extra_fields: int = 0, reset: bool = False,
                progress: Callable[[str], None] = lambda _: None) -> DemoSummary:
     """Create the demo once (idempotent); `reset` throws an earlier demo away first."""
     if size < 1:
-        raise ErpTuiError("--size must be at least 1.")
+        raise ErpTuiError(msg("--size must be at least 1."))
     demo_dir = ctx.settings.data_dir / "demo"
     summary = DemoSummary(demo_dir, _safe_url(ctx.settings.resolved_database_url()),
                           [NORDIC, DUTCH])
@@ -82,7 +87,7 @@ def build_demo(ctx: AppContext, *, size: int = 200, extra_fields: int = 0, reset
     demo_dir.mkdir(parents=True, exist_ok=True)
     nordic_file = demo_dir / "erp-nordic.sqlite"
     dutch_file = demo_dir / "erp-dutch.sqlite"
-    progress(f"Generating sample ERP with {size} customers ...")
+    progress(msg("Generating sample ERP with {count} customers ...", count=size))
     generate_sample_erp(nordic_file, customers=size, suppliers=max(1, size // 5),
                         projects=max(1, size // 4), extra_fields=extra_fields, seed=1,
                         flavour="nordic", api_key=DEMO_API_KEY, company_name=NORDIC,
@@ -90,12 +95,12 @@ def build_demo(ctx: AppContext, *, size: int = 200, extra_fields: int = 0, reset
     generate_sample_erp(dutch_file, customers=max(1, size // 2), suppliers=max(1, size // 10),
                         projects=max(1, size // 8), seed=2, flavour="dutch",
                         api_key=DEMO_API_KEY, company_name=DUTCH, overwrite=True)
-    progress("Filling the CRM ...")
+    progress(msg("Filling the CRM ..."))
     summary.crm_companies = _seed_crm(ctx, max(20, size // 4))
     _add_user_fields(ctx)
-    progress(f"Configuring '{NORDIC}' ...")
+    progress(msg("Configuring '{name}' ...", name=NORDIC))
     _configure(ctx, NORDIC, nordic_file, activate=True)
-    progress(f"Configuring '{DUTCH}' ...")
+    progress(msg("Configuring '{name}' ...", name=DUTCH))
     _configure(ctx, DUTCH, dutch_file, activate=False)
     return summary
 

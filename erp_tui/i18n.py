@@ -155,7 +155,7 @@ class Msg(str):
     template: str
     params: Mapping[str, object]
     plural: str
-    count: int | None
+    plural_count: int | None
     context: str
 
     def __new__(cls, template: str, params: Mapping[str, object] | None = None, *,
@@ -166,7 +166,7 @@ class Msg(str):
         self.template = template
         self.params = values
         self.plural = plural
-        self.count = count
+        self.plural_count = count
         self.context = context
         return self
 
@@ -174,15 +174,16 @@ class Msg(str):
         """The text in the current language."""
         if _language == "en":
             return str.__str__(self)
-        if self.plural and self.count is not None:
-            template = ngettext(self.template, self.plural, self.count)
+        if self.plural and self.plural_count is not None:
+            template = ngettext(self.template, self.plural, self.plural_count)
         else:
             template = gettext(self.template, self.context)
         return _fill(template, {key: localize(value) if isinstance(value, Msg) else value
                                 for key, value in self.params.items()})
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild, (self.template, self.params, self.plural, self.count, self.context))
+        return (_rebuild, (self.template, self.params, self.plural, self.plural_count,
+                          self.context))
 
 
 def _rebuild(template: str, params: Mapping[str, object], plural: str, count: int | None,

@@ -7,10 +7,23 @@ CRM field is declared once.
 from __future__ import annotations
 
 import types
+from collections.abc import Collection
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    event,
+    func,
+)
+from sqlalchemy.orm import attributes
 from sqlmodel import Field, SQLModel
 
 from erp_tui.contract import FieldType
@@ -24,6 +37,7 @@ from erp_tui.crm_catalog import (
     entity_label,
     parent_column,
 )
+from erp_tui.metadata_names import NamesByLanguage, names_language, shown_text
 from erp_tui.sync_marks import LinkState
 
 
@@ -33,6 +47,13 @@ def utc_now() -> datetime:
 
 
 _NOW: dict[str, Any] = {"server_default": func.now()}
+
+
+def _names_by_language() -> Any:
+    """The `labels` column of the ERP metadata cache: the names in every language
+    (`erp_tui.metadata_names`); `{}` for rows cached before it existed."""
+    return Field(default_factory=dict,
+                 sa_column=Column(JSON, nullable=False, server_default="{}"))
 
 
 def _text(max_length: int) -> Any:
@@ -81,7 +102,8 @@ class Connection(SQLModel, table=True):
 
 
 class ErpActorType(SQLModel, table=True):
-    """Cached ERP metadata: an actor type of a connection."""
+    """Cached ERP metadata: an actor type of a connection. `label` is the connector's own
+    name, `labels` the names per language; a loaded row shows the current label language's."""
 
     __tablename__ = "erp_actor_type"
 
@@ -90,10 +112,13 @@ class ErpActorType(SQLModel, table=True):
     label: str = Field(max_length=200)
     parent_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     position: int = 0
+    labels: NamesByLanguage = _names_by_language()
 
 
 class ErpField(SQLModel, table=True):
-    """Cached ERP metadata: a field of an actor type."""
+    """Cached ERP metadata: a field of an actor type. `label` and `description` are the
+    connector's own, `labels` those per language; a loaded row shows the current label
+    language's."""
 
     __tablename__ = "erp_field"
 
@@ -109,10 +134,12 @@ class ErpField(SQLModel, table=True):
     access: str = Field(default="normal", max_length=20)
     searchable: bool = False
     position: int = 0
+    labels: NamesByLanguage = _names_by_language()
 
 
 class ErpListItem(SQLModel, table=True):
-    """Cached ERP metadata: one item of an ERP list."""
+    """Cached ERP metadata: one item of an ERP list. `text` is the connector's own text,
+    `labels` the texts per language; a loaded row shows the current label language's."""
 
     __tablename__ = "erp_list_item"
 
@@ -121,6 +148,32 @@ class ErpListItem(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     text: str = ""
     position: int = 0
+    labels: NamesByLanguage = _names_by_language()
+
+
+# The texts each cached metadata model shows in the current label language (`names_language`).
+_SHOWN_TEXTS: dict[type[SQLModel], tuple[str, ...]] = {
+    ErpActorType: ("label",), ErpField: ("label", "description"), ErpListItem: ("text",)}
+
+
+def _show_in_language(target: SQLModel, _context: object,
+                      attrs: Collection[str] | None = None) -> None:
+    """Show a loaded metadata row's texts in the current label language: set as committed
+    values, so the row is not dirty and a flush never writes them over the stored texts."""
+    loaded = attributes.instance_dict(target)
+    names = loaded.get("labels")
+    if not names:
+        return
+    language = names_language()
+    for column in _SHOWN_TEXTS[type(target)]:
+        if column in loaded and (attrs is None or column in attrs or "labels" in attrs):
+            attributes.set_committed_value(
+                target, column, shown_text(names, column, loaded[column], language))
+
+
+for _model in _SHOWN_TEXTS:
+    event.listen(_model, "load", _show_in_language)
+    event.listen(_model, "refresh", _show_in_language)
 
 
 class ActorMapping(SQLModel, table=True):

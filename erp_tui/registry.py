@@ -10,6 +10,7 @@ from typing import Any
 
 from erp_tui.contract import Connector
 from erp_tui.errors import NotFoundError
+from erp_tui.i18n import msg
 
 ENTRY_POINT_GROUP = "erp_tui.connectors"
 
@@ -45,8 +46,9 @@ def load_connector_class(kind: str) -> Any:
     """The class implementing connector `kind`."""
     info = available_connectors().get(kind)
     if info is None:
-        known = ", ".join(sorted(available_connectors())) or "none"
-        raise NotFoundError(f"No connector '{kind}' is installed; available: {known}.")
+        known = ", ".join(sorted(available_connectors())) or msg("none")
+        raise NotFoundError(msg("No connector '{kind}' is installed; available: {known}.",
+                                kind=kind, known=known))
     module_name, _, attribute = info.target.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, attribute)

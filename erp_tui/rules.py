@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from erp_tui.contract import FieldAccess, FieldType, Value
 from erp_tui.crm_catalog import CrmField
+from erp_tui.i18n import msg
 
 # ---- directions ------------------------------------------------------------------------------
 
@@ -54,7 +55,8 @@ class Direction(enum.StrEnum):
         for direction in cls:
             if direction.value == cleaned:
                 return direction
-        raise ValueError(f"'{text}' is not a direction; use '>', '<', '<>' or 'none'.")
+        raise ValueError(msg("'{text}' is not a direction; use '>', '<', '<>' or 'none'.",
+                             text=text))
 
 
 @dataclass(frozen=True)
@@ -130,10 +132,11 @@ def direction_cells(erp: ErpFieldView, entity: str, crm_key: str | None,
     shared = _shared_reason(erp, entity, crm_key, crm)
     to_crm_reason = shared
     if not shared and crm is not None and crm.read_only:
-        to_crm_reason = f"CRM field '{crm.label}' is read-only, so the ERP cannot write it."
+        to_crm_reason = msg("CRM field '{label}' is read-only, so the ERP cannot write it.",
+                            label=crm.label)
     to_erp_reason = shared or (
-        f"ERP field '{erp.label}' is read-only in the ERP, so the CRM cannot write it."
-        if erp.read_only else "")
+        msg("ERP field '{label}' is read-only in the ERP, so the CRM cannot write it.",
+            label=erp.label) if erp.read_only else "")
     both_reason = to_crm_reason or to_erp_reason
     return [
         DirectionCell(Direction.TO_CRM, not to_crm_reason, to_crm_reason),
@@ -145,16 +148,19 @@ def direction_cells(erp: ErpFieldView, entity: str, crm_key: str | None,
 def _shared_reason(erp: ErpFieldView, entity: str, crm_key: str | None,
                    crm: CrmField | None) -> str:
     if erp.missing:
-        return f"ERP field '{erp.label}' is no longer available in the ERP."
+        return msg("ERP field '{label}' is no longer available in the ERP.", label=erp.label)
     if erp.type in (FieldType.LABEL, FieldType.PASSWORD):
-        return f"ERP field '{erp.label}' is a {erp.type.value} field and cannot be synced."
+        return msg("ERP field '{label}' is a {type} field and cannot be synced.",
+                   label=erp.label, type=erp.type.value)
     if not crm_key:
-        return "Choose a CRM field first."
+        return msg("Choose a CRM field first.")
     if crm is None:
-        return f"CRM field '{crm_key}' is not valid for this actor (not a field of {entity})."
+        return msg("CRM field '{key}' is not valid for this actor (not a field of {entity}).",
+                   key=crm_key, entity=entity)
     if not types_compatible(erp.type, crm.type):
-        return (f"CRM field '{crm.label}' ({crm.type.value}) does not fit ERP field "
-                f"'{erp.label}' ({erp.type.value}).")
+        return msg("CRM field '{crm}' ({crm_type}) does not fit ERP field '{erp}' "
+                   "({erp_type}).", crm=crm.label, crm_type=crm.type.value, erp=erp.label,
+                   erp_type=erp.type.value)
     return ""
 
 
@@ -177,18 +183,20 @@ def crm_field_refusal(erp: ErpFieldView, entity: str, crm_key: str | None,
         return ""
     crm = find_crm_field(fields, crm_key)
     if crm is None:
-        return (f"'{crm_key}' is not a CRM field of {entity}; 'erp-tui crm-fields {entity}' "
-                "lists them.")
+        return msg("'{key}' is not a CRM field of {entity}; 'erp-tui crm-fields {entity}' "
+                   "lists them.", key=crm_key, entity=entity)
     if not types_compatible(erp.type, crm.type):
-        return (f"CRM field '{crm.label}' ({crm.type.value}) does not fit ERP field "
-                f"'{erp.label}' ({erp.type.value}); choose a {erp.type.value} field.")
+        return msg("CRM field '{crm}' ({crm_type}) does not fit ERP field '{erp}' "
+                   "({erp_type}); choose a {erp_type} field.", crm=crm.label,
+                   crm_type=crm.type.value, erp=erp.label, erp_type=erp.type.value)
     return ""
 
 
 def show_on_tab_warning(direction: Direction | None, show_on_tab: bool) -> str:
     """A gentle warning: a synced field usually need not be shown on the ERP tab."""
     if direction is not None and show_on_tab:
-        return "This field is already synced; showing it on the ERP tab is usually not needed."
+        return msg("This field is already synced; showing it on the ERP tab is usually not "
+                   "needed.")
     return ""
 
 
@@ -214,56 +222,72 @@ def list_duplicates(mapping: Mapping[str, str | None]) -> dict[str, list[str]]:
 
 # ---- values and defaults ---------------------------------------------------------------------
 
-def parse_value(field: ErpFieldView, text: str, list_items: Mapping[str, str] | None = None
-                ) -> Value:
+def parse_value(field: ErpFieldView, text: str, list_items: Mapping[str, str] | None = None,
+                *, hint: str = "") -> Value:
     """Parse `text` as a value of `field`; raise ValueError with a clear sentence when it does
-    not fit (type, maximum length, list membership)."""
+    not fit (type, maximum length, list membership). `hint` goes before the sentence's final
+    full stop, e.g. " (--set key=...)"."""
     label = field.label
     raw = text.strip() if field.type is not FieldType.TEXT else text
     kind = field.type
     if kind in (FieldType.TEXT, FieldType.PASSWORD):
         if field.max_length and len(text) > field.max_length:
-            raise ValueError(f"'{label}' allows at most {field.max_length} characters; "
-                             f"the value has {len(text)}.")
+            raise ValueError(msg("'{label}' allows at most {max} characters; the value has "
+                                 "{length}{hint}.", label=label, max=field.max_length,
+                                 length=len(text), hint=hint))
         return text
     if kind is FieldType.INTEGER:
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"'{label}' needs a whole number, not '{text}'.") from None
+            raise ValueError(msg("'{label}' needs a whole number, not '{text}'{hint}.",
+                                 label=label, text=text, hint=hint)) from None
     if kind is FieldType.DOUBLE:
         try:
             return float(raw.replace(",", "."))
         except ValueError:
-            raise ValueError(f"'{label}' needs a number, not '{text}'.") from None
+            raise ValueError(msg("'{label}' needs a number, not '{text}'{hint}.", label=label,
+                                 text=text, hint=hint)) from None
     if kind is FieldType.CHECKBOX:
         lowered = raw.lower()
         if lowered in ("1", "true", "yes", "y", "on", "ja", "j"):
             return True
         if lowered in ("0", "false", "no", "n", "off", "nee"):
             return False
-        raise ValueError(f"'{label}' is a checkbox; use yes or no, not '{text}'.")
+        raise ValueError(msg("'{label}' is a checkbox; use yes or no, not '{text}'{hint}.",
+                             label=label, text=text, hint=hint))
     if kind is FieldType.DATE:
         try:
             return date.fromisoformat(raw)
         except ValueError:
-            raise ValueError(f"'{label}' needs a date as YYYY-MM-DD, not '{text}'.") from None
+            raise ValueError(msg("'{label}' needs a date as YYYY-MM-DD, not '{text}'{hint}.",
+                                 label=label, text=text, hint=hint)) from None
     if kind is FieldType.DATETIME:
         try:
             return datetime.fromisoformat(raw)
         except ValueError:
-            raise ValueError(f"'{label}' needs a date and time as YYYY-MM-DD HH:MM, "
-                             f"not '{text}'.") from None
+            raise ValueError(msg("'{label}' needs a date and time as YYYY-MM-DD HH:MM, not "
+                                 "'{text}'{hint}.", label=label, text=text,
+                                 hint=hint)) from None
     if kind is FieldType.LIST:
-        items = list_items or {}
-        if raw in items:
-            return raw
-        for key, item_text in items.items():
-            if item_text.lower() == raw.lower():
-                return key
-        raise ValueError(f"'{text}' is not an item of the list of '{label}'; "
-                         f"choose one of: {', '.join(list(items)[:10]) or '(the list is empty)'}.")
-    raise ValueError(f"'{label}' is a {kind.value} field and cannot hold a value.")
+        return _list_item(label, text, raw, list_items or {}, hint)
+    raise ValueError(msg("'{label}' is a {type} field and cannot hold a value{hint}.",
+                         label=label, type=kind.value, hint=hint))
+
+
+def _list_item(label: str, text: str, raw: str, items: Mapping[str, str], hint: str) -> str:
+    """The key of the list item `raw` names (by key or text); ValueError when none does."""
+    if raw in items:
+        return raw
+    for key, item_text in items.items():
+        if item_text.lower() == raw.lower():
+            return key
+    if not items:
+        raise ValueError(msg("'{text}' is not an item of the list of '{label}'; choose one of: "
+                             "(the list is empty){hint}.", text=text, label=label, hint=hint))
+    raise ValueError(msg("'{text}' is not an item of the list of '{label}'; choose one of: "
+                         "{items}{hint}.", text=text, label=label,
+                         items=", ".join(list(items)[:10]), hint=hint))
 
 
 @dataclass(frozen=True)
@@ -281,25 +305,27 @@ def default_problems(spec: DefaultSpec, field: ErpFieldView | None,
                      list_items: Mapping[str, str] | None = None) -> list[str]:
     """Every reason this default cannot be saved (empty when it can)."""
     if field is None:
-        return [f"'{spec.erp_field}' is not an ERP field of this actor."]
+        return [msg("'{field}' is not an ERP field of this actor.", field=spec.erp_field)]
     problems: list[str] = []
     if field.read_only:
-        problems.append(f"'{field.label}' is read-only in the ERP; it cannot have a default.")
+        problems.append(msg("'{label}' is read-only in the ERP; it cannot have a default.",
+                            label=field.label))
     if not spec.set_value and not spec.ask_user:
         if spec.mandatory or field.mandatory:
-            problems.append(f"'{field.label}' is mandatory: choose 'Set default value' or "
-                            "'Ask the user for a value' (or both).")
+            problems.append(msg("'{label}' is mandatory: choose 'Set default value' or "
+                                "'Ask the user for a value' (or both).", label=field.label))
         else:
-            problems.append(f"Choose 'Set default value' or 'Ask the user for a value' for "
-                            f"'{field.label}'.")
+            problems.append(msg("Choose 'Set default value' or 'Ask the user for a value' for "
+                                "'{label}'.", label=field.label))
     if spec.set_value:
         if spec.value == "":
-            problems.append(f"'Set default value' is chosen for '{field.label}': enter a value.")
+            problems.append(msg("'Set default value' is chosen for '{label}': enter a value.",
+                                label=field.label))
         else:
             try:
                 parse_value(field, spec.value, list_items)
             except ValueError as exc:
-                problems.append(str(exc))
+                problems.append(exc.args[0])
     return problems
 
 

@@ -11,13 +11,14 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from erp_tui.errors import ErpTuiError
+from erp_tui.i18n import msg
 
 MASK = "••••••"
 KEY_FILE_NAME = "secret.key"
 
 
-WRONG_KEY_MESSAGE = ("The stored secrets cannot be decrypted with this key: set "
-                     "ERP_TUI_SECRET_KEY or restore secret.key.")
+WRONG_KEY_MESSAGE = msg("The stored secrets cannot be decrypted with this key: set "
+                        "ERP_TUI_SECRET_KEY or restore secret.key.")
 
 
 class SecretBox:
@@ -52,20 +53,21 @@ class SecretBox:
             try:
                 box = cls(secret_key.encode())
             except ValueError as exc:
-                raise ErpTuiError("ERP_TUI_SECRET_KEY is not a valid key; generate one with "
-                                  "'erp-tui secret-key'.") from exc
+                raise ErpTuiError(msg("ERP_TUI_SECRET_KEY is not a valid key; generate one "
+                                      "with 'erp-tui secret-key'.")) from exc
         else:
             path = data_dir / KEY_FILE_NAME
             if stored_token is not None and not path.exists():
-                return cls(Fernet.generate_key(), problem=(
-                    f"The stored secrets cannot be decrypted: the key file {path} is missing; "
+                return cls(Fernet.generate_key(), problem=msg(
+                    "The stored secrets cannot be decrypted: the key file {path} is missing; "
                     "set ERP_TUI_SECRET_KEY or restore secret.key (a new key would not open "
-                    "them)."))
+                    "them).", path=str(path)))
             try:
                 box = cls(load_or_create_key_file(path))
             except ValueError as exc:
-                raise ErpTuiError(f"The key file {path} does not hold a valid key; set "
-                                  "ERP_TUI_SECRET_KEY or restore secret.key.") from exc
+                raise ErpTuiError(msg("The key file {path} does not hold a valid key; set "
+                                      "ERP_TUI_SECRET_KEY or restore secret.key.",
+                                      path=str(path))) from exc
         if stored_token is not None and not box.opens(stored_token):
             box.problem = WRONG_KEY_MESSAGE
         return box
@@ -99,9 +101,9 @@ class SecretBox:
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except InvalidToken as exc:
-            raise ErpTuiError("A stored secret cannot be decrypted with this key: set the "
-                              "original ERP_TUI_SECRET_KEY or restore secret.key, or enter the "
-                              "password again.") from exc
+            raise ErpTuiError(msg("A stored secret cannot be decrypted with this key: set the "
+                                  "original ERP_TUI_SECRET_KEY or restore secret.key, or enter "
+                                  "the password again.")) from exc
 
 
 def load_or_create_key_file(path: Path) -> bytes:

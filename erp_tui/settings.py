@@ -47,18 +47,19 @@ class Settings(BaseSettings):
         `--data-dir` must not leave an empty store somewhere and report "no connections".
         """
         from erp_tui.errors import NotFoundError
+        from erp_tui.i18n import msg
 
         if "data_dir" in self.model_fields_set:
             parent = self.data_dir.expanduser().absolute().parent
             if not parent.is_dir():
-                raise NotFoundError(f"The data directory's parent folder {parent} does not "
-                                    "exist; create it first or fix --data-dir / "
-                                    "ERP_TUI_DATA_DIR.")
+                raise NotFoundError(msg("The data directory's parent folder {folder} does not "
+                                        "exist; create it first or fix --data-dir / "
+                                        "ERP_TUI_DATA_DIR.", folder=str(parent)))
         sqlite_file = self.sqlite_file() if self.database_url else None
         if sqlite_file is not None and not sqlite_file.parent.is_dir():
-            raise NotFoundError(f"The folder {sqlite_file.parent} of the database file does "
-                                "not exist; create it first or fix --db / "
-                                "ERP_TUI_DATABASE_URL.")
+            raise NotFoundError(msg("The folder {folder} of the database file does not exist; "
+                                    "create it first or fix --db / ERP_TUI_DATABASE_URL.",
+                                    folder=str(sqlite_file.parent)))
 
     def sqlite_file(self) -> Path | None:
         """The store's SQLite file, or None when the store is not a SQLite file."""

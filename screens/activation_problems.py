@@ -20,7 +20,8 @@ from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError, Problem, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, localize, msgn, tr
+from erp_tui.screens.log_text import actor_text, error_text
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import Dialog
@@ -28,7 +29,6 @@ from erp_tui.services.mapping_problems import FIELD_CODES
 
 TEXT = {
     "title": N_("'{name}' cannot be activated"),
-    "intro": N_("{count} problem(s). Fix each one, then press a to try again."),
     "Go to problem": N_("Go to problem"),
     "Activate again": N_("Activate again"),
     "Close": N_("Close"),
@@ -39,7 +39,6 @@ TEXT = {
     "goto_defaults": N_("Enter opens Defaults for {actor}."),
     "goto_connection": N_("Enter opens the connection dialog (test the connection there)."),
     "activating": N_("Checking and activating again…"),
-    "still": N_("Still {count} problem(s)."),
     "unavailable": N_("This dialog is not available in this version ({error})."),
     "error": N_("✗ {message}"),
 }
@@ -71,7 +70,7 @@ def try_activation(ctx: AppContext, connection_id: int) -> tuple[str, list[Probl
     except ValidationFailed as exc:
         return "", list(exc.problems) or [Problem(exc.summary)]
     except ErpTuiError as exc:
-        return engine_text(str(exc)), []
+        return error_text(exc), []
     except Exception as exc:  # never a traceback in the UI
         return f"{type(exc).__name__}: {exc}", []
     return "", []
@@ -80,15 +79,16 @@ def try_activation(ctx: AppContext, connection_id: int) -> tuple[str, list[Probl
 def where_hint(problem: Problem) -> str:
     which, focus = target_of(problem)
     if which == "mappings" and focus.get("focus_field"):
-        return tr(TEXT, "goto_mappings", actor=focus["focus_actor"], field=focus["focus_field"])
+        return tr(TEXT, "goto_mappings", actor=actor_text(focus["focus_actor"]),
+                  field=focus["focus_field"])
     if which == "mappings" and focus.get("focus_actor"):
-        return tr(TEXT, "goto_mappings_actor", actor=focus["focus_actor"])
+        return tr(TEXT, "goto_mappings_actor", actor=actor_text(focus["focus_actor"]))
     if which == "mappings":
         return tr(TEXT, "goto_mappings_any")
     if which == "list_mapping":
         return tr(TEXT, "goto_list", list=focus.get("erp_list") or "…")
     if which == "defaults":
-        return tr(TEXT, "goto_defaults", actor=focus.get("actor") or "…")
+        return tr(TEXT, "goto_defaults", actor=actor_text(focus.get("actor") or "") or "…")
     return tr(TEXT, "goto_connection")
 
 
@@ -137,7 +137,9 @@ class ActivationProblemsScreen(Dialog[bool]):
 
     def _fill(self) -> None:
         self.query_one("#problems-intro", Static).update(
-            tr(TEXT, "intro", count=len(self.problems)))
+            localize(msgn("{count} problem. Fix it, then press a to try again.",
+                              "{count} problems. Fix each one, then press a to try again.",
+                              len(self.problems))))
         options = self.query_one(OptionList)
         options.clear_options()
         for index, problem in enumerate(self.problems, start=1):
@@ -220,4 +222,5 @@ class ActivationProblemsScreen(Dialog[bool]):
             return
         self.problems = event.problems
         self._fill()
-        self.notify(tr(TEXT, "still", count=len(self.problems)))
+        self.notify(localize(msgn("Still {count} problem.", "Still {count} problems.",
+                                   len(self.problems))))

@@ -37,6 +37,12 @@ TEXT = {
     "Commands": N_("Commands"),
     "sub_title": N_("Synchronise"),
     "search_themes": N_("Search for themes…"),
+    "search_commands": N_("Search for commands…"),
+    "theme": N_("Theme"),
+    "theme_help": N_("Change the colours of erp-tui"),
+    "quit_question": N_("Quit erp-tui?"),
+    "quit_yes": N_("Quit"),
+    "quit_no": N_("Cancel"),
 }
 
 
@@ -55,8 +61,10 @@ class ErpTuiApp(App[int]):
         Binding("question_mark", "help_question", "Help", show=False, priority=True,
                 id="app.help_question"),
         Binding("ctrl+p", "command_palette", "Commands", priority=True, id="app.commands"),
-        # Not priority: dialogs bind F10 to Done, and that must win inside a dialog.
-        Binding("f10", "quit", "Quit", id="app.quit"),
+        # Not priority: dialogs bind F10 to Done, and that must win inside a dialog. Quit asks
+        # first, so F10 pressed once too often after Done does not leave the app; Ctrl+Q
+        # (Textual's own key) quits at once.
+        Binding("f10", "ask_quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit_ctrl_q"),
     ]
 
@@ -110,11 +118,12 @@ class ErpTuiApp(App[int]):
     @work(thread=True, exclusive=True, group="open-context", exit_on_error=False)
     def _open_worker(self, opener: Callable[[], AppContext]) -> None:
         from erp_tui.errors import ErpTuiError
+        from erp_tui.i18n import localize
 
         try:
             ctx = opener()
         except ErpTuiError as exc:
-            self.post_message(self.ContextFailed(str(exc)))
+            self.post_message(self.ContextFailed(localize(exc)))
         except Exception as exc:  # never a traceback in the UI
             self.post_message(self.ContextFailed(f"{type(exc).__name__}: {exc}"))
         else:
@@ -151,6 +160,20 @@ class ErpTuiApp(App[int]):
             return
         self.push_screen(HelpScreen(screen_keys(self.screen)))
 
+    def action_ask_quit(self) -> None:
+        """Ask "Quit erp-tui?" (Enter or y quits); F10 while it asks does nothing."""
+        from erp_tui.screens.widgets.confirm import QuitQuestion
+
+        if isinstance(self.screen, QuitQuestion):
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(QuitQuestion("", tr(TEXT, "quit_question"), tr(TEXT, "quit_yes"),
+                                      tr(TEXT, "quit_no")), answered)
+
     def action_command_palette(self) -> None:
         """Open the command palette, unless one is open already (also under the help)."""
         from textual.command import CommandPalette
@@ -160,7 +183,8 @@ class ErpTuiApp(App[int]):
         if self.use_command_palette:
             from erp_tui.screens.commands import SafeCommandPalette
 
-            self.push_screen(SafeCommandPalette(id="--command-palette"))
+            self.push_screen(SafeCommandPalette(id="--command-palette",
+                                                placeholder=tr(TEXT, "search_commands")))
 
     def search_themes(self) -> None:
         """The theme picker (system command "Theme"), in the guarded palette too."""
@@ -172,7 +196,7 @@ class ErpTuiApp(App[int]):
                                             placeholder=tr(TEXT, "search_themes")))
 
     def search_commands(self, commands: Sequence[CommandListItem],
-                        placeholder: str = "Search for commands…") -> AwaitMount:
+                        placeholder: str = "") -> AwaitMount:
         """A palette over `commands`, in the guarded palette too."""
         from textual.command import Provider, SimpleProvider
 
@@ -180,8 +204,8 @@ class ErpTuiApp(App[int]):
 
         # As Textual's own search_commands: the provider instance stands in for its class.
         provider = cast("type[Provider]", SimpleProvider(self.screen, list(commands)))
-        return self.push_screen(SafeCommandPalette(providers=[provider],
-                                                   placeholder=placeholder))
+        return self.push_screen(SafeCommandPalette(
+            providers=[provider], placeholder=placeholder or tr(TEXT, "search_commands")))
 
     def action_help_question(self) -> None:
         self.action_help()
@@ -195,10 +219,12 @@ class ErpTuiApp(App[int]):
         return True
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Our actions of the screen in front, and the theme picker (not Textual's generic
+        entries: widget cursor keys, its key panel, screenshots)."""
         from erp_tui.screens.commands import screen_commands
 
         yield from screen_commands(self, screen)
-        yield from super().get_system_commands(screen)
+        yield SystemCommand(tr(TEXT, "theme"), tr(TEXT, "theme_help"), self.action_change_theme)
 
 
 def run_app(ctx: AppContext | None = None, *, opener: Callable[[], AppContext] | None = None,

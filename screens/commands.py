@@ -1,5 +1,6 @@
-"""Command palette entries: every action of the current screen (from its active bindings),
-followed by Textual's own system commands (theme, quit, ...)."""
+"""Command palette entries: every action of the current screen, from our own active bindings
+(those with an id) in the UI's language; the app adds the theme picker. Textual's generic
+entries (a widget's cursor keys, its key panel, screenshots) are left out."""
 
 from __future__ import annotations
 
@@ -27,11 +28,17 @@ _SKIP_ACTIONS = {"command_palette", "app.command_palette"}
 
 
 def screen_commands(app: App[Any], screen: Screen[Any]) -> Iterable[SystemCommand]:
-    """A palette command for every enabled binding of `screen` that has a description."""
+    """A palette command for every enabled binding of ours (it has an id) of `screen` and the
+    app, and for the focused widget's keys that the key bar shows (not its cursor keys)."""
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
+    # Keys the key bar shows first: a description shared with a hidden alias (Ctrl+Q quits at
+    # once, F10 asks first) runs what the bar shows.
+    bindings = sorted(screen.active_bindings.items(), key=lambda item: not item[1].binding.show)
+    for key, active in bindings:
         binding = active.binding
-        if not active.enabled or not binding.description or binding.action in _SKIP_ACTIONS:
+        ours = binding.id and (binding.show or active.node in (screen, app))
+        if (not active.enabled or not ours or not binding.description
+                or binding.action in _SKIP_ACTIONS):
             continue
         if binding.description in seen:
             continue

@@ -4,7 +4,12 @@ The connector's config fields are shown by type (password masked, list as a choi
 number, date). OK stays disabled until the connection test has passed for exactly the values now
 in the form, every mandatory field is filled and the scope is set; the reason is always shown on
 the status line. The test and the save (a new connection also reads the ERP's fields) run in
-thread workers; Escape while testing stops waiting and the late result is ignored.
+thread workers; Escape while testing stops waiting and the late result is ignored. A test's
+outcome is marked stale as soon as the connector settings differ from the tested ones; Escape
+asks before it throws typed values away.
+
+An active connection opens read-only (`read_only=True`): its values are shown but locked; F2 or
+typing offers to deactivate it (`ReadOnlyGate`), after which the dialog is editable.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,9 +34,10 @@ from erp_tui.contract import FieldInfo, FieldType
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, localize, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import EditDialog
+from erp_tui.screens.widgets.read_only import ReadOnlyGate
 from erp_tui.screens.widgets.tickbox import TickBox
 
 TEXT = {
@@ -75,6 +81,9 @@ TEXT = {
     "cannot_save": N_("✗ {message}"),
     "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
     "mandatory_mark": N_(" *"),
+    "discard": N_("Discard what you entered and close without saving?"),
+    "btn_change": N_("Change… (F2)"),
+    "read_only": N_("Read-only: '{name}' is active. F2 or typing offers to deactivate it."),
 }
 
 _SPLIT = re.compile(r"[,;\s]+")
@@ -85,8 +94,8 @@ def connector_choices() -> list[tuple[str, str]]:
     is listed by its kind (its test will say why)."""
     from erp_tui.services.connector_choices import connector_choices as installed
 
-    return [(choice.kind if choice.broken else f"{choice.label} ({choice.kind})", choice.kind)
-            for choice in installed()]
+    return [(choice.kind if choice.broken else f"{localize(choice.label)} ({choice.kind})",
+             choice.kind) for choice in installed()]
 
 
 def connector_fields(ctx: AppContext, kind: str) -> list[FieldInfo]:
@@ -108,7 +117,8 @@ class _ConfigInput:
 
 
 class ConnectionDialog(EditDialog[bool]):
-    """Add a connection (`connection_id=None`) or configure an inactive one."""
+    """Add a connection (`connection_id=None`), configure an inactive one, or show an active
+    one read-only."""
 
     CSS = load_css("connection_dialog.tcss")
 
@@ -132,7 +142,8 @@ class ConnectionDialog(EditDialog[bool]):
             self.connection_id = connection_id
             self.error = error
 
-    def __init__(self, ctx: AppContext, connection_id: int | None = None) -> None:
+    def __init__(self, ctx: AppContext, connection_id: int | None = None, *,
+                 read_only: bool = False) -> None:
         super().__init__(TEXT, cancelled=False)
         from erp_tui.services.connections import ConnectionDraft, draft_for
 
@@ -143,6 +154,14 @@ class ConnectionDialog(EditDialog[bool]):
             self._initial = ConnectionDraft(name="", connector="")
         else:
             self._initial = draft_for(ctx, connection_id)
+        self._gate = ReadOnlyGate(self, ctx, connection_id or 0, self._initial.name,
+                                  read_only=read_only and connection_id is not None,
+                                  on_editable=self._became_editable)
+        self._locked: list[Widget] = []
+        self._pristine: Any = None
+        self._test_line = ""
+        self._tested_values: Any = None
+        self._testing_values: Any = None
         self._kept_secrets = {k for k, v in self._initial.values.items() if v is None}
         self._config: list[_ConfigInput] = []
         # Rebuilding the config rows is async; one rebuild at a time, for the latest choice.
@@ -167,7 +186,7 @@ class ConnectionDialog(EditDialog[bool]):
         if connector and connector not in kinds:
             self._connectors.append((connector, connector))
         with Vertical(id="dialog"):
-            yield Static(title, id="dialog-title", markup=False)
+            yield Static(self._gate.title(title), id="dialog-title", markup=False)
             with VerticalScroll(id="form"):
                 yield self._row("name", Input(draft.name, id="name", compact=True,
                                               max_length=100), mandatory=True)
@@ -198,8 +217,8 @@ class ConnectionDialog(EditDialog[bool]):
             yield Static("", id="why", markup=False)
             with Horizontal(id="buttons"):
                 yield Button(tr(TEXT, "btn_test"), id="test", compact=True)
-                yield Button(tr(TEXT, "btn_ok"), id="ok", variant="primary", compact=True,
-                             disabled=True)
+                yield Button(tr(TEXT, "btn_change" if self.read_only else "btn_ok"), id="ok",
+                             variant="primary", compact=True, disabled=not self.read_only)
                 yield Button(tr(TEXT, "btn_cancel"), id="cancel", compact=True)
 
     def _row(self, key: str, widget: Widget, *, mandatory: bool = False) -> Horizontal:
@@ -208,8 +227,58 @@ class ConnectionDialog(EditDialog[bool]):
 
     async def on_mount(self) -> None:
         await self._build_config(self._connector())
+        self._pristine = self.draft()
+        if self.read_only:
+            self._lock()
+            self.query_one("#ok", Button).focus()
+        else:
+            self.query_one("#name", Input).focus()
+        self._update_state()
+
+    @property
+    def read_only(self) -> bool:
+        """Is the dialog showing an active connection that may not change?"""
+        return self._gate.read_only
+
+    @property
+    def dirty(self) -> bool:
+        """Has anything been entered or changed since the dialog opened?"""
+        return self._pristine is not None and not self.read_only and \
+            self.draft() != self._pristine
+
+    def _lock(self) -> None:
+        """Disable every field (remembering which were enabled) for the read-only view."""
+        fields = self.query_one("#form").query("Input, Select, Checkbox")
+        self._locked = [widget for widget in fields if not widget.disabled]
+        for widget in self._locked:
+            widget.disabled = True
+
+    def _became_editable(self) -> None:
+        """The connection was deactivated: unlock the fields and offer OK."""
+        for widget in self._locked:
+            widget.disabled = False
+        self._locked = []
+        self.query_one("#dialog-title", Static).update(
+            tr(TEXT, "title_edit", name=self._initial.name))
+        self.query_one("#ok", Button).label = tr(TEXT, "btn_ok")
         self.query_one("#name", Input).focus()
         self._update_state()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """Mark the row of the focused field (its label is reversed, visible without colour;
+        `:focus-within` did not restyle the label when the focus moved on)."""
+        for row in self.query(".row.-current"):
+            row.remove_class("-current")
+        row = next((node for node in event.widget.ancestors_with_self
+                    if node.has_class("row")), None)
+        if row is not None:
+            row.add_class("-current")
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing in the read-only view is a try to change: offer to deactivate."""
+        if self.read_only and event.is_printable and event.character not in (" ", None):
+            event.stop()
+            self._gate.allow()
 
     def _connector(self) -> str:
         value = self.query_one("#connector", Select).value
@@ -243,7 +312,7 @@ class ConnectionDialog(EditDialog[bool]):
         try:
             fields = connector_fields(self.ctx, kind)
         except ErpTuiError as exc:
-            self._load_error = str(exc)
+            self._load_error = localize(exc)
             return
         same = kind == self._initial.connector
         rows: list[Widget] = []
@@ -251,10 +320,11 @@ class ConnectionDialog(EditDialog[bool]):
             value = self._initial.values.get(info.key) if same else None
             widget = self._config_widget(index, info, value, same)
             self._config.append(_ConfigInput(info, widget))
-            label = info.label + (tr(TEXT, "mandatory_mark") if info.mandatory else "")
+            label = localize(info.label) + (tr(TEXT, "mandatory_mark") if info.mandatory else "")
             caption = Label(label, classes="label", markup=False)
             if widget is None:
-                note = Static(info.description or info.default, classes="note", markup=False)
+                note = Static(localize(info.description) or info.default, classes="note",
+                              markup=False)
                 rows.append(Horizontal(caption, note, classes="row"))
             else:
                 rows.append(Horizontal(caption, widget, classes="row"))
@@ -263,7 +333,8 @@ class ConnectionDialog(EditDialog[bool]):
     def _config_widget(self, index: int, info: FieldInfo, value: Any, same: bool
                        ) -> Widget | None:
         wid = f"cfg-{index}"
-        tooltip = Text(info.description) if info.description else None  # verbatim, not markup
+        # Verbatim, not markup.
+        tooltip = Text(localize(info.description)) if info.description else None
         initial = "" if value is None else str(value)
         if value is None and not same:
             initial = info.default
@@ -274,7 +345,7 @@ class ConnectionDialog(EditDialog[bool]):
                 "1", "true", "yes", "on")
             return TickBox("", checked, id=wid, compact=True, tooltip=tooltip)
         if info.type is FieldType.LIST:
-            options = [(text, key) for key, text in info.options.items()]
+            options = [(localize(text), key) for key, text in info.options.items()]
             chosen = initial if initial in info.options else Select.NULL
             return Select(options, id=wid, compact=True, prompt=tr(TEXT, "no_selection"),
                           value=chosen, tooltip=tooltip)
@@ -344,15 +415,18 @@ class ConnectionDialog(EditDialog[bool]):
         try:
             return [engine_text(p) for p in draft_problems(self.ctx, draft, self._tested)]
         except ErpTuiError as exc:
-            return [engine_text(str(exc))]
+            return [engine_text(exc)]
 
     def _update_state(self) -> None:
         self._problems = self.problems()
         ok_button = self.query_one("#ok", Button)
-        ok_button.disabled = bool(self._problems) or self._saving
+        ok_button.disabled = not self.read_only and (bool(self._problems) or self._saving)
         self.query_one("#test", Button).disabled = self._testing or self._saving
+        self._show_test_line()
         why = self.query_one("#why", Static)
-        if self._problems:
+        if self.read_only:
+            why.update(tr(TEXT, "read_only", name=self._initial.name))
+        elif self._problems:
             reason = self._problems[0]
             if len(self._problems) > 1:
                 reason += tr(TEXT, "more", count=len(self._problems) - 1)
@@ -380,6 +454,8 @@ class ConnectionDialog(EditDialog[bool]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not super().check_action(action, parameters):
             return False
+        if action == "ok" and self.read_only:
+            return True
         if action == "ok":
             return None if (self._problems or self._saving or self._testing) else True
         if action == "test":
@@ -395,7 +471,9 @@ class ConnectionDialog(EditDialog[bool]):
         self._testing = True
         self.query_one(BusyLine).start(tr(TEXT, "testing"))
         self._update_state()
-        self._test_worker(self.draft(), self._test_sequence)
+        draft = self.draft()
+        self._testing_values = (draft.connector, draft.values)
+        self._test_worker(draft, self._test_sequence)
 
     @work(thread=True, group="connection-test", exit_on_error=False)
     def _test_worker(self, draft: Any, sequence: int) -> None:
@@ -406,7 +484,7 @@ class ConnectionDialog(EditDialog[bool]):
         try:
             outcome = test_draft(self.ctx, draft)
         except ErpTuiError as exc:
-            error = str(exc)
+            error = localize(exc)
         except Exception as exc:  # never a traceback in the UI
             error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
         if not get_current_worker().is_cancelled:
@@ -418,15 +496,28 @@ class ConnectionDialog(EditDialog[bool]):
             return  # a cancelled test: ignore its result
         self._testing = False
         self.query_one(BusyLine).stop()
-        result = self.query_one("#test-result", Static)
+        self._tested_values = self._testing_values
         if event.outcome is None:
             self._tested = None
-            result.update(tr(TEXT, "test_bad", message=event.error))
+            self._test_line = tr(TEXT, "test_bad", message=event.error)
         else:
             self._tested = event.outcome
             key = "test_ok" if event.outcome.ok else "test_bad"
-            result.update(tr(TEXT, key, message=event.outcome.message))
+            self._test_line = tr(TEXT, key, message=event.outcome.message)
         self._update_state()
+
+    def _tested_key(self) -> tuple[str, dict[str, Any]]:
+        """What a connection test depends on: the connector and its settings."""
+        draft = self.draft()
+        return draft.connector, draft.values
+
+    def _show_test_line(self) -> None:
+        """The last test's outcome, or a note that the settings changed since."""
+        if not self._test_line:
+            return
+        stale = self._tested_values != self._tested_key()
+        self.query_one("#test-result", Static).update(
+            tr(TEXT, "test_stale") if stale else self._test_line)
 
     def cancel_test(self) -> None:
         """Stop waiting for the running test; its result will be ignored."""
@@ -434,6 +525,7 @@ class ConnectionDialog(EditDialog[bool]):
         self._test_sequence += 1
         self.workers.cancel_group(self, "connection-test")
         self.query_one(BusyLine).stop()
+        self._test_line = ""
         self.query_one("#test-result", Static).update(tr(TEXT, "cancelled"))
         self._update_state()
 
@@ -449,6 +541,8 @@ class ConnectionDialog(EditDialog[bool]):
         super().action_cancel()
 
     def action_ok(self) -> None:
+        if not self._gate.allow():
+            return
         self._update_state()
         if self._problems or self._saving or self._testing:
             self.app.bell()
@@ -467,9 +561,10 @@ class ConnectionDialog(EditDialog[bool]):
         try:
             connection_id = save_draft(self.ctx, draft, tested)
         except ValidationFailed as exc:
-            error = "; ".join(engine_text(p.message) for p in exc.problems) or exc.summary
+            error = "; ".join(engine_text(p.message) for p in exc.problems) or localize(
+                exc.summary)
         except ErpTuiError as exc:
-            error = engine_text(str(exc))
+            error = engine_text(exc)
         except Exception as exc:  # never a traceback in the UI
             error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
         self.post_message(self.SaveDone(connection_id, error))
@@ -479,8 +574,9 @@ class ConnectionDialog(EditDialog[bool]):
         self._saving = False
         self.query_one(BusyLine).stop()
         if event.error:
-            self.query_one("#test-result", Static).update(
-                tr(TEXT, "cannot_save", message=event.error))
+            self._test_line = tr(TEXT, "cannot_save", message=event.error)
+            self._tested_values = self._tested_key()
             self._update_state()
             return
+        self._pristine = None
         self.dismiss(True)

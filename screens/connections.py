@@ -2,8 +2,9 @@
 source page: Add, Configure, Mappings, List mapping, Defaults, Rank fields, Set sync priority,
 Test, Activate/Deactivate and Delete.
 
-Rule 1: a connection is edited only while inactive. Editing an active one explains the procedure
-(deactivate → change → test → OK → reactivate) and offers to deactivate it.
+Rule 1: a connection is edited only while inactive. The dialogs of an active one open read-only;
+trying to change something there offers to deactivate it. Deleting an active one explains the
+procedure (deactivate → change → test → OK → reactivate) and offers to deactivate it first.
 Slow engine calls (test, activate: it tests the connection too) run in thread workers that post
 typed messages back; the screen updates itself in the message handlers.
 """
@@ -27,7 +28,7 @@ from textual.worker import get_current_worker
 from erp_tui.errors import ErpTuiError, Problem
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, localize, msgn, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 
@@ -39,7 +40,6 @@ TEXT = {
     "col_active": N_("Active"),
     "col_priority": N_("Prio"),
     "col_name": N_("Name"),
-    "col_connector": N_("Connector"),
     "col_test": N_("Last test"),
     "col_sync": N_("Last sync"),
     "col_status": N_("Status"),
@@ -61,6 +61,22 @@ TEXT = {
     "Log": N_("Log"),
     "CRM records": N_("CRM records"),
     "Doctor": N_("Doctor"),
+    "Dry run": N_("Dry run"),
+    "Retry failed records": N_("Retry failed records"),
+    "Resync from CRM": N_("Resync from CRM"),
+    "Export": N_("Export"),
+    "retrying": N_("Retrying the failed records of '{name}'… (Esc: stop waiting)"),
+    "retried": N_("✓ Retried the failed records of '{name}': {resolved} resolved, {failing} "
+                  "still failing."),
+    "resync_title": N_("Resync '{name}' from the CRM?"),
+    "resync_question": N_(
+        "This pushes the CRM values of every CRM→ERP field to the ERP for every linked "
+        "record, ignoring timestamps: ERP values changed since the last sync are "
+        "overwritten."),
+    "resync_yes": N_("Resync"),
+    "resyncing": N_("Pushing the CRM values of '{name}' to the ERP… (Esc: stop waiting)"),
+    "resynced": N_("✓ Resync of '{name}' {status}: {pushed} pushed, {errors} errors."),
+    "exported": N_("✓ Exported '{name}' to {path} (readable by you only; without secrets)."),
     "empty": N_("No ERP connections yet. Press a to add one."),
     "loading": N_("Opening the configuration store…"),
     "open_failed": N_("✗ The configuration store cannot be opened: {message}  (F10 quits.)"),
@@ -73,6 +89,9 @@ TEXT = {
     "detail_test": N_("Last test: {mark} {when} — {message}"),
     "detail_never_tested": N_("Last test: never tested."),
     "detail_sync": N_("Last sync: {when}.  Status: {status}"),
+    "run_summary": N_(
+        "{status}: {created} created, {updated} updated, {pushed} pushed, {conflicts} "
+        "conflicts, {errors} errors"),
     "test_passed": N_("passed"),
     "test_failed": N_("FAILED"),
     "no_status": N_("—"),
@@ -82,9 +101,6 @@ TEXT = {
     "test_ok": N_("✓ Test of '{name}' passed: {message}"),
     "test_bad": N_("✗ Test of '{name}' failed: {message}"),
     "activated": N_("✓ '{name}' is active now."),
-    "refused": N_(
-        "✗ '{name}' cannot be activated: {count} problem(s). Enter on a problem goes to "
-        "its place."),
     "deactivated": N_(
         "'{name}' is inactive now. Change it, test, OK, then activate it again (space)."),
     "is_active_title": N_("'{name}' is active"),
@@ -108,9 +124,25 @@ TEXT = {
     "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
 }
 
+# Shorter words for the key bar (the help and the palette keep the full ones): the Dutch of
+# all of them, the source page's button names, took five lines at 80 columns.
+KEY_BAR = {
+    "connections.rank": N_("Rank"),
+    "connections.priority": N_("Priority"),
+    "connections.sync_now": N_("Sync"),
+}
+
 # Actions that change a connection and therefore need it inactive (rule 1).
 _EDIT_ACTIONS = ("configure", "mappings", "list_mapping", "defaults", "rank")
-_NEEDS_SELECTION = (*_EDIT_ACTIONS, "test", "activate", "deactivate", "delete")
+_NEEDS_SELECTION = (*_EDIT_ACTIONS, "test", "activate", "deactivate", "delete", "retry",
+                    "resync", "export")
+
+_COLUMNS = ("active", "priority", "name", "test", "sync", "status")
+# The columns that give way (down to these widths) so the table never scrolls sideways; the
+# detail lines below it show their whole text.
+_ELASTIC = {"name": 12, "status": 8}
+_RUN_MARKS = {"finished": "✓ ", "cancelled": "⊘ ", "failed": "✗ ", "running": "… ",
+              "interrupted": "✗ "}
 
 
 def when(moment: datetime | None) -> str:
@@ -133,9 +165,10 @@ def test_mark(ok: bool | None) -> str:
     return "✓" if ok else "✗"
 
 
-def open_dialog(ctx: AppContext, which: str, connection_id: int | None = None,
-                **focus: Any) -> Screen[Any]:
-    """The dialog `which` for a connection, imported lazily (ImportError if not installed)."""
+def open_dialog(ctx: AppContext, which: str, connection_id: int | None = None, *,
+                read_only: bool = False, **focus: Any) -> Screen[Any]:
+    """The dialog `which` for a connection, imported lazily (ImportError if not installed);
+    `read_only` for an active connection (the dialog offers to deactivate it)."""
     if which == "priority":
         from erp_tui.screens.priority_dialog import SyncPriorityDialog
 
@@ -145,24 +178,53 @@ def open_dialog(ctx: AppContext, which: str, connection_id: int | None = None,
     if which == "configure":
         from erp_tui.screens.connection_dialog import ConnectionDialog
 
-        return ConnectionDialog(ctx, connection_id)
+        return ConnectionDialog(ctx, connection_id, read_only=read_only)
     if which == "mappings":
         from erp_tui.screens.mappings_dialog import MappingsDialog
 
-        return MappingsDialog(ctx, connection_id, **focus)
+        return MappingsDialog(ctx, connection_id, read_only=read_only, **focus)
     if which == "list_mapping":
         from erp_tui.screens.list_mapping_dialog import ListMappingDialog
 
-        return ListMappingDialog(ctx, connection_id, **focus)
+        return ListMappingDialog(ctx, connection_id, read_only=read_only, **focus)
     if which == "defaults":
         from erp_tui.screens.defaults_dialog import DefaultsDialog
 
-        return DefaultsDialog(ctx, connection_id, **focus)
+        return DefaultsDialog(ctx, connection_id, read_only=read_only, **focus)
     if which == "rank":
         from erp_tui.screens.rank_dialog import RankFieldsDialog
 
-        return RankFieldsDialog(ctx, connection_id)
+        return RankFieldsDialog(ctx, connection_id, read_only=read_only)
     raise ValueError(f"unknown dialog {which!r}")
+
+
+def fit_widths(natural: dict[str, int], available: int) -> dict[str, int]:
+    """Column widths that fit `available` cells: the elastic columns give way, the widest
+    first, down to their least width."""
+    widths = dict(natural)
+    excess = sum(widths.values()) - available
+    while excess > 0:
+        key = max(_ELASTIC, key=lambda k: widths[k] - min(_ELASTIC[k], natural[k]))
+        if widths[key] <= min(_ELASTIC[key], natural[key]):
+            break
+        widths[key] -= 1
+        excess -= 1
+    return widths
+
+
+def run_status(run: Any | None, stored: str) -> tuple[str, str]:
+    """(short, full) status of a connection's last run in the UI's language: "✓ finished"
+    for the table, "finished: 5 created, …" for the detail line. Without a logged run, the
+    status stored with the connection."""
+    from erp_tui.screens.log_text import status_label
+
+    if run is None:
+        return stored, stored or tr(TEXT, "no_status")
+    label = status_label(run.status, run.errors)
+    mark = "! " if run.status == "finished" and run.errors else _RUN_MARKS.get(run.status, "")
+    full = tr(TEXT, "run_summary", status=label, created=run.created, updated=run.updated,
+              pushed=run.pushed, conflicts=run.conflicts, errors=run.errors)
+    return mark + label, full
 
 
 @dataclass(frozen=True)
@@ -188,8 +250,12 @@ class ConnectionsScreen(Screen[None]):
         Binding("t", "test", "Test", id="connections.test"),
         Binding("s", "sync_now", "Sync now", id="connections.sync_now"),
         Binding("g", "sync_log", "Log", id="connections.sync_log"),
-        Binding("c", "records", "CRM records", show=False, id="connections.records"),
+        Binding("c", "records", "CRM records", id="connections.records"),
         Binding("k", "doctor", "Doctor", show=False, id="connections.doctor"),
+        Binding("D", "dry_run", "Dry run", show=False, id="connections.dry_run"),
+        Binding("R", "retry", "Retry failed records", show=False, id="connections.retry"),
+        Binding("U", "resync", "Resync from CRM", show=False, id="connections.resync"),
+        Binding("x", "export", "Export", show=False, id="connections.export"),
         Binding("space", "activate", "Activate", id="connections.activate"),
         Binding("space", "deactivate", "Deactivate", id="connections.deactivate"),
         Binding("delete", "delete", "Delete", id="connections.delete"),
@@ -206,6 +272,13 @@ class ConnectionsScreen(Screen[None]):
             self.name = name
             self.ok = ok
             self.message = message
+
+    class ActionFinished(Message):
+        """A retry or resync run from this screen has finished; `text` says how."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     class ActivationFinished(Message):
         """An activation attempt has finished; `problems` is empty when it succeeded."""
@@ -225,6 +298,7 @@ class ConnectionsScreen(Screen[None]):
         self._ctx = ctx
         self._rows: dict[int, _Row] = {}
         self._summaries: dict[int, Any] = {}
+        self._statuses: dict[int, tuple[str, str]] = {}
         self._busy = False
 
     # ---- layout --------------------------------------------------------------------------
@@ -237,12 +311,11 @@ class ConnectionsScreen(Screen[None]):
         yield Static("", id="detail", markup=False)
         yield BusyLine(id="busy")
         yield Static("", id="message", markup=False)
-        yield KeyBar()
+        yield KeyBar(short=KEY_BAR)
 
     def on_mount(self) -> None:
         table = self.query_one("#connections", DataTable)
-        for key in ("active", "priority", "name", "connector", "test", "sync", "status"):
-            table.add_column(tr(TEXT, f"col_{key}"), key=key)
+        self._set_columns(table, {})
         table.focus()
         if self._ctx is None:
             self.query_one(BusyLine).start(tr(TEXT, "loading"))
@@ -289,26 +362,56 @@ class ConnectionsScreen(Screen[None]):
         table = self.query_one("#connections", DataTable)
         keep = select_id if select_id is not None else self._selected_id()
         rows = list_connections(self.ctx)
-        table.clear()
         self._rows = {r.id: _Row(r.id, r.name, r.active) for r in rows}
         self._summaries = {r.id: r for r in rows}
-        for r in rows:
-            table.add_row(
-                "✓" if r.active else "",
-                str(r.priority) if r.active else "–",
-                Text(inert(r.name)),
-                Text(r.connector),
-                f"{test_mark(r.last_test_ok)} {day(r.last_test_at)}".strip()
-                if r.last_test_at else tr(TEXT, "never"),
-                day(r.last_sync_at),
-                Text(r.status or ""),
-                key=str(r.id))
+        self._statuses = {r.id: run_status(self._last_run(r), r.status) for r in rows}
+        cells = {r.id: {
+            "active": "✓" if r.active else "",
+            "priority": str(r.priority) if r.active else "–",
+            "name": inert(r.name),
+            "test": f"{test_mark(r.last_test_ok)} {day(r.last_test_at)}".strip()
+            if r.last_test_at else tr(TEXT, "never"),
+            "sync": day(r.last_sync_at),
+            "status": self._statuses[r.id][0]} for r in rows}
+        table.clear(columns=True)
+        self._set_columns(table, cells)
+        for connection_id, row in cells.items():
+            # Names and statuses as typed (Text, not markup), cut with "…" when narrowed.
+            table.add_row(*(Text(row[key], no_wrap=True, overflow="ellipsis")
+                            if key in _ELASTIC else row[key] for key in _COLUMNS),
+                          key=str(connection_id))
         if keep is not None and keep in self._rows:
             table.move_cursor(row=table.get_row_index(str(keep)))
         if not rows:
             self._say(tr(TEXT, "empty"))
         self._show_detail()
         self.refresh_bindings()
+
+    def _last_run(self, summary: Any) -> Any | None:
+        """The newest logged run of a connection that has synced (None: none logged)."""
+        if summary.last_sync_at is None:
+            return None
+        from erp_tui.runner import recent_runs
+
+        runs = recent_runs(self.ctx, summary.name, limit=1)
+        return runs[0] if runs else None
+
+    def _set_columns(self, table: DataTable[Any], cells: dict[int, dict[str, str]]) -> None:
+        """The columns, as wide as their texts but never wider than the table together."""
+        labels = {key: tr(TEXT, f"col_{key}") for key in _COLUMNS}
+        natural = {key: max([Text(labels[key]).cell_len,
+                             *(Text(row[key]).cell_len for row in cells.values())])
+                   for key in _COLUMNS}
+        width = table.size.width or self.app.size.width
+        # The vertical scrollbar's column, and the padding around every cell.
+        available = width - 1 - 2 * table.cell_padding * len(_COLUMNS)
+        widths = fit_widths(natural, available)
+        for key in _COLUMNS:
+            table.add_column(labels[key], width=widths[key], key=key)
+
+    def on_resize(self) -> None:
+        if self.ready:
+            self.reload()
 
     def _selected_id(self) -> int | None:
         table = self.query_one("#connections", DataTable)
@@ -340,7 +443,7 @@ class ConnectionsScreen(Screen[None]):
                  else tr(TEXT, "active_no"))
         lines = [f"{inert(summary.name)} · {summary.connector} · {state} · {scope}",
                  tr(TEXT, "detail_sync", when=when(summary.last_sync_at),
-                    status=summary.status or tr(TEXT, "no_status"))]
+                    status=self._statuses[summary.id][1])]
         if summary.last_test_at is None:
             lines.append(tr(TEXT, "detail_never_tested"))
         else:
@@ -379,6 +482,8 @@ class ConnectionsScreen(Screen[None]):
             return self._busy
         if action in _NEEDS_SELECTION and row is None:
             return None
+        if action in ("retry", "resync") and (self._busy or not row or not row.active):
+            return None
         return True
 
     # ---- actions -------------------------------------------------------------------------
@@ -410,15 +515,12 @@ class ConnectionsScreen(Screen[None]):
         self._open("priority", None)
 
     def _edit(self, which: str) -> None:
-        """Open an editing dialog; an active connection must be deactivated first (rule 1)."""
+        """Open a configuration dialog; read-only for an active connection (rule 1)."""
         row = self.selected()
         if row is None:
             self._say(tr(TEXT, "no_selection"))
             return
-        if row.active:
-            self.offer_deactivate(row, lambda: self._open(which, row.id))
-        else:
-            self._open(which, row.id)
+        self._open(which, row.id, read_only=row.active)
 
     def offer_deactivate(self, row: _Row, then: Callable[[], None]) -> None:
         """Explain rule 1 and offer to deactivate; run `then` once it is inactive."""
@@ -442,15 +544,16 @@ class ConnectionsScreen(Screen[None]):
         try:
             deactivate(self.ctx, row.id)
         except ErpTuiError as exc:
-            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+            self._say(tr(TEXT, "error", message=engine_text(exc)))
             return False
         self.reload(row.id)
         self._say(tr(TEXT, "deactivated", name=row.name))
         return True
 
-    def _open(self, which: str, connection_id: int | None, **focus: Any) -> None:
+    def _open(self, which: str, connection_id: int | None, *, read_only: bool = False,
+              **focus: Any) -> None:
         try:
-            dialog = open_dialog(self.ctx, which, connection_id, **focus)
+            dialog = open_dialog(self.ctx, which, connection_id, read_only=read_only, **focus)
         except ImportError as exc:
             self._say(tr(TEXT, "unavailable", error=str(exc)))
             return
@@ -489,7 +592,7 @@ class ConnectionsScreen(Screen[None]):
             try:
                 delete_connection(self.ctx, row.id)
             except ErpTuiError as exc:
-                self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+                self._say(tr(TEXT, "error", message=engine_text(exc)))
                 return
             self.reload()
             self._say(tr(TEXT, "deleted", name=row.name))
@@ -532,7 +635,7 @@ class ConnectionsScreen(Screen[None]):
             result = test_connection(self.ctx, connection_id)
             ok, message = result.ok, result.user_message
         except ErpTuiError as exc:
-            ok, message = False, str(exc)
+            ok, message = False, engine_text(exc)
         except Exception as exc:  # never a traceback in the UI
             ok, message = False, f"{type(exc).__name__}: {exc}"
         if not get_current_worker().is_cancelled:
@@ -573,7 +676,10 @@ class ConnectionsScreen(Screen[None]):
         elif event.problems:
             from erp_tui.screens.activation_problems import ActivationProblemsScreen
 
-            self._say(tr(TEXT, "refused", name=event.name, count=len(event.problems)))
+            self._say(localize(msgn(
+                "✗ '{name}' cannot be activated: {count} problem. Enter on it goes to its place.",
+                "✗ '{name}' cannot be activated: {count} problems. Enter on a problem goes to "
+                "its place.", len(event.problems), name=event.name)))
             self.app.push_screen(
                 ActivationProblemsScreen(self.ctx, event.connection_id, event.name,
                                          event.problems),
@@ -613,3 +719,97 @@ class ConnectionsScreen(Screen[None]):
         from erp_tui.screens.doctor_screen import DoctorScreen
 
         self._push(DoctorScreen(self.ctx))
+
+    def action_dry_run(self) -> None:
+        """A dry run of every active connection: what a sync would change, nothing written."""
+        from erp_tui.screens.run_screen import SyncRunScreen
+
+        self._push(SyncRunScreen(self.ctx, None, dry_run=True))
+
+    def action_retry(self) -> None:
+        """Retry the open record errors of the selected connection (in a worker)."""
+        row = self.selected()
+        if row is None or self._busy:
+            return
+        self._start_busy(tr(TEXT, "retrying", name=row.name))
+        self._retry_worker(row.name)
+
+    @work(thread=True, exclusive=True, group="connection-action", exit_on_error=False)
+    def _retry_worker(self, name: str) -> None:
+        from erp_tui.runner import retry_errors
+
+        def retry() -> str:
+            resolved, failing = retry_errors(self.ctx, name)
+            return tr(TEXT, "retried", name=name, resolved=resolved, failing=failing)
+
+        text = self._outcome(retry)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ActionFinished(text))
+
+    def action_resync(self) -> None:
+        """Push the CRM values of the selected connection to the ERP, after a yes."""
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        row = self.selected()
+        if row is None or self._busy:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes and not self._busy:
+                self._start_busy(tr(TEXT, "resyncing", name=row.name))
+                self._resync_worker(row.name)
+
+        self.app.push_screen(ConfirmScreen(tr(TEXT, "resync_title", name=row.name),
+                                           tr(TEXT, "resync_question"), tr(TEXT, "resync_yes"),
+                                           default=False),
+                             callback=answered)
+
+    @work(thread=True, exclusive=True, group="connection-action", exit_on_error=False)
+    def _resync_worker(self, name: str) -> None:
+        from erp_tui.runner import resync_from_crm
+        from erp_tui.screens.log_text import status_label
+
+        def resync() -> str:
+            report = resync_from_crm(self.ctx, name)
+            return tr(TEXT, "resynced", name=name,
+                      status=status_label(report.status, report.counts.errors),
+                      pushed=report.counts.pushed, errors=report.counts.errors)
+
+        text = self._outcome(resync)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ActionFinished(text))
+
+    @staticmethod
+    def _outcome(run: Callable[[], str]) -> str:
+        """What `run` says, or why it failed (one sentence, never a traceback)."""
+        try:
+            return run()
+        except ErpTuiError as exc:
+            return tr(TEXT, "error", message=engine_text(exc))
+        except Exception as exc:
+            return tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+
+    @on(ActionFinished)
+    def _action_finished(self, event: ActionFinished) -> None:
+        self._stop_busy()
+        self.reload()
+        self._say(event.text)
+
+    def action_export(self) -> None:
+        """Write the selected connection's configuration (no secrets) to the data directory,
+        readable by its owner only, as `erp-tui export NAME -o FILE` does."""
+        row = self.selected()
+        if row is None:
+            return
+        self._say(self._outcome(lambda: self._export(row.name)))
+
+    def _export(self, name: str) -> str:
+        import re
+
+        from erp_tui.services.transfer import export_connection, write_export
+
+        folder = self.ctx.settings.data_dir / "exports"
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = folder / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', name).strip('._') or 'export'}.yaml"
+        write_export(path, export_connection(self.ctx, name))
+        return tr(TEXT, "exported", name=name, path=str(path))

@@ -22,10 +22,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import actor_label
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, label_language, localize, msgn, tr
+from erp_tui.screens.log_text import actor_text, error_text
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import EditDialog, MarkedCheckbox, kit_text, value_hint
 from erp_tui.screens.widgets.keys import KeyBar
@@ -44,12 +46,12 @@ TEXT = {
     "nothing_asked": N_("No values are asked: mapped values and fixed defaults are sent."),
     "none": N_("(none)"),
     "creating": N_("Creating the record in '{connection}' as {actor}…"),
-    "refused": N_("✗ Not created: {count} problem(s)."),
     "error": N_("✗ {message}"),
     "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
     "create.ok": N_("Create"),
     "create.ok_ctrl": N_("Create"),
     "create.cancel": N_("Cancel"),
+    "discard": N_("Discard the values you gave and close without creating?"),
 }
 
 
@@ -100,7 +102,7 @@ class CreateInErpDialog(EditDialog[Created | None]):
             self.targets = [t for t in actor_types_for(ctx, entity)
                             if t[0] not in (linked or set())]
         except ErpTuiError as exc:
-            self.error = engine_text(str(exc))
+            self.error = error_text(exc)
         self.target = 0
         self.asked: list[tuple[ErpFieldView, bool]] = []
         self.list_items: dict[str, dict[str, str]] = {}
@@ -113,8 +115,9 @@ class CreateInErpDialog(EditDialog[Created | None]):
             yield Label(tr(TEXT, "title", name=self.record_title), id="title", markup=False)
             with Horizontal(id="target-row"):
                 yield Label(tr(TEXT, "target"), classes="caption")
-                yield Select([(Content(f"{name} › {label}"), str(index))
-                              for index, (name, _actor, label) in enumerate(self.targets)],
+                yield Select([(Content(f"{name} › {actor_label(actor, label_language(), label)}"),
+                               str(index))
+                              for index, (name, actor, label) in enumerate(self.targets)],
                              allow_blank=not self.targets,
                              value="0" if self.targets else Select.NULL,
                              compact=True, id="target")
@@ -165,7 +168,7 @@ class CreateInErpDialog(EditDialog[Created | None]):
                 self.list_items = load_defaults(self.ctx, self.connection).tab(
                     self.actor_type).list_items
         except ErpTuiError as exc:
-            self._status(tr(TEXT, "error", message=engine_text(str(exc))))
+            self._status(tr(TEXT, "error", message=error_text(exc)))
         self.query_one("#asked-head", Static).update(
             tr(TEXT, "asked") if self.asked else tr(TEXT, "nothing_asked"))
         rows: list[Widget] = []
@@ -206,6 +209,11 @@ class CreateInErpDialog(EditDialog[Created | None]):
             elif isinstance(widget, Input):
                 out[view.key] = widget.value
         return out
+
+    @property
+    def dirty(self) -> bool:
+        """Has the user given a value that closing would throw away?"""
+        return not self.busy and any(value not in ("", "0") for value in self.answers().values())
 
     def problem_text(self, key: str) -> str:
         """The problem shown at asked field `key` ("" when none; for tests)."""
@@ -252,7 +260,7 @@ class CreateInErpDialog(EditDialog[Created | None]):
         self.busy = True
         self.query_one("#ok", Button).disabled = True
         self.query_one(BusyLine).start(tr(TEXT, "creating", connection=self.connection,
-                                          actor=self.actor_type))
+                                          actor=actor_text(self.actor_type)))
         self._status("")
         self.refresh_bindings()
         self._create_worker(self.connection, self.actor_type, self.answers())
@@ -266,12 +274,13 @@ class CreateInErpDialog(EditDialog[Created | None]):
             key = create_in_erp(self.ctx, connection, actor_type, self.record_id, answers)
             created = Created(connection, actor_type, key)
         except ValidationFailed as exc:
-            error = tr(TEXT, "refused", count=len(exc.problems))
+            error = localize(msgn("✗ Not created: {count} problem.",
+                                  "✗ Not created: {count} problems.", len(exc.problems)))
             problems = [(p.field_key, engine_text(p.message)) for p in exc.problems]
         except ErpTuiError as exc:
-            error = tr(TEXT, "error", message=engine_text(str(exc)))
+            error = tr(TEXT, "error", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.Finished(created, error, problems))
 
     @on(Finished)

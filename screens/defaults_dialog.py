@@ -23,6 +23,7 @@ from erp_tui.rules import DefaultSpec, ErpFieldView
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.widgets.actor_tabs import actor_name, actor_order, in_actor_order
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
@@ -35,8 +36,10 @@ from erp_tui.screens.widgets.dialog_kit import (
     value_hint,
 )
 from erp_tui.screens.widgets.direction_cells import check_look
+from erp_tui.screens.widgets.field_types import type_name
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.read_only import ReadOnlyGate
 from erp_tui.services.defaults import (
     DefaultRow,
     DefaultsState,
@@ -91,6 +94,7 @@ TEXT = {
     "pick_field": N_("ERP field for the default ({actor})"),
     "no_field": N_("Choose an ERP field first."),
     "save_failed": N_("The default was not saved"),
+    "discard": N_("Throw away what you entered for this default?"),
 }
 
 
@@ -116,7 +120,8 @@ class DefaultsDialog(EditDialog[bool]):
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {
         "add": "add", "edit": "edit", "delete": "delete", "close": "cancel"}
 
-    def __init__(self, ctx: AppContext, connection_id: int, actor: str | None = None) -> None:
+    def __init__(self, ctx: AppContext, connection_id: int, actor: str | None = None, *,
+                 read_only: bool = False) -> None:
         super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
@@ -126,13 +131,17 @@ class DefaultsDialog(EditDialog[bool]):
         self.connection_name = str(connection_id)
         self._message = ""
         self._last_pos = (-1, -1)
+        self._names: dict[str, str] = {}
         try:
             from erp_tui.services.connections import require_connection
 
             self.connection_name = require_connection(ctx, connection_id).name
-            self.state = load_defaults(ctx, connection_id)
+            self._names = dict(actor_order(ctx, connection_id))
+            self.state = self._ordered(load_defaults(ctx, connection_id))
         except ErpTuiError as exc:
             self.error = error_message(exc)
+        self._gate = ReadOnlyGate(self, ctx, connection_id, self.connection_name,
+                                  read_only=read_only, on_editable=self._became_editable)
         self.tab_index = 0
         if self.state and actor:
             for index, tab in enumerate(self.state.tabs):
@@ -145,14 +154,32 @@ class DefaultsDialog(EditDialog[bool]):
             return None
         return self.state.tabs[self.tab_index]
 
+    def _ordered(self, state: DefaultsState) -> DefaultsState:
+        """`state` with its tabs in the order Mappings shows the actors."""
+        order = in_actor_order([tab.actor_type for tab in state.tabs], list(self._names.items()))
+        state.tabs.sort(key=lambda tab: order.index(tab.actor_type))
+        return state
+
+    def actor(self, actor_type: str) -> str:
+        """The name Mappings gives the actor ("Contact person", not "Person")."""
+        return self._names.get(actor_type) or actor_name(actor_type)
+
+    def _title(self) -> str:
+        return self._gate.title(tr(TEXT, "title", name=self.connection_name))
+
+    def _became_editable(self) -> None:
+        """The connection was deactivated: reload (its version changed) and allow changes."""
+        self.query_one("#title", Label).update(self._title())
+        self._reload()
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            yield Label(self._title(), id="title", markup=False)
             if self.state is None or not self.state.tabs:
                 yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
                              markup=False)
             else:
-                yield Tabs(*[Tab(Content(t.actor_type), id=f"actor-{i}")
+                yield Tabs(*[Tab(Content(self.actor(t.actor_type)), id=f"actor-{i}")
                              for i, t in enumerate(self.state.tabs)],
                            active=f"actor-{self.tab_index}", id="actors")
                 columns = [
@@ -192,7 +219,7 @@ class DefaultsDialog(EditDialog[bool]):
 
     def _reload(self, cursor_field: str | None = None) -> None:
         try:
-            self.state = load_defaults(self.ctx, self.connection_id)
+            self.state = self._ordered(load_defaults(self.ctx, self.connection_id))
         except ErpTuiError as exc:
             self.app.push_screen(MessageDialog(tr(TEXT, "load_failed"), error_message(exc)))
             return
@@ -226,7 +253,7 @@ class DefaultsDialog(EditDialog[bool]):
         status = self.query_one("#status", Static)
         default = self._current()
         if default is None:
-            text = tr(TEXT, "empty", actor=tab.actor_type)
+            text = tr(TEXT, "empty", actor=self.actor(tab.actor_type))
         else:
             value = (tr(TEXT, "row_value", value=_value_text(tab, default)) if default.set_value
                      else tr(TEXT, "row_no_value"))
@@ -270,11 +297,12 @@ class DefaultsDialog(EditDialog[bool]):
         return self.saved_any
 
     def action_add(self) -> None:
-        self._open_editor(None)
+        if self._gate.allow():
+            self._open_editor(None)
 
     def action_edit(self) -> None:
         default = self._current()
-        if default is not None:
+        if default is not None and self._gate.allow():
             self._open_editor(default)
 
     def _open_editor(self, default: DefaultRow | None) -> None:
@@ -289,11 +317,11 @@ class DefaultsDialog(EditDialog[bool]):
                 self._reload(saved_field)
 
         self.app.push_screen(DefaultEditDialog(self.ctx, self.connection_id, tab, state.version,
-                                               default), done)
+                                               default, actor=self.actor(tab.actor_type)), done)
 
     def action_delete(self) -> None:
         tab, default, state = self.tab, self._current(), self.state
-        if tab is None or default is None or state is None:
+        if tab is None or default is None or state is None or not self._gate.allow():
             return
 
         def answered(yes: bool | None) -> None:
@@ -307,7 +335,8 @@ class DefaultsDialog(EditDialog[bool]):
             self._reload()
 
         self.app.push_screen(ConfirmScreen("", tr(TEXT, "confirm_delete", field=default.label,
-                                                  actor=tab.actor_type), default=False),
+                                                  actor=self.actor(tab.actor_type)),
+                                           default=False),
                          answered)
 
 
@@ -335,22 +364,27 @@ class DefaultEditDialog(EditDialog[str | None]):
 
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"ok": "ok", "cancel": "cancel"}
 
+    DEFAULT_CSS = """
+    DefaultEditDialog #forced { padding-left: 4; margin-bottom: 1; color: $text-muted; }
+    """
+
     def __init__(self, ctx: AppContext, connection_id: int, tab: DefaultsTab, version: int,
-                 default: DefaultRow | None = None) -> None:
+                 default: DefaultRow | None = None, *, actor: str = "") -> None:
         super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
         self.tab = tab
         self.version = version
         self.default = default
+        self.actor = actor or actor_name(tab.actor_type)
         self.field: ErpFieldView | None = tab.field(default.erp_field) if default else None
+        self._initial: tuple[str | None, DefaultSpec] | None = None
 
     def compose(self) -> ComposeResult:
         default = self.default
         title = "edit_title" if default else "add_title"
         with Vertical(id="editor"):
-            yield Label(tr(TEXT, title, actor=self.tab.actor_type), id="edit-title",
-                        markup=False)
+            yield Label(tr(TEXT, title, actor=self.actor), id="edit-title", markup=False)
             with Horizontal(classes="row"):
                 yield Label(tr(TEXT, "erp_field"), classes="caption")
                 yield Button(Content(self._field_text()), id="field", compact=True,
@@ -366,6 +400,7 @@ class DefaultEditDialog(EditDialog[str | None]):
                            id="ask", compact=True)
             yield MarkedCheckbox(tr(TEXT, "mandatory"), default.mandatory if default else False,
                            id="mandatory", compact=True)
+            yield Static(tr(TEXT, "forced"), id="forced", markup=False)
             yield Static("", id="problems", markup=False)
             with Horizontal(id="edit-buttons"):
                 yield Button(kit_text("ok"), id="ok", variant="primary", compact=True)
@@ -378,12 +413,21 @@ class DefaultEditDialog(EditDialog[str | None]):
             self.query_one("#field", Button).focus()
         else:
             self.query_one("#set-value", Checkbox).focus()
+        self._initial = self._form()
+
+    def _form(self) -> tuple[str | None, DefaultSpec]:
+        return (self.field.key if self.field else None), self.spec()
+
+    @property
+    def dirty(self) -> bool:
+        """Has anything been entered or changed since the dialog opened?"""
+        return self._initial is not None and self._form() != self._initial
 
     def _field_text(self) -> str:
         if self.field is None:
             return tr(TEXT, "choose_field")
         marker = " *" if self.field.mandatory else ""
-        return f"{self.field.label} ({self.field.key}, {self.field.type.value}){marker}"
+        return f"{self.field.label} ({self.field.key}, {type_name(self.field.type)}){marker}"
 
     def _field_changed(self) -> None:
         """Show the value widget that fits the field's type; force mandatory if the ERP does."""
@@ -405,7 +449,9 @@ class DefaultEditDialog(EditDialog[str | None]):
         if forced:
             mandatory.value = True
         mandatory.disabled = forced
-        mandatory.label = tr(TEXT, "mandatory") + (f" {tr(TEXT, 'forced')}" if forced else "")
+        # The ERP's reason goes on a line of its own: beside the label it is cut at 80 columns.
+        mandatory.styles.margin = (0, 0, 0, 0) if forced else (0, 0, 1, 0)
+        self.query_one("#forced", Static).display = forced
         self._validate()
 
     def spec(self) -> DefaultSpec:
@@ -450,7 +496,7 @@ class DefaultEditDialog(EditDialog[str | None]):
     @on(Button.Pressed, "#field")
     def _pick_field(self) -> None:
         taken = {row.erp_field for row in self.tab.rows}
-        choices = [(v.key, f"{v.label} — {v.type.value}{' *' if v.mandatory else ''}")
+        choices = [(v.key, f"{v.label} — {type_name(v.type)}{' *' if v.mandatory else ''}")
                    for v in self.tab.fields if v.key not in taken and not v.missing]
 
         def picked(answer: Picked | None) -> None:
@@ -460,7 +506,7 @@ class DefaultEditDialog(EditDialog[str | None]):
                 self._field_changed()
                 self.query_one("#set-value", Checkbox).focus()
 
-        self.app.push_screen(PickerDialog(tr(TEXT, "pick_field", actor=self.tab.actor_type),
+        self.app.push_screen(PickerDialog(tr(TEXT, "pick_field", actor=self.actor),
                                           choices, self.field.key if self.field else None),
                              picked)
 

@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, localize, msgn, tr
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 
@@ -30,7 +30,6 @@ TEXT = {
     "title": N_("Synchronise › Doctor"),
     "running": N_("Running the checks…"),
     "all_passed": N_("✓ All {count} checks passed."),
-    "passed_with_warnings": N_("✓ All checks passed; {warnings} warning(s)."),
     "failed": N_("✗ {failed} of {count} checks failed."),
     "error": N_("✗ The checks could not run: {message}"),
     "area_data_dir": N_("Data directory"),
@@ -146,7 +145,8 @@ class DoctorScreen(Screen[None]):
         if failed:
             summary.update(tr(TEXT, "failed", failed=failed, count=len(event.checks)))
         elif warnings:
-            summary.update(tr(TEXT, "passed_with_warnings", warnings=warnings))
+            summary.update(localize(msgn("✓ All checks passed; {count} warning.",
+                                         "✓ All checks passed; {count} warnings.", warnings)))
         else:
             summary.update(tr(TEXT, "all_passed", count=len(event.checks)))
 

@@ -10,6 +10,7 @@ workers, so keys never wait on them.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,11 +23,12 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from erp_tui.contract import FieldType, SearchOperator
-from erp_tui.crm_catalog import entity_label
+from erp_tui.crm_catalog import actor_label, entity_label
 from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, label_language, language, tr
+from erp_tui.screens.i18n import N_, label_language, localize, tr
+from erp_tui.screens.log_text import actor_text, error_text
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -49,6 +51,8 @@ TEXT = {
     "value": N_("value"),
     "value2": N_("and"),
     "any": N_("(choose)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
     "searching": N_("Searching {actor} in '{connection}'…"),
     "linking": N_("Linking ERP {actor} '{erp_key}'…"),
     "importing": N_("Importing ERP {actor} '{erp_key}'…"),
@@ -73,6 +77,7 @@ TEXT = {
     "Link": N_("Link"),
     "Open": N_("Open"),
     "Import": N_("Import"),
+    "discard": N_("Discard the criteria you typed and close?"),
 }
 
 MAX_CRITERIA = 8
@@ -120,9 +125,9 @@ class CriterionRow(Horizontal):
 
     @staticmethod
     def _operators(field: SearchField) -> list[tuple[Content, str]]:
-        from erp_tui.services.erp_search import operator_label, operators_for
+        from erp_tui.services.erp_search import operator_name, operators_for
 
-        return [(Content(operator_label(op, label_language())), op.value)
+        return [(Content(localize(operator_name(op))), op.value)
                 for op in operators_for(field.type)]
 
     @property
@@ -136,8 +141,7 @@ class CriterionRow(Horizontal):
 
     def _choices(self) -> list[tuple[str, str]]:
         if self.field.type is FieldType.CHECKBOX:
-            yes, no = ("ja", "nee") if language() == "nl" else ("yes", "no")
-            return [("1", yes), ("0", no)]
+            return [("1", tr(TEXT, "yes")), ("0", tr(TEXT, "no"))]
         return list(self.field.choices)
 
     def _shape(self) -> None:
@@ -263,6 +267,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         self.results: SearchResults | None = None
         self.busy = False
         self._rows = 0
+        self._searched: list[Criterion] = []
         self._preferred: tuple[str, str] | None = None
         from erp_tui.services.erp_search import actor_types_for, search_targets
 
@@ -273,7 +278,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
                 if choices:
                     self._preferred = (choices[0][0], choices[0][1])
         except ErpTuiError as exc:
-            self.error = engine_text(str(exc))
+            self.error = error_text(exc)
         self.connection = self._preferred[0] if self._preferred else (
             self.targets[0][0] if self.targets else "")
         self.actor_type = self._preferred[1] if self._preferred else (
@@ -308,8 +313,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
     def _actor_options(self) -> list[tuple[Content, str]]:
         for name, actors in self.targets:
             if name == self.connection:
-                return [(Content(label if label == key else f"{label} ({key})"), key)
-                        for key, label in actors]
+                return [(Content(text), key) for key, text in _actor_choices(actors)]
         return []
 
     async def on_mount(self) -> None:
@@ -344,7 +348,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         await self.query_one("#results-box", Vertical).remove_children()
         self._rows = 0
         self._paint_detail()
-        self._start_busy(tr(TEXT, "reading_fields", actor=self.actor_type))
+        self._start_busy(tr(TEXT, "reading_fields", actor=actor_text(self.actor_type)))
         self._fields_worker((self.connection, self.actor_type))
 
     @work(thread=True, exclusive=True, group="search-fields", exit_on_error=False)
@@ -356,9 +360,9 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         try:
             fields = searchable_fields(self.ctx, *target)
         except ErpTuiError as exc:
-            error = tr(TEXT, "refused", message=engine_text(str(exc)))
+            error = tr(TEXT, "refused", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.FieldsRead(target, fields, error))
 
     @on(FieldsRead)
@@ -372,9 +376,9 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
             return
         if self.fields:
             await self.action_add_row()
-            self._status(tr(TEXT, "ready", actor=self.actor_type))
+            self._status(tr(TEXT, "ready", actor=actor_text(self.actor_type)))
         else:
-            self._status(tr(TEXT, "no_fields", actor=self.actor_type))
+            self._status(tr(TEXT, "no_fields", actor=actor_text(self.actor_type)))
 
     # ---- criteria rows -------------------------------------------------------------------
 
@@ -411,7 +415,8 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         if self.busy or not self.targets:
             return
         criteria = [row.criterion() for row in self.rows()]
-        self._start_busy(tr(TEXT, "searching", actor=self.actor_type,
+        self._searched = criteria
+        self._start_busy(tr(TEXT, "searching", actor=actor_text(self.actor_type),
                             connection=self.connection))
         self._search_worker(self.connection, self.actor_type, criteria)
 
@@ -427,9 +432,9 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
             error = tr(TEXT, "refused", message=engine_text(exc.summary))
             problems = [engine_text(p.message) for p in exc.problems]
         except ErpTuiError as exc:
-            error = tr(TEXT, "refused", message=engine_text(str(exc)))
+            error = tr(TEXT, "refused", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.Found(results, error, problems))
 
     @on(Found)
@@ -449,7 +454,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         await box.remove_children()
         if results is None:
             return
-        columns = [GridColumn("key", tr(TEXT, "col_key"), 10)]
+        columns = [GridColumn("key", tr(TEXT, "col_key"), 11)]
         columns += [GridColumn(f"c{i}", label, 12, flex=True)
                     for i, (_key, label) in enumerate(results.columns)]
         columns.append(GridColumn("crm", tr(TEXT, "col_crm"), 4, align="center"))
@@ -557,7 +562,8 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         if hit.linked is not None:
             self._status(tr(TEXT, "already_linked"))
             return
-        self._start_busy(tr(TEXT, "linking", actor=self.actor_type, erp_key=hit.erp_key))
+        self._start_busy(tr(TEXT, "linking", actor=actor_text(self.actor_type),
+                            erp_key=hit.erp_key))
         self._act_worker("link", self.connection, self.actor_type, hit.erp_key)
 
     def action_import(self) -> None:
@@ -567,7 +573,8 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         if hit.linked is not None:
             self._status(tr(TEXT, "already_linked"))
             return
-        self._start_busy(tr(TEXT, "importing", actor=self.actor_type, erp_key=hit.erp_key))
+        self._start_busy(tr(TEXT, "importing", actor=actor_text(self.actor_type),
+                            erp_key=hit.erp_key))
         self._act_worker("import", self.connection, self.actor_type, hit.erp_key)
 
     @work(thread=True, exclusive=True, group="search-act", exit_on_error=False)
@@ -590,7 +597,7 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         except ErpTuiError as exc:
             error = tr(TEXT, "refused", message=_sentences(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.ActionDone(outcome, error))
 
     @on(ActionDone)
@@ -624,12 +631,39 @@ class ErpSearchDialog(Dialog[SearchOutcome | None]):
         """The result columns' labels, left to right (for tests)."""
         return [label for _key, label in self.results.columns] if self.results else []
 
+    @property
+    def dirty(self) -> bool:
+        """Are there typed criteria that no search has used yet?"""
+        if not self.is_mounted:
+            return False
+        criteria = [row.criterion() for row in self.rows()]
+        typed = any(value.strip() for criterion in criteria for value in criterion.values)
+        return typed and criteria != self._searched
+
     def action_close(self) -> None:
-        self.dismiss(None)
+        """Close; when typed criteria would be lost, ask first."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+        from erp_tui.screens.widgets.confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("", tr(TEXT, "discard"), default=False), answered)
+
+
+def _actor_choices(actors: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(key, text) of the actor types offered: each by its name in the UI's language; the key
+    (a code) follows a name only when two of them read the same."""
+    names = [(key, actor_label(key, label_language(), fallback=label)) for key, label in actors]
+    counts = Counter(name for _key, name in names)
+    return [(key, name if counts[name] == 1 else f"{name} ({key})") for key, name in names]
 
 
 def _sentences(error: ErpTuiError) -> str:
     if isinstance(error, ValidationFailed):
         return "\n".join([engine_text(error.summary),
                           *(f"- {engine_text(p.message)}" for p in error.problems)])
-    return engine_text(str(error))
+    return error_text(error)

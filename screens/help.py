@@ -1,5 +1,6 @@
 """Help (F1 or ?): the keys of the screen it was opened from, built from that screen's active
-bindings, so every screen and dialog gets it without writing its own."""
+bindings, so every screen and dialog gets it without writing its own. A screen whose table uses
+marks (`*`, `!`, `·` ...) explains them with a `help_legend()` method; they come first."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ TEXT = {
     "hint": N_("Esc, F1 or q closes. Ctrl+P lists every action in the command palette."),
     "Close": N_("Close"),
     "disabled": N_("(not available now)"),
+    "marks": N_("Marks in the table"),
+    "keys": N_("Keys"),
 }
 
 
@@ -33,6 +36,11 @@ def screen_keys(screen: Screen[object]) -> list[tuple[str, str]]:
         if not enabled:
             description = f"{description} {tr(TEXT, 'disabled')}"
         rows.append((key, description))
+    legend = getattr(screen, "help_legend", None)
+    if callable(legend):
+        # The marks first (they are what the screen cannot show), then the keys; a row
+        # without a key is a heading.
+        rows = [("", tr(TEXT, "marks")), *legend(), ("", tr(TEXT, "keys")), *rows]
     return rows
 
 
@@ -63,7 +71,8 @@ class HelpScreen(Dialog[None]):
             table.add_column(tr(TEXT, "key"), key="key")
             table.add_column(tr(TEXT, "action"), key="action")
             for key, description in self._keys:
-                table.add_row(Text(key), Text(description))  # `[` is a key, not markup
+                # `[` is a key, not markup; a row without a key is a heading.
+                table.add_row(Text(key), Text(description, style="" if key else "bold"))
             yield table
             yield Static(tr(TEXT, "hint"), id="help-hint")
 

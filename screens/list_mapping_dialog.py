@@ -1,9 +1,14 @@
 """List mapping dialog (Lijsttoewijzing): per mapped ERP list, each ERP item → one CRM item or
 "(No selection)". Two ERP items on the same CRM item are duplicates: red, marked `!`, counted in
-the status line, and Save (Opslaan) is refused until they are resolved."""
+the status line, and Save (Opslaan) is refused until they are resolved.
+
+As on the source page, the user maps all lists and then saves once: each list keeps its edits
+while the user moves between the list tabs, and Save writes every changed list.
+"""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import ClassVar
 
 from textual import on
@@ -14,9 +19,11 @@ from textual.content import Content
 from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
+from erp_tui.crm_catalog import list_label
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, label_language, tr
+from erp_tui.screens.widgets.actor_tabs import actor_name
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     Picked,
@@ -26,12 +33,13 @@ from erp_tui.screens.widgets.dialog_kit import (
 )
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.read_only import ReadOnlyGate
 from erp_tui.services.lists import (
     ListMappingState,
     MappedList,
     load_list_mapping,
     mapped_lists,
-    save_list_mapping,
+    save_list_mappings,
 )
 
 TEXT = {
@@ -44,15 +52,16 @@ TEXT = {
     "no_lists": N_(
         "No lists to map: list fields appear here once they are mapped. Map the list "
         "fields (e.g. Country, Customer group) in Mappings first."),
-    "status": N_("{rows} items, {mapped} mapped. List {erp} → CRM list {crm} (used by {fields})."),
+    "status": N_("{rows} items, {mapped} mapped. ERP list '{erp}' → CRM list {crm}, used by "
+                 "{actors}."),
     "dups": N_(
         "! {count} rows have a duplicate CRM item; each CRM item may be chosen once. "
         "Saving is refused until resolved."),
     "row": N_("Enter: choose the CRM item for '{item}'. Delete: (No selection)."),
     "pick_title": N_("CRM item for ERP item '{item}'"),
-    "discard": N_("Discard the unsaved changes to list '{name}'?"),
+    "discard": N_("Discard the unsaved changes to these lists: {names}?"),
     "save_failed": N_("The list mapping was not saved"),
-    "saved": N_("Saved list '{name}'."),
+    "edited": N_("{label} •"),
     "list.clear": N_("No selection"),
     "list.pick": N_("CRM item"),
     "list.prev": N_("Prev list"),
@@ -62,12 +71,13 @@ TEXT = {
 
 
 class ListMappingDialog(EditDialog[bool]):
-    """Lijsttoewijzing: answers True when a list was saved, False when nothing was."""
+    """Lijsttoewijzing: answers True when the lists were saved, False when nothing was."""
 
     CSS = load_css("list_mapping_dialog.tcss")
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f10", "save", "Save", id="list.save"),
+        Binding("f10", "close_view", "Close", id="list.close_f10"),
         Binding("ctrl+s", "save", "Save", id="list.save_ctrl"),
         Binding("escape", "cancel", "Close", id="list.close"),
         Binding("delete,backspace,x", "clear", "No selection", id="list.clear"),
@@ -80,16 +90,17 @@ class ListMappingDialog(EditDialog[bool]):
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"save": "save", "close": "cancel"}
 
     def __init__(self, ctx: AppContext, connection_id: int,
-                 erp_list: str | None = None) -> None:
+                 erp_list: str | None = None, *, read_only: bool = False) -> None:
         super().__init__(TEXT)
         self.ctx = ctx
         self.connection_id = connection_id
         self.lists: list[MappedList] = []
-        self.state: ListMappingState | None = None
+        self.states: dict[int, ListMappingState] = {}
         self.saved_any = False
         self.error = ""
         self.connection_name = str(connection_id)
-        self._saved_signature: tuple[str | None, ...] = ()
+        self._saved_signatures: dict[int, tuple[str | None, ...]] = {}
+        self._load_errors: dict[int, str] = {}
         self._duplicates: set[str] = set()
         self._message = ""
         try:
@@ -103,17 +114,25 @@ class ListMappingDialog(EditDialog[bool]):
         for index, mapped in enumerate(self.lists):
             if mapped.erp_list == erp_list:
                 self.list_index = index
+        self._gate = ReadOnlyGate(self, ctx, connection_id, self.connection_name,
+                                  read_only=read_only, on_editable=self._became_editable)
+
+    @property
+    def state(self) -> ListMappingState | None:
+        """The list on screen (None while it cannot be loaded)."""
+        return self.states.get(self.list_index)
 
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            yield Label(self._title(), id="title", markup=False)
             if not self.lists:
                 yield Static(self.error or tr(TEXT, "no_lists"), id="status",
                              classes="error" if self.error else "", markup=False)
             else:
-                tabs = [Tab(Content(m.erp_list), id=f"list-{i}") for i, m in enumerate(self.lists)]
+                tabs = [Tab(Content(self._tab_label(i)), id=f"list-{i}")
+                        for i in range(len(self.lists))]
                 yield Tabs(*tabs, active=f"list-{self.list_index}", id="lists")
                 columns = [
                     GridColumn("mark", "", 1, focusable=False),
@@ -130,44 +149,88 @@ class ListMappingDialog(EditDialog[bool]):
                 yield Button(kit_text("close"), id="close", compact=True)
         yield KeyBar()
 
+    def _title(self) -> str:
+        return self._gate.title(tr(TEXT, "title", name=self.connection_name))
+
+    def _tab_label(self, index: int) -> str:
+        """The CRM list's name in the current language, with the actors that use the list when
+        two tabs would read the same; marked • while the list has unsaved changes."""
+        mapped = self.lists[index]
+        label = list_label(mapped.crm_list, label_language())
+        if sum(1 for m in self.lists if m.crm_list == mapped.crm_list) > 1:
+            label = f"{label} ({_users(mapped, self.lists)})"
+        return tr(TEXT, "edited", label=label) if self._list_dirty(index) else label
+
     def on_mount(self) -> None:
         if self.lists:
             grid = self.query_one("#items", GridTable)
             localize_bindings(grid, TEXT)
-            self._load(self.list_index)
+            self._show_read_only()
+            self._show(self.list_index)
             grid.focus()
 
-    def _load(self, index: int) -> None:
+    def _show(self, index: int) -> None:
+        """Show list `index`, loading it the first time (its edits stay when it is left)."""
         self.list_index = index
-        mapped = self.lists[index]
-        try:
-            self.state = load_list_mapping(self.ctx, self.connection_id, mapped.erp_list,
-                                           mapped.crm_list)
-        except ErpTuiError as exc:
-            self.state = None
-            self._message = error_message(exc)
-        self._saved_signature = self._signature()
+        if index not in self.states and index not in self._load_errors:
+            self._load(index)
+        self._message = self._load_errors.get(index, "")
         self._recount()
         grid = self.query_one("#items", GridTable)
         grid.set_data(len(self.state.rows) if self.state else 0)
         self._update_status()
+        self._relabel(index)
 
-    def _signature(self) -> tuple[str | None, ...]:
-        return tuple(row.crm_key for row in self.state.rows) if self.state else ()
+    def _load(self, index: int) -> None:
+        mapped = self.lists[index]
+        try:
+            state = load_list_mapping(self.ctx, self.connection_id, mapped.erp_list,
+                                      mapped.crm_list)
+        except ErpTuiError as exc:
+            self._load_errors[index] = error_message(exc)
+            return
+        self.states[index] = state
+        self._saved_signatures[index] = _signature(state)
+
+    def _list_dirty(self, index: int) -> bool:
+        """Unsaved changes in list `index` (never in the read-only view: nothing can change,
+        and its suggestions cannot be saved)."""
+        state = self.states.get(index)
+        if state is None or self._gate.read_only:
+            return False
+        return (_signature(state) != self._saved_signatures.get(index)
+                or any(row.suggested for row in state.rows))
 
     @property
     def dirty(self) -> bool:
-        """Unsaved changes (suggestions that were never saved count as changes)."""
-        if self.state is None:
-            return False
-        return (self._signature() != self._saved_signature
-                or any(row.suggested for row in self.state.rows))
+        """Unsaved changes in any list (suggestions never saved count as changes)."""
+        return any(self._list_dirty(index) for index in self.states)
 
     def _recount(self) -> None:
         self._duplicates = self.state.duplicate_rows() if self.state else set()
 
-    # ---- painting ----------------------------------------------------------------------------
+    # ---- read-only view ----------------------------------------------------------------------
 
+    def _show_read_only(self) -> None:
+        self.query_one("#title", Label).update(self._title())
+        self.query_one("#save", Button).display = not self._gate.read_only
+        self.refresh_bindings()
+
+    @property
+    def read_only_view(self) -> bool:
+        return self._gate.read_only
+
+    def _became_editable(self) -> None:
+        """The connection was deactivated: reload the lists (its version changed)."""
+        self.states.clear()
+        self._saved_signatures.clear()
+        self._load_errors.clear()
+        self._show_read_only()
+        self._show(self.list_index)
+        for index in range(len(self.lists)):
+            self._relabel(index)
+
+    # ---- painting ----------------------------------------------------------------------------
     def _cell(self, row: int, column: int) -> tuple[str, str]:
         assert self.state is not None
         item = self.state.rows[row]
@@ -206,8 +269,9 @@ class ListMappingDialog(EditDialog[bool]):
         else:
             lines.append(tr(TEXT, "status", rows=len(state.rows),
                             mapped=sum(1 for r in state.rows if r.crm_key),
-                            erp=state.erp_list, crm=state.crm_list,
-                            fields=", ".join(mapped.fields)))
+                            erp=state.erp_list, crm=list_label(state.crm_list, label_language()),
+                            actors=", ".join(dict.fromkeys(
+                                actor_name(field.split(".")[0]) for field in mapped.fields))))
         if len(lines) < 2 and state.rows:
             row = state.rows[self.query_one("#items", GridTable).cursor_row]
             lines.append(tr(TEXT, "row", item=row.erp_text))
@@ -226,24 +290,17 @@ class ListMappingDialog(EditDialog[bool]):
             return
         index = int(event.tab.id.split("-")[1])
         if index != self.list_index:
-            self._switch_to(index)
+            self._show(index)
 
     def action_switch_list(self, delta: int) -> None:
         if self.lists:
             self._switch_to((self.list_index + delta) % len(self.lists))
 
     def _switch_to(self, index: int) -> None:
-        def show_current_tab() -> None:
-            tabs = self.query_one("#lists", Tabs)
-            with tabs.prevent(Tabs.TabActivated):
-                tabs.active = f"list-{self.list_index}"
-
-        def go() -> None:
-            self._load(index)
-            show_current_tab()
-
-        if index != self.list_index:
-            self.when_discarded(go, show_current_tab)
+        tabs = self.query_one("#lists", Tabs)
+        with tabs.prevent(Tabs.TabActivated):
+            tabs.active = f"list-{index}"
+        self._show(index)
 
     # ---- editing -----------------------------------------------------------------------------
 
@@ -253,7 +310,7 @@ class ListMappingDialog(EditDialog[bool]):
 
     def action_pick(self) -> None:
         state = self.state
-        if state is None or not state.rows:
+        if state is None or not state.rows or not self._gate.allow():
             return
         row = state.rows[self.query_one("#items", GridTable).cursor_row]
         choices = list(state.crm_items.items())
@@ -268,7 +325,7 @@ class ListMappingDialog(EditDialog[bool]):
 
     def action_clear(self) -> None:
         state = self.state
-        if state is None or not state.rows:
+        if state is None or not state.rows or not self._gate.allow():
             return
         row = state.rows[self.query_one("#items", GridTable).cursor_row]
         self._set(row.erp_key, None)
@@ -284,6 +341,10 @@ class ListMappingDialog(EditDialog[bool]):
         self._message = ""
         self.query_one("#items", GridTable).refresh()
         self._update_status()
+        self._relabel(self.list_index)
+
+    def _relabel(self, index: int) -> None:
+        self.query_one(f"#list-{index}", Tab).label = Content(self._tab_label(index))
 
     # ---- save / close ------------------------------------------------------------------------
 
@@ -291,17 +352,44 @@ class ListMappingDialog(EditDialog[bool]):
         return self.saved_any
 
     def discard_question(self) -> str:
-        return tr(TEXT, "discard", name=self.state.erp_list if self.state else "")
+        names = ", ".join(list_label(self.lists[index].crm_list, label_language())
+                          for index in sorted(self.states) if self._list_dirty(index))
+        return tr(TEXT, "discard", names=names)
 
     def action_save(self) -> None:
-        state = self.state
-        if state is None or not self.attempt(lambda: save_list_mapping(self.ctx, state),
-                                             "save_failed"):
+        """Save every changed list at once; a list with duplicates refuses the whole save
+        (it is shown) and nothing is written."""
+        if self._gate.read_only or not self.lists:  # nothing to save: Done closes
+            self.dismiss(self.cancel_result())
             return
-        self.saved_any = True
-        self._saved_signature = self._signature()
-        self._message = tr(TEXT, "saved", name=state.erp_list)
-        self.query_one("#items", GridTable).refresh()
-        self._update_status()
-        if len(self.lists) == 1:
-            self.dismiss(True)
+        changed = [index for index in sorted(self.states) if self._list_dirty(index)]
+        if not changed:
+            self.dismiss(self.saved_any)
+            return
+        # A list with duplicates is shown; the service refuses the whole save and says why.
+        refused = next((index for index in changed if self.states[index].duplicates()), None)
+        if refused is not None and refused != self.list_index:
+            self._switch_to(refused)
+        states = [self.states[index] for index in changed]
+        if not self.attempt(partial(save_list_mappings, self.ctx, states), "save_failed"):
+            return
+        self.saved_any = self.saved_any or bool(changed)
+        for index in changed:
+            self._saved_signatures[index] = _signature(self.states[index])
+        self.dismiss(self.saved_any)
+
+
+def _users(mapped: MappedList, lists: list[MappedList]) -> str:
+    """The actors whose fields use `mapped` ("Klant, Leverancier"), or the ERP list's key when
+    another list with the same CRM list has the same actors."""
+    def actors(m: MappedList) -> str:
+        names = dict.fromkeys(actor_name(field.split(".")[0]) for field in m.fields)
+        return ", ".join(names)
+
+    mine = actors(mapped)
+    twins = [m for m in lists if m.crm_list == mapped.crm_list and actors(m) == mine]
+    return mine if len(twins) == 1 else mapped.erp_list
+
+
+def _signature(state: ListMappingState) -> tuple[str | None, ...]:
+    return tuple(row.crm_key for row in state.rows)

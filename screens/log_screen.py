@@ -25,9 +25,18 @@ from textual.widgets import Input, Static
 
 from erp_tui.screens.change_pages import ChangePages
 from erp_tui.screens.css import load_css
-from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import tr
-from erp_tui.screens.log_text import TEXT, status_label
+from erp_tui.screens.log_text import (
+    TEXT,
+    actor_text,
+    changes_head,
+    error_text,
+    errors_head,
+    kind_label,
+    retrying_text,
+    status_label,
+    stored_text,
+)
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.numbers import fit_count
@@ -117,9 +126,9 @@ class SyncLogScreen(Screen[None]):
 
     @staticmethod
     def _change_columns() -> list[GridColumn]:
-        return [GridColumn("actor", tr(TEXT, "col_actor"), 8),
-                GridColumn("key", tr(TEXT, "col_key"), 10),
-                GridColumn("crm", tr(TEXT, "col_crm"), 6),
+        return [GridColumn("actor", tr(TEXT, "col_actor"), 14),
+                GridColumn("key", tr(TEXT, "col_key"), 11),
+                GridColumn("crm", tr(TEXT, "col_crm"), 5),
                 GridColumn("field", tr(TEXT, "col_field"), 12),
                 GridColumn("dir", tr(TEXT, "col_dir"), 5),
                 GridColumn("old", tr(TEXT, "col_old"), 10, flex=True),
@@ -129,8 +138,8 @@ class SyncLogScreen(Screen[None]):
     def _error_columns() -> list[GridColumn]:
         return [GridColumn("mark", tr(TEXT, "col_mark"), 3, align="center"),
                 GridColumn("connection", tr(TEXT, "col_connection"), 12),
-                GridColumn("actor", tr(TEXT, "col_actor"), 8),
-                GridColumn("key", tr(TEXT, "col_key"), 10),
+                GridColumn("actor", tr(TEXT, "col_actor"), 14),
+                GridColumn("key", tr(TEXT, "col_key"), 11),
                 GridColumn("dir", tr(TEXT, "col_dir"), 5),
                 GridColumn("message", tr(TEXT, "col_message"), 10, flex=True)]
 
@@ -158,7 +167,8 @@ class SyncLogScreen(Screen[None]):
         errors = open_errors(self.ctx, self.name_filter)
         if self.text_filter:
             needle = self.text_filter.casefold()
-            errors = [e for e in errors if needle in e.message.casefold()]
+            errors = [e for e in errors if needle in e.message.casefold()
+                      or needle in stored_text(e.message).casefold()]
         self.errors = errors
         self.marked &= {e.id for e in errors}
         if self.run_id is None and self.runs:
@@ -223,18 +233,13 @@ class SyncLogScreen(Screen[None]):
             if self.changes is None:
                 text = tr(TEXT, "no_run")
             elif self.text_filter:
-                text = tr(TEXT, "changes_head_filtered", id=self.changes.run_id,
-                          count=f"{self.changes.count:,}", total=f"{self.changes.total:,}")
+                text = changes_head(self.changes.run_id, self.changes.total, self.changes.count)
             elif self.changes.count:
-                text = tr(TEXT, "changes_head", id=self.changes.run_id,
-                          count=f"{self.changes.count:,}")
+                text = changes_head(self.changes.run_id, self.changes.count)
             else:
-                created = next((r.created for r in self.runs
-                                if r.id == self.changes.run_id), 0)
-                text = (tr(TEXT, "only_created", created=created) if created
-                        else tr(TEXT, "no_changes"))
+                text = tr(TEXT, "no_changes")
         else:
-            text = (tr(TEXT, "errors_head", count=len(self.errors), marked=len(self.marked))
+            text = (errors_head(len(self.errors), len(self.marked))
                     if self.errors else tr(TEXT, "no_errors"))
         if self.current_view != "runs":
             text = f"{text}  {head}"
@@ -250,7 +255,7 @@ class SyncLogScreen(Screen[None]):
             if not self.runs:
                 return ""
             run = self.runs[row]
-            return tr(TEXT, "run_detail", id=run.id, kind=run.kind,
+            return tr(TEXT, "run_detail", id=run.id, kind=kind_label(run.kind),
                       status=status_label(run.status, run.errors),
                       connection=self._names.get(run.connection_id, "?"),
                       created=run.created, updated=run.updated, pushed=run.pushed,
@@ -259,21 +264,29 @@ class SyncLogScreen(Screen[None]):
         if self.current_view == "changes":
             change = self.changes.row(row) if self.changes is not None else None
             if change is None or self.changes is None:
-                return ""
+                return self._no_change_detail()
             if change.field == ChangeKind.RECORD:
-                old, new = engine_text(change.old_value or ""), self._record_event(change)
+                old, new = stored_text(change.old_value or ""), self._record_event(change)
             else:
                 old, new = change.old_value or "∅", change.new_value or "∅"
             return tr(TEXT, "change_detail", row=f"{row + 1:,}",
-                      count=f"{self.changes.count:,}", actor=change.actor_type,
+                      count=f"{self.changes.count:,}", actor=actor_text(change.actor_type),
                       erp_key=change.erp_key, field=change.field, dir=change.direction,
                       old=old, new=new)
         if not self.errors:
             return ""
         error = self.errors[min(row, len(self.errors) - 1)]
         return tr(TEXT, "error_detail", connection=self._names.get(error.connection_id, "?"),
-                  actor=error.actor_type, erp_key=error.erp_key or "—", dir=error.direction,
-                  message=error.message)
+                  actor=actor_text(error.actor_type), erp_key=error.erp_key or "—",
+                  dir=error.direction,
+                  message=stored_text(error.message))
+
+    def _no_change_detail(self) -> str:
+        """Why a run without field changes has none: what it created, when it did."""
+        if self.changes is None or self.changes.count or self.text_filter:
+            return ""
+        created = next((r.created for r in self.runs if r.id == self.changes.run_id), 0)
+        return tr(TEXT, "only_created", created=created) if created else ""
 
     @staticmethod
     def _run_message(run: LoggedRun) -> str:
@@ -283,7 +296,7 @@ class SyncLogScreen(Screen[None]):
             return tr(TEXT, "interrupted_detail", who=tr(TEXT, "who", host=run.host or "?",
                                                          pid=run.pid or "?"),
                       seen=seen.strftime("%Y-%m-%d %H:%M:%S UTC"))
-        return "" if run.message.startswith(f"{run.status}:") else run.message
+        return "" if run.message.startswith(f"{run.status}:") else stored_text(run.message)
 
     @on(GridTable.CursorMoved)
     def _moved(self, event: GridTable.CursorMoved) -> None:
@@ -318,7 +331,7 @@ class SyncLogScreen(Screen[None]):
         if column == 1:
             return self._names.get(run.connection_id, "?"), ""
         if column == 2:
-            return run.kind, ""
+            return kind_label(run.kind), ""
         if column == 3:
             return stamp(run.started), ""
         if column == 4:
@@ -341,7 +354,7 @@ class SyncLogScreen(Screen[None]):
         if change is None:
             return "", ""
         if column == 0:
-            return change.actor_type, ""
+            return actor_text(change.actor_type), ""
         if column == 1:
             return change.erp_key, ""
         if column == 2:
@@ -353,7 +366,7 @@ class SyncLogScreen(Screen[None]):
                 "mark" if change.conflict else "")
         if change.field == ChangeKind.RECORD:
             if column == 5:  # what the record was before: "deleted in ERP" for a restore
-                return engine_text(change.old_value or ""), "dim"
+                return stored_text(change.old_value or ""), "dim"
             return self._record_event(change), "mark"
         value = change.old_value if column == 5 else change.new_value
         return (value if value is not None else "∅"), ("dim" if column == 5 else "")
@@ -364,7 +377,7 @@ class SyncLogScreen(Screen[None]):
         restored in ERP)."""
         if change.new_value in (None, "", "create"):
             return f"+ {tr(TEXT, 'created_record')}"
-        return f"* {engine_text(change.new_value or '')}"
+        return f"* {stored_text(change.new_value or '')}"
 
     def _change_role(self, row: int) -> str:
         return ""
@@ -378,12 +391,12 @@ class SyncLogScreen(Screen[None]):
         if column == 1:
             return self._names.get(error.connection_id, "?"), ""
         if column == 2:
-            return error.actor_type, ""
+            return actor_text(error.actor_type), ""
         if column == 3:
             return error.erp_key or "—", ""
         if column == 4:
             return error.direction, ""
-        return error.message, "error"
+        return stored_text(error.message), "error"
 
     def _error_role(self, row: int) -> str:
         if row < len(self.errors) and self.errors[row].id in self.marked:
@@ -464,7 +477,7 @@ class SyncLogScreen(Screen[None]):
             return
         self.retrying = True
         count = len(error_ids) if error_ids is not None else len(self.errors)
-        self._say(tr(TEXT, "retrying", count=count))
+        self._say(retrying_text(count))
         self.refresh_bindings()
         if error_ids is None and self.text_filter:
             error_ids = [e.id for e in self.errors]
@@ -478,10 +491,11 @@ class SyncLogScreen(Screen[None]):
         try:
             resolved, failing = retry_errors(self.ctx, name, error_ids)
         except ErpTuiError as exc:
-            self.post_message(self.RetryFinished(0, 0, tr(TEXT, "failed", message=str(exc))))
+            self.post_message(self.RetryFinished(0, 0, tr(TEXT, "failed",
+                                                          message=error_text(exc))))
         except Exception as exc:  # never a traceback in the UI
             self.post_message(self.RetryFinished(0, 0, tr(
-                TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))))
+                TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))))
         else:
             self.post_message(self.RetryFinished(resolved, failing, ""))
 

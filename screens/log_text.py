@@ -1,8 +1,12 @@
-"""The Sync log screen's texts in English and Dutch, and a run status in the UI's language."""
+"""The Sync log screen's texts, and what the run, log and CRM screens share to show the
+runner's and the engine's words in the UI's language: a run status, a stored text, an error, an
+actor type."""
 
 from __future__ import annotations
 
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.i18n import Msg
+from erp_tui.screens.engine_text import engine_text
+from erp_tui.screens.i18n import N_, gettext, label_language, localize, msgn, tr
 from erp_tui.screens.widgets.numbers import fit_count
 
 TEXT = {
@@ -48,18 +52,14 @@ TEXT = {
         "updated, {pushed} pushed to ERP, {unchanged} unchanged, {deleted} deleted in "
         "ERP, {conflicts} conflicts, {errors} errors. {message}"),
     "no_run": N_("Choose a run in the Runs view (1) first."),
-    "changes_head": N_("Run {id}: {count} field change(s)."),
-    "changes_head_filtered": N_("Run {id}: {count} of {total} field change(s) match."),
     "change_detail": N_("Row {row} of {count} · {actor} {erp_key} · {field} {dir}: {old} → {new}"),
     "created_record": N_("record created"),
     "no_changes": N_("This run changed no fields."),
     "only_created": N_(
         "This run changed no fields; it created {created:,} records (their links carry "
         "the run)."),
-    "errors_head": N_("{count} open error(s), {marked} marked."),
     "no_errors": N_("✓ No open errors."),
     "error_detail": N_("{connection} · {actor} {erp_key} ({dir}): {message}"),
-    "retrying": N_("⏳ Retrying {count} error(s)…"),
     "retried": N_("✓ Retried: {resolved} resolved, {failing} still failing."),
     "retried_bad": N_("! Retried: {resolved} resolved, {failing} still failing."),
     "nothing_marked": N_("Mark errors with space first (or R retries all)."),
@@ -82,6 +82,15 @@ TEXT = {
 }
 
 
+# The whole-record events the runner stores as words (sync_marks.RecordEvent): `stored_text`
+# finds their translation in the catalogue.
+RECORD_EVENTS = (N_("create"), N_("deleted in ERP"), N_("restored in ERP"))
+
+# The kinds of run the runner stores (`SyncRun.kind`, a code), as the Kind column shows them.
+RUN_KINDS = {"sync": N_("sync"), "retry": N_("retry"), "resync": N_("resync"),
+             "reread": N_("reread"), "link": N_("link"), "import": N_("import")}
+
+
 def status_label(status: str, errors: int = 0) -> str:
     """A run status in the UI's language ("finished with 2 errors" when it had errors)."""
     if status == "finished" and errors:
@@ -90,3 +99,52 @@ def status_label(status: str, errors: int = 0) -> str:
         return tr(TEXT, "status_finished_errors", count=fit_count(errors, 3).strip())
     text = tr(TEXT, f"status_{status}")
     return status if text == f"status_{status}" else text
+
+
+def changes_head(run_id: int, total: int, shown: int | None = None) -> str:
+    """The head of a run's field changes: how many, and how many the filter shows."""
+    if shown is None:
+        return localize(msgn("Run {id}: {count:,} field change.",
+                             "Run {id}: {count:,} field changes.", total, id=run_id))
+    return localize(msgn("Run {id}: {shown:,} of {count:,} field change shown.",
+                         "Run {id}: {shown:,} of {count:,} field changes shown.", total,
+                         id=run_id, shown=shown))
+
+
+def errors_head(count: int, marked: int) -> str:
+    """The head of the open errors: how many, and how many are marked."""
+    return localize(msgn("{count} open error, {marked} marked.",
+                         "{count} open errors, {marked} marked.", count, marked=marked))
+
+
+def retrying_text(count: int) -> str:
+    """The status while `count` errors are retried."""
+    return localize(msgn("⏳ Retrying {count} error…", "⏳ Retrying {count} errors…", count))
+
+
+def kind_label(kind: str) -> str:
+    """A run's kind (a code: `sync`, `retry` …) in the UI's language; an unknown one as given."""
+    return tr(RUN_KINDS, kind) if kind in RUN_KINDS else kind
+
+
+def stored_text(value: str) -> str:
+    """A text the runner stored (a run's message, an error, a record event) in the UI's
+    language: a message by code is translated, a stored sentence when the catalogue knows it."""
+    from erp_tui.runner.stored import from_stored
+
+    value = from_stored(value) if not isinstance(value, Msg) else value
+    translated = gettext(str(value)) if value and not isinstance(value, Msg) else value
+    return translated if translated != value else engine_text(value)
+
+
+def error_text(error: BaseException) -> str:
+    """An error's sentence(s) in the UI's language (a message by code, or a sentence the
+    engine still writes in English)."""
+    return engine_text(localize(error))
+
+
+def actor_text(actor_type: str) -> str:
+    """An ERP actor type as named in the UI's language ("Klant" for Customer)."""
+    from erp_tui.crm_catalog import actor_label
+
+    return actor_label(actor_type, label_language()) if actor_type else ""

@@ -13,9 +13,9 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Checkbox, Label, Static, Tab, Tabs
+from textual.widgets import Button, Checkbox, Input, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.crm_catalog import CrmField, entity_label
@@ -23,7 +23,8 @@ from erp_tui.errors import ErpTuiError, ValidationFailed
 from erp_tui.rules import Direction, DirectionCell, show_on_tab_warning
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, label_language, tr
+from erp_tui.screens.i18n import N_, label_language, localize, tr
+from erp_tui.screens.widgets.actor_tabs import actor_name
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     MarkedCheckbox,
@@ -34,8 +35,10 @@ from erp_tui.screens.widgets.dialog_kit import (
     error_message,
 )
 from erp_tui.screens.widgets.direction_cells import check_look, direction_look
+from erp_tui.screens.widgets.field_types import type_name
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
+from erp_tui.screens.widgets.read_only import ReadOnlyGate
 from erp_tui.services.mappings import (
     ActorTab,
     FieldRow,
@@ -94,6 +97,17 @@ TEXT = {
     "mappings.prev_tab": N_("Prev actor"),
     "mappings.next_tab": N_("Next actor"),
     "grid.activate": N_("Change"),
+    "mappings.filter": N_("Find field"),
+    "crm_read_only": N_("read-only"),
+    "legend": N_("* mandatory  [>] chosen  · not possible  ! see status  / find  F1 help"),
+    "legend_chosen": N_("chosen: > to the CRM, < to the ERP, <> both ways"),
+    "legend_open": N_("a direction that can be chosen"),
+    "legend_closed": N_("not possible here; the status line says why"),
+    "legend_check": N_("Search / ERP tab: on / off"),
+    "legend_warning": N_("a warning; the status line explains it"),
+    "filter_placeholder": N_("part of an ERP field name; Enter: to the table, Esc: clear"),
+    "filter_count": N_("{shown} of {total}"),
+    "filter_none": N_("No ERP field matches '{text}'; Esc clears the filter."),
 }
 
 COL_ERP, COL_CRM, COL_TO_CRM, COL_TO_ERP, COL_BOTH, COL_SEARCH, COL_TAB = range(7)
@@ -124,10 +138,18 @@ class MappingsDialog(EditDialog[bool]):
                 id="mappings.prev_tab"),
         Binding("right_square_bracket", "switch_tab(1)", "Next actor",
                 id="mappings.next_tab"),
+        Binding("slash", "filter", "Find field", show=False, id="mappings.filter"),
     ]
 
+    DEFAULT_CSS = """
+    MappingsDialog #find { height: 1; }
+    MappingsDialog #legend { width: 1fr; color: $text-muted; }
+    MappingsDialog #filter { width: 1fr; }
+    MappingsDialog #filter-count { width: auto; padding: 0 1; color: $text-muted; }
+    """
+
     def __init__(self, ctx: AppContext, connection_id: int, focus_actor: str | None = None,
-                 focus_field: str | None = None) -> None:
+                 focus_field: str | None = None, *, read_only: bool = False) -> None:
         super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
         self.connection_id = connection_id
@@ -144,6 +166,11 @@ class MappingsDialog(EditDialog[bool]):
         self._message = ""
         self._cells: dict[int, list[DirectionCell]] = {}
         self._crm_labels: dict[str, str] = {}
+        self._view: list[int] = []
+        self._haystack: list[str] = []
+        name = self.state.connection_name if self.state else str(connection_id)
+        self._gate = ReadOnlyGate(self, ctx, connection_id, name, read_only=read_only,
+                                  on_editable=self._became_editable)
 
     # ---- state helpers -----------------------------------------------------------------------
 
@@ -179,12 +206,14 @@ class MappingsDialog(EditDialog[bool]):
 
     def _current_row(self) -> FieldRow | None:
         tab = self.tab
-        if tab is None or not tab.rows:
+        if tab is None or not self._view:
             return None
         grid = self.query_one("#fields", GridTable)
-        return tab.rows[grid.cursor_row]
+        return tab.rows[self._view[grid.cursor_row]]
 
-    def _row_cells(self, index: int) -> list[DirectionCell]:
+    def _row_cells(self, row: int) -> list[DirectionCell]:
+        """The direction cells of the table's `row` (cached by field, not by position)."""
+        index = self._view[row]
         cells = self._cells.get(index)
         if cells is None:
             tab = self.tab
@@ -196,14 +225,13 @@ class MappingsDialog(EditDialog[bool]):
     # ---- layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        name = self.state.connection_name if self.state else str(self.connection_id)
         with Vertical(id="dialog"):
-            yield Label(tr(TEXT, "title", name=name), id="title", markup=False)
+            yield Label(self._title(), id="title", markup=False)
             if self.state is None or not self.state.tabs:
                 yield Static(self.load_error or tr(TEXT, "no_actors"), id="status",
                              classes="error", markup=False)
             else:
-                yield Tabs(*[Tab(Content(t.label), id=f"actor-{i}")
+                yield Tabs(*[Tab(Content(actor_name(t.actor_type, t.label)), id=f"actor-{i}")
                              for i, t in enumerate(self.state.tabs)],
                            active=f"actor-{self.tab_index}", id="actors")
                 yield MarkedCheckbox("", id="enabled", compact=True)
@@ -213,36 +241,134 @@ class MappingsDialog(EditDialog[bool]):
                     GridColumn("to_crm", ">", 4, align="center"),
                     GridColumn("to_erp", "<", 4, align="center"),
                     GridColumn("both", "<>", 4, align="center"),
-                    GridColumn("search", tr(TEXT, "col_search"), 6, align="center"),
-                    GridColumn("tab", tr(TEXT, "col_tab"), 7, align="center"),
+                    _fitted_column("search", tr(TEXT, "col_search"), 6),
+                    _fitted_column("tab", tr(TEXT, "col_tab"), 7),
                 ]
                 yield GridTable(columns, self._cell, self._row_role, id="fields")
+                with Horizontal(id="find"):
+                    yield Static(tr(TEXT, "legend"), id="legend", markup=False)
+                    yield Input(placeholder=tr(TEXT, "filter_placeholder"), id="filter",
+                                compact=True)
+                    yield Label("", id="filter-count", markup=False)
                 yield Static("", id="status", markup=False)
             yield done_cancel_buttons(self.state is not None)
         yield KeyBar()
 
+    def _title(self) -> str:
+        name = self.state.connection_name if self.state else str(self.connection_id)
+        return self._gate.title(tr(TEXT, "title", name=name))
+
     def on_mount(self) -> None:
+        if self.state is not None:
+            self._show_read_only()
         if self.state is None or not self.state.tabs:
             return
+        self._show_filter(False)
         grid = self.query_one("#fields", GridTable)
         localize_bindings(grid, TEXT)
         self._show_tab(self.tab_index, self._initial_row)
         grid.focus()
+
+    # ---- read-only view ----------------------------------------------------------------------
+
+    def _show_read_only(self) -> None:
+        self.query_one("#title", Label).update(self._title())
+        self.query_one("#done", Button).display = not self._gate.read_only
+        self.refresh_bindings()
+
+    @property
+    def read_only_view(self) -> bool:
+        return self._gate.read_only
+
+    def _became_editable(self) -> None:
+        """The connection was deactivated: reload (its version changed) and allow changes."""
+        try:
+            self.state = load_mappings(self.ctx, self.connection_id)
+        except ErpTuiError as exc:
+            self._message = error_message(exc)
+            self._update_status()
+            return
+        self._saved_signature = self._signature()
+        self._show_read_only()
+        grid = self.query_one("#fields", GridTable)
+        self._show_tab(self.tab_index, self._view[grid.cursor_row] if self._view else 0)
+
+    # ---- filter ------------------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        if self.tab is None:
+            return
+        self._show_filter(True)
+        self.query_one("#filter", Input).focus()
+
+    def _show_filter(self, shown: bool) -> None:
+        self.query_one("#legend", Static).display = not shown
+        self.query_one("#filter", Input).display = shown
+        self.query_one("#filter-count", Label).display = shown
+
+    @property
+    def filtering(self) -> bool:
+        """Is the field filter open?"""
+        return self.tab is not None and self.query_one("#filter", Input).display
+
+    def _apply_filter(self, keep: int | None = None) -> None:
+        """Show the rows whose ERP field name or key holds the filter text; the cursor stays on
+        the field `keep` (an index into the tab's rows) when it is still shown."""
+        tab = self.tab
+        assert tab is not None
+        text = self.query_one("#filter", Input).value if self.filtering else ""
+        needle = text.strip().lower()
+        total = len(tab.rows)
+        self._view = ([i for i, hay in enumerate(self._haystack) if needle in hay] if needle
+                      else list(range(total)))
+        row = self._view.index(keep) if keep is not None and keep in self._view else 0
+        self.query_one("#fields", GridTable).set_data(len(self._view), cursor_row=row)
+        self.query_one("#filter-count", Label).update(
+            tr(TEXT, "filter_count", shown=len(self._view), total=total))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._message = ""
+        self._apply_filter(self._view[self.query_one("#fields", GridTable).cursor_row]
+                           if self._view else None)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self) -> None:
+        self.query_one("#fields", GridTable).focus()
+
+    def _clear_filter(self) -> None:
+        grid = self.query_one("#fields", GridTable)
+        keep = self._view[grid.cursor_row] if self._view else None
+        filter_input = self.query_one("#filter", Input)
+        with filter_input.prevent(Input.Changed):
+            filter_input.value = ""
+        self._show_filter(False)
+        self._message = ""
+        self._apply_filter(keep)
+        grid.focus()
+
+    def action_cancel(self) -> None:
+        """Escape clears an open field filter first; then it closes the dialog."""
+        if self.filtering:
+            self._clear_filter()
+            return
+        super().action_cancel()
 
     def _show_tab(self, index: int, cursor_row: int = 0) -> None:
         assert self.state is not None
         self.tab_index = index
         tab = self.state.tabs[index]
         self._cells = {}
-        self._crm_labels = {f.key: f.label for f in tab.crm_fields}
+        self._crm_labels = {f.key: f.label_in(label_language()) for f in tab.crm_fields}
+        self._haystack = [f"{row.erp.label}\n{row.erp.key}".lower() for row in tab.rows]
         checkbox = self.query_one("#enabled", Checkbox)
-        checkbox.label = Content(tr(TEXT, "actor_toggle", actor=tab.label,
+        checkbox.label = Content(tr(TEXT, "actor_toggle",
+                                    actor=actor_name(tab.actor_type, tab.label),
                                     entity=entity_label(tab.crm_entity, label_language())))
         with checkbox.prevent(Checkbox.Changed):
             checkbox.value = tab.enabled
-        grid = self.query_one("#fields", GridTable)
-        grid.set_data(len(tab.rows), cursor_row=cursor_row)
         self._message = ""
+        self._apply_filter(cursor_row)
         self._update_status()
 
     @on(Tabs.TabActivated, "#actors")
@@ -265,7 +391,7 @@ class MappingsDialog(EditDialog[bool]):
     def _cell(self, row: int, column: int) -> tuple[str, str]:
         tab = self.tab
         assert tab is not None
-        field_row = tab.rows[row]
+        field_row = tab.rows[self._view[row]]
         erp = field_row.erp
         if column == COL_ERP:
             mark = "✗" if erp.missing else ("*" if erp.mandatory else " ")
@@ -286,7 +412,7 @@ class MappingsDialog(EditDialog[bool]):
     def _row_role(self, row: int) -> str:
         tab = self.tab
         assert tab is not None
-        return "dim" if tab.rows[row].missing else ""
+        return "dim" if tab.rows[self._view[row]].missing else ""
 
     # ---- status line -------------------------------------------------------------------------
 
@@ -306,7 +432,7 @@ class MappingsDialog(EditDialog[bool]):
             status.set_class(True, "warning")
             return
         text, kind = self._describe_cursor()
-        if self.state.active:
+        if self.state.active and not self._gate.read_only:  # read-only: the title says it
             text = f"{tr(TEXT, 'active', name=self.state.connection_name)}\n{text}"
             kind = kind or "warning"
         status.update(text)
@@ -315,6 +441,8 @@ class MappingsDialog(EditDialog[bool]):
 
     def _describe_cursor(self) -> tuple[str, str]:
         tab, row = self.tab, self._current_row()
+        if tab is not None and row is None and self.filtering:
+            return tr(TEXT, "filter_none", text=self.query_one("#filter", Input).value), "warning"
         if tab is None or row is None:
             return "", ""
         grid = self.query_one("#fields", GridTable)
@@ -332,14 +460,14 @@ class MappingsDialog(EditDialog[bool]):
             extra = f" — {', '.join(extras)}" if extras else ""
             mark = "✗ " if erp.missing else ("* " if erp.mandatory else "")
             text = tr(TEXT, "erp_status", mark=mark, label=erp.label, fkey=erp.key,
-                      type=erp.type.value, extra=extra)
+                      type=type_name(erp.type), extra=extra)
             if row.description:
-                text += f"\n{row.description}"
+                text += f"\n{localize(row.description)}"
             return text, "warning" if erp.missing else ""
         if column == COL_CRM:
             choices = tab.choices(row)
             if not choices:
-                return tr(TEXT, "crm_none", type=erp.type.value), "warning"
+                return tr(TEXT, "crm_none", type=type_name(erp.type)), "warning"
             crm = (self._crm_labels.get(row.crm_field, row.crm_field) if row.crm_field
                    else tr(TEXT, "none_choice"))
             return tr(TEXT, "crm_status", crm=crm, count=len(choices)), ""
@@ -359,14 +487,15 @@ class MappingsDialog(EditDialog[bool]):
             return text, ""
         text = tr(TEXT, "tab_status", value=yes_no[row.show_on_tab])
         warning = show_on_tab_warning(row.direction, row.show_on_tab)
-        if warning:
-            return f"{text}\n⚠ {warning}", "warning"
+        if warning:  # on the same line: the status has two and the warning may need both
+            return f"{text} ⚠ {localize(warning)}", "warning"
         return text, ""
 
     def _changed(self, message: str = "") -> None:
         """A cell of the cursor row changed: repaint it and say what happened."""
         grid = self.query_one("#fields", GridTable)
-        self._cells.pop(grid.cursor_row, None)
+        if self._view:
+            self._cells.pop(self._view[grid.cursor_row], None)
         grid.refresh()
         self._message = message
         self._update_status()
@@ -376,6 +505,8 @@ class MappingsDialog(EditDialog[bool]):
     @on(GridTable.Activated, "#fields")
     def _activated(self, event: GridTable.Activated) -> None:
         column = event.column
+        if column != COL_ERP and not self._gate.allow():
+            return
         if column == COL_CRM:
             self.action_pick()
         elif column in DIRECTION_COLUMNS:
@@ -401,14 +532,14 @@ class MappingsDialog(EditDialog[bool]):
     def _after_direction(self, refusal: str) -> None:
         row = self._current_row()
         if refusal:
-            self._changed(tr(TEXT, "dir_disabled", reason=refusal))
+            self._changed(tr(TEXT, "dir_disabled", reason=localize(refusal)))
             return
         warning = show_on_tab_warning(row.direction, row.show_on_tab) if row else ""
-        self._changed(f"⚠ {warning}" if warning else "")
+        self._changed(f"⚠ {localize(warning)}" if warning else "")
 
     def action_direction(self, value: str) -> None:
         tab, row = self.tab, self._current_row()
-        if tab is None or row is None or self.state is None:
+        if tab is None or row is None or self.state is None or not self._gate.allow():
             return
         direction = Direction(value) if value else None
         refusal = set_direction(tab, row, direction)
@@ -416,7 +547,7 @@ class MappingsDialog(EditDialog[bool]):
 
     def action_toggle_column(self, column: int) -> None:
         row = self._current_row()
-        if row is None:
+        if row is None or not self._gate.allow():
             return
         if column == COL_SEARCH:
             row.show_in_search = not row.show_in_search
@@ -424,10 +555,10 @@ class MappingsDialog(EditDialog[bool]):
         elif column == COL_TAB:
             row.show_on_tab = not row.show_on_tab
             warning = show_on_tab_warning(row.direction, row.show_on_tab)
-            self._changed(f"⚠ {warning}" if warning else "")
+            self._changed(f"⚠ {localize(warning)}" if warning else "")
 
     def action_toggle_actor(self) -> None:
-        if self.tab is None:
+        if self.tab is None or not self._gate.allow():
             return
         checkbox = self.query_one("#enabled", Checkbox)
         checkbox.value = not checkbox.value  # posts Changed -> _actor_changed
@@ -435,21 +566,26 @@ class MappingsDialog(EditDialog[bool]):
     @on(Checkbox.Changed, "#enabled")
     def _actor_changed(self, event: Checkbox.Changed) -> None:
         tab = self.tab
-        if tab is not None:
-            tab.enabled = event.value
+        if tab is None:
+            return
+        if not self._gate.allow():
+            with event.checkbox.prevent(Checkbox.Changed):
+                event.checkbox.value = tab.enabled
+            return
+        tab.enabled = event.value
 
     def action_pick(self) -> None:
         tab, row = self.tab, self._current_row()
-        if tab is None or row is None:
+        if tab is None or row is None or not self._gate.allow():
             return
         grid = self.query_one("#fields", GridTable)
         grid.move_cursor(column=COL_CRM)
         choices = tab.choices(row)
         if not choices:
-            self._changed(tr(TEXT, "crm_none", type=row.erp.type.value))
+            self._changed(tr(TEXT, "crm_none", type=type_name(row.erp.type)))
             return
         self.app.push_screen(
-            PickerDialog(tr(TEXT, "pick_title", label=row.erp.label, type=row.erp.type.value),
+            PickerDialog(tr(TEXT, "pick_title", label=row.erp.label, type=type_name(row.erp.type)),
                          [(f.key, _crm_choice_label(f)) for f in choices], row.crm_field,
                          none_label=tr(TEXT, "none_choice")),
             lambda picked: self._picked(tab, row, picked))
@@ -458,7 +594,7 @@ class MappingsDialog(EditDialog[bool]):
         if picked is None:
             return
         refusal = set_crm_field(tab, row, picked.key)
-        self._changed(tr(TEXT, "crm_refused", reason=refusal) if refusal else "")
+        self._changed(tr(TEXT, "crm_refused", reason=localize(refusal)) if refusal else "")
 
     # ---- done / cancel -----------------------------------------------------------------------
 
@@ -466,6 +602,9 @@ class MappingsDialog(EditDialog[bool]):
         state = self.state
         if state is None:
             self.dismiss(False)
+            return
+        if self._gate.read_only:  # nothing can have changed: Done closes the view
+            self.dismiss(self.cancel_result())
             return
 
         def save() -> None:
@@ -488,6 +627,8 @@ class MappingsDialog(EditDialog[bool]):
                     continue
                 for row_index, row in enumerate(tab.rows):
                     if row.erp.key == problem.field_key:
+                        if self.filtering:
+                            self._clear_filter()
                         if index != self.tab_index:
                             self.query_one("#actors", Tabs).active = f"actor-{index}"
                             self._show_tab(index, row_index)
@@ -495,7 +636,26 @@ class MappingsDialog(EditDialog[bool]):
                             self.query_one("#fields", GridTable).move_cursor(row=row_index)
                         return
 
+    # ---- help --------------------------------------------------------------------------------
+
+    def help_legend(self) -> list[tuple[str, str]]:
+        """(mark, meaning) of every mark in the table, for the help (F1)."""
+        return [
+            ("*", tr(TEXT, "mandatory")),
+            ("✗", tr(TEXT, "missing")),
+            ("[>] [<] [<>]", tr(TEXT, "legend_chosen")),
+            (">  <  <>", tr(TEXT, "legend_open")),
+            ("·  ··", tr(TEXT, "legend_closed")),
+            ("[x] [ ]", tr(TEXT, "legend_check")),
+            ("!", tr(TEXT, "legend_warning")),
+        ]
+
+
+def _fitted_column(key: str, label: str, width: int) -> GridColumn:
+    """A centred column at least as wide as its header in the current language."""
+    return GridColumn(key, label, max(width, len(label)), align="center")
+
 
 def _crm_choice_label(field: CrmField) -> str:
-    suffix = " (read-only)" if field.read_only else ""
-    return f"{field.label} — {field.type.value}{suffix}"
+    suffix = f" ({tr(TEXT, 'crm_read_only')})" if field.read_only else ""
+    return f"{field.label_in(label_language())} — {type_name(field.type)}{suffix}"

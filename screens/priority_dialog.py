@@ -9,7 +9,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
-from textual.widgets import Label, Static
+from textual.widgets import Button, Label, Static
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
@@ -23,7 +23,8 @@ from erp_tui.screens.widgets.dialog_kit import (
     localize,
 )
 from erp_tui.screens.widgets.keys import KeyBar
-from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
+from erp_tui.screens.widgets.read_only import titled
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList, grow_status
 from erp_tui.services.connections import (
     ConnectionSummary,
     priority_order,
@@ -41,6 +42,7 @@ TEXT = {
         "a connection first."),
     "discard": N_("Discard the unsaved priority order?"),
     "save_failed": N_("The priority order was not saved"),
+    "read_only": N_("This view is read-only: the order cannot be changed here."),
 }
 
 
@@ -51,9 +53,12 @@ class SyncPriorityDialog(EditDialog[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = done_bindings("priority")
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, *, read_only: bool = False) -> None:
+        """`read_only` shows the order without letting it change (the priority belongs to all
+        active connections, so there is no one connection to deactivate)."""
         super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
+        self.read_only = read_only
         self.error = ""
         self.connections: list[ConnectionSummary] = []
         try:
@@ -64,7 +69,7 @@ class SyncPriorityDialog(EditDialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(tr(TEXT, "title"), id="title")
+            yield Label(titled(tr(TEXT, "title"), self.read_only), id="title", markup=False)
             if not self.connections:
                 yield Static(self.error or tr(TEXT, "none"), id="status", classes="warning",
                              markup=False)
@@ -80,8 +85,20 @@ class SyncPriorityDialog(EditDialog[bool]):
         if self.connections:
             reorder = self.query_one("#order", ReorderList)
             localize(reorder, TEXT)
+            reorder.may_change = self._may_change
+            grow_status(self.query_one("#status", Static))
+            self.query_one("#done", Button).display = not self.read_only
             reorder.focus()
             self._update_status()
+
+    def _may_change(self) -> bool:
+        if self.read_only:
+            self.query_one("#status", Static).update(tr(TEXT, "read_only"))
+        return not self.read_only
+
+    @property
+    def read_only_view(self) -> bool:
+        return self.read_only and bool(self.connections)
 
     @property
     def order(self) -> list[int]:

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Label, Static, Tab, Tabs
+from textual.widgets import Button, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
 from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.widgets.actor_tabs import actor_order, in_actor_order
 from erp_tui.screens.widgets.dialog_kit import (
     EditDialog,
     done_bindings,
@@ -27,7 +28,8 @@ from erp_tui.screens.widgets.dialog_kit import (
     localize,
 )
 from erp_tui.screens.widgets.keys import KeyBar
-from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
+from erp_tui.screens.widgets.read_only import ReadOnlyGate
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList, grow_status
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
 TEXT = {
@@ -59,23 +61,28 @@ class RankFieldsDialog(EditDialog[bool]):
         Binding("right_square_bracket", "switch_tab(1)", "Next actor", id="rank.next_tab"),
     ]
 
-    def __init__(self, ctx: AppContext, connection_id: int) -> None:
+    def __init__(self, ctx: AppContext, connection_id: int, *, read_only: bool = False) -> None:
         super().__init__(TEXT, cancelled=False)
         self.ctx = ctx
         self.connection_id = connection_id
         self.state: RankState | None = None
         self.error = ""
         self.connection_name = str(connection_id)
+        self.names: dict[str, str] = {}
         try:
             from erp_tui.services.connections import require_connection
 
             self.connection_name = require_connection(ctx, connection_id).name
+            self.names = dict(actor_order(ctx, connection_id))
             self.state = load_ranking(ctx, connection_id)
         except ErpTuiError as exc:
             self.error = error_message(exc)
-        self.actors: list[str] = list(self.state.tabs) if self.state else []
+        self.actors: list[str] = (in_actor_order(list(self.state.tabs), list(self.names.items()))
+                                  if self.state else [])
         self.orders: dict[str, list[RankRow]] = dict(self.state.tabs) if self.state else {}
         self.tab_index = 0
+        self._gate = ReadOnlyGate(self, ctx, connection_id, self.connection_name,
+                                  read_only=read_only, on_editable=self._became_editable)
 
     def _initial(self) -> dict[str, list[str]]:
         assert self.state is not None
@@ -91,24 +98,51 @@ class RankFieldsDialog(EditDialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Label(tr(TEXT, "title", name=self.connection_name), id="title", markup=False)
+            yield Label(self._title(), id="title", markup=False)
             if not self.actors:
                 yield Static(self.error or tr(TEXT, "no_actors"), id="status", classes="error",
                              markup=False)
             else:
-                yield Tabs(*[Tab(Content(actor), id=f"actor-{i}")
+                yield Tabs(*[Tab(Content(self.names.get(actor, actor)), id=f"actor-{i}")
                              for i, actor in enumerate(self.actors)], id="actors")
                 yield ReorderList(label=tr(TEXT, "field"), note_width=14, id="fields")
                 yield Static("", id="status", markup=False)
             yield done_cancel_buttons(bool(self.actors))
         yield KeyBar()
 
+    def _title(self) -> str:
+        return self._gate.title(tr(TEXT, "title", name=self.connection_name))
+
     def on_mount(self) -> None:
         if self.actors:
             reorder = self.query_one("#fields", ReorderList)
             localize(reorder, TEXT)
+            reorder.may_change = self._gate.allow
+            grow_status(self.query_one("#status", Static))
+            self._show_read_only()
             self._show(0)
             reorder.focus()
+
+    def _show_read_only(self) -> None:
+        self.query_one("#title", Label).update(self._title())
+        self.query_one("#done", Button).display = not self._gate.read_only
+        self.refresh_bindings()
+
+    @property
+    def read_only_view(self) -> bool:
+        return self._gate.read_only
+
+    def _became_editable(self) -> None:
+        """The connection was deactivated: reload (its version changed) and allow changes."""
+        try:
+            self.state = load_ranking(self.ctx, self.connection_id)
+        except ErpTuiError as exc:
+            self.query_one("#status", Static).update(error_message(exc))
+            return
+        self.orders = dict(self.state.tabs)
+        cursor = self.query_one("#fields", ReorderList).cursor_row
+        self._show_read_only()
+        self._show(self.tab_index, cursor)
 
     def _items(self, actor: str) -> list[ReorderItem]:
         items = []
@@ -119,9 +153,11 @@ class RankFieldsDialog(EditDialog[bool]):
                                      note=note))
         return items
 
-    def _show(self, index: int) -> None:
+    def _show(self, index: int, cursor_row: int = 0) -> None:
         self.tab_index = index
-        self.query_one("#fields", ReorderList).set_items(self._items(self.actors[index]))
+        items = self._items(self.actors[index])
+        self.query_one("#fields", ReorderList).set_items(
+            items, min(cursor_row, max(len(items) - 1, 0)))
         self._update_status()
 
     def _store_order(self) -> None:
@@ -173,6 +209,9 @@ class RankFieldsDialog(EditDialog[bool]):
         state = self.state
         if state is None:
             self.dismiss(False)
+            return
+        if self._gate.read_only:  # nothing can have changed: Done closes the view
+            self.dismiss(self.cancel_result())
             return
         saved = False
         for actor in self.changed_actors():

@@ -37,7 +37,8 @@ from erp_tui.crm_catalog import CrmField, entity_label
 from erp_tui.errors import ErpTuiError, StaleEditError, ValidationFailed
 from erp_tui.screens.css import load_css
 from erp_tui.screens.engine_text import engine_text
-from erp_tui.screens.i18n import N_, label_language, tr
+from erp_tui.screens.i18n import N_, label_language, localize, msgn, tr
+from erp_tui.screens.log_text import actor_text, error_text, stored_text
 from erp_tui.screens.widgets.busy import BusyLine
 from erp_tui.screens.widgets.dialog_kit import MarkedCheckbox, Picked, PickerDialog
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
@@ -60,9 +61,10 @@ TEXT = {
     "hint.integer": N_("a whole number"),
     "hint.double": N_("a number, e.g. 12.5"),
     "none": N_("(none)"),
+    "yes": N_("yes"),
+    "no": N_("no"),
     "nothing_changed": N_("Nothing to save: no field was changed."),
     "saved": N_("✓ Saved. The next sync pushes the change to the linked ERPs."),
-    "not_saved": N_("✗ Not saved: {count} problem(s), shown at their fields."),
     "stale_title": N_("Changed by someone else"),
     "reload": N_("Reload"),
     "keep": N_("Keep editing"),
@@ -107,9 +109,6 @@ TEXT = {
     "reread_done": N_(
         "✓ Re-read '{erp_key}' from '{connection}': {updated} updated, {conflicts} "
         "conflicts."),
-    "reread_failed": N_(
-        "✗ Re-read '{erp_key}' from '{connection}': {errors} error(s), shown on the ERP "
-        "tab."),
     "created": N_("✓ Created in the ERP as {actor} '{erp_key}' ({connection}) and linked."),
     "linked": N_("✓ Linked to {actor} '{erp_key}' in {connection}."),
     "Back": N_("Back"),
@@ -130,7 +129,7 @@ TEXT = {
 _ERP_TAB_ACTIONS = ("disconnect", "retry_errors", "reread_erp", "search_erp_key",
                     "create_erp_key")
 LINK_MARKS = {LinkState.LINKED: "●", LinkState.DELETED_IN_ERP: "✗", "error": "!"}
-LABEL_WIDTH = 20
+LABEL_WIDTH = 26
 HISTORY_SHOWN = 12
 
 
@@ -223,7 +222,7 @@ class RecordView(DismissOnce, Screen[bool]):
             self.detail = get_record(self.ctx, self.entity, self.record_id)
         except ErpTuiError as exc:
             self.detail = None
-            self.load_error = engine_text(str(exc))
+            self.load_error = error_text(exc)
             return
         for field in self.detail.fields:
             if field.type is FieldType.LIST and field.list_name not in self.choices:
@@ -262,7 +261,7 @@ class RecordView(DismissOnce, Screen[bool]):
     def _editor(self, index: int, field: FieldValue) -> Widget:
         ident = f"field-{index}"
         if field.read_only:
-            text = Text(field.display)
+            text = Text(_shown(field))
             text.append(f"  ({tr(TEXT, 'read_only')})", style="dim")
             return Static(text, id=ident, classes="locked")
         if field.type is FieldType.LIST:
@@ -276,8 +275,9 @@ class RecordView(DismissOnce, Screen[bool]):
             return select
         if field.type is FieldType.CHECKBOX:
             return MarkedCheckbox("", field.value == "1", compact=True, id=ident)
-        hint = tr(TEXT, f"hint.{field.type.value}")
-        return Input(field.value, placeholder="" if hint.startswith("hint.") else hint,
+        hint_key = f"hint.{field.type.value}"
+        hint = tr(TEXT, hint_key) if hint_key in TEXT else ""
+        return Input(field.value, placeholder=hint,
                      compact=True, id=ident)
 
     def on_mount(self) -> None:
@@ -338,7 +338,7 @@ class RecordView(DismissOnce, Screen[bool]):
             return
         for index, field in enumerate(self.detail.fields):
             if field.read_only:
-                text = Text(field.display)
+                text = Text(_shown(field))
                 text.append(f"  ({tr(TEXT, 'read_only')})", style="dim")
                 self.query_one(f"#field-{index}", Static).update(text)
                 continue
@@ -387,7 +387,7 @@ class RecordView(DismissOnce, Screen[bool]):
         try:
             parse_crm_value(crm_field, event.value, {})
         except ValueError as exc:
-            self._show_problem(index, engine_text(str(exc)))
+            self._show_problem(index, error_text(exc))
         else:
             self._show_problem(index, "")
 
@@ -407,10 +407,10 @@ class RecordView(DismissOnce, Screen[bool]):
             self._show_problems(exc)
             return
         except StaleEditError as exc:
-            self._offer_reload(engine_text(str(exc)))
+            self._offer_reload(error_text(exc))
             return
         except ErpTuiError as exc:
-            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+            self._say(tr(TEXT, "error", message=error_text(exc)))
             return
         self.detail = detail
         self.changed_anything = True
@@ -428,7 +428,9 @@ class RecordView(DismissOnce, Screen[bool]):
                 unplaced.append(engine_text(problem.message))
             else:
                 self._show_problem(at, engine_text(problem.message))
-        text = tr(TEXT, "not_saved", count=len(error.problems))
+        text = localize(msgn("✗ Not saved: {count} problem, shown at its field.",
+                             "✗ Not saved: {count} problems, shown at their fields.",
+                             len(error.problems)))
         self._say("\n".join([text, *unplaced]))
 
     def _offer_reload(self, sentence: str) -> None:
@@ -471,7 +473,7 @@ class RecordView(DismissOnce, Screen[bool]):
             links = erp_tab_links(self.ctx, self.entity, self.record_id)
         except ErpTuiError as exc:
             links = []
-            self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+            self._say(tr(TEXT, "error", message=error_text(exc)))
         self.links = [_LinkView(link) for link in links]
         for index, view in enumerate(self.links):
             if view.link.field_keys and view.link.state != LinkState.DELETED_IN_ERP:
@@ -488,9 +490,9 @@ class RecordView(DismissOnce, Screen[bool]):
             values = erp_tab_values(self.ctx, self.entity, self.record_id, link.connection,
                                     link.actor_type, link.erp_key)
         except ErpTuiError as exc:
-            error = engine_text(str(exc))
+            error = error_text(exc)
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         if not get_current_worker().is_cancelled:
             self.post_message(self.ValuesRead(generation, index, values, error))
 
@@ -527,12 +529,14 @@ class RecordView(DismissOnce, Screen[bool]):
         state_style = {LinkState.LINKED: "bold", LinkState.DELETED_IN_ERP: "bold red",
                        "error": "bold yellow"}.get(link.state, "")
         out.append(tr(TEXT, "link_head", mark=LINK_MARKS.get(link.state, "?"),
-                      connection=link.connection, actor=link.actor_type, erp_key=link.erp_key,
+                      connection=link.connection, actor=actor_text(link.actor_type),
+                      erp_key=link.erp_key,
                       state=_state_text(link.state)),
                    style=state_style)
         out.append(f"\n  {tr(TEXT, 'last_sync', when=moment(link.last_sync))}\n", style="dim")
         if not link.field_keys:
-            out.append(f"  {tr(TEXT, 'no_fields', actor=link.actor_type)}\n", style="dim")
+            out.append(f"  {tr(TEXT, 'no_fields', actor=actor_text(link.actor_type))}\n",
+                       style="dim")
         elif view.values is None and not view.error and link.state != LinkState.DELETED_IN_ERP:
             for _key, label in link.field_keys:
                 out.append(f"  {_cut(label, LABEL_WIDTH - 2):<{LABEL_WIDTH - 2}} ")
@@ -548,7 +552,7 @@ class RecordView(DismissOnce, Screen[bool]):
             out.append(f"  {tr(TEXT, 'errors', count=len(link.errors))}\n", style="bold")
             for error in link.errors:
                 out.append(f"  ! {moment(error.at)} ({error.direction}) ", style="bold yellow")
-                out.append(f"{engine_text(error.message)}\n")
+                out.append(f"{stored_text(error.message)}\n")
         if link.history:
             out.append(f"  {tr(TEXT, 'history', count=len(link.history))}\n", style="bold")
             for change in link.history[:HISTORY_SHOWN]:
@@ -556,8 +560,10 @@ class RecordView(DismissOnce, Screen[bool]):
                 field = tr(TEXT, "record_event") if whole else change.field
                 out.append(f"  {moment(change.at)} {field} {change.direction} ", style="dim")
                 empty = tr(TEXT, "empty_value")
-                out.append(f"{engine_text(change.old) or empty} → "
-                           f"{engine_text(change.new) or empty}\n")
+                old, new = change.old or "", change.new or ""
+                if whole:
+                    old, new = stored_text(old), stored_text(new)
+                out.append(f"{old or empty} → {new or empty}\n")
         else:
             out.append(f"  {tr(TEXT, 'no_history')}\n", style="dim")
 
@@ -662,8 +668,8 @@ class RecordView(DismissOnce, Screen[bool]):
             if outcome.action == "linked":
                 self.load_links()
                 self.action_show_tab("erp")
-                self._say(tr(TEXT, "linked", actor=outcome.actor_type, erp_key=outcome.erp_key,
-                             connection=outcome.connection))
+                self._say(tr(TEXT, "linked", actor=actor_text(outcome.actor_type),
+                             erp_key=outcome.erp_key, connection=outcome.connection))
             elif (outcome.entity, outcome.record_id) != (self.entity, self.record_id):
                 self.app.push_screen(RecordView(self.ctx, outcome.entity, outcome.record_id,
                                                 tab="erp"))
@@ -682,8 +688,8 @@ class RecordView(DismissOnce, Screen[bool]):
             self.changed_anything = True
             self.load_links()
             self.action_show_tab("erp")
-            self._say(tr(TEXT, "created", actor=created.actor_type, erp_key=created.erp_key,
-                         connection=created.connection))
+            self._say(tr(TEXT, "created", actor=actor_text(created.actor_type),
+                         erp_key=created.erp_key, connection=created.connection))
 
         linked = {view.link.connection for view in self.links}
         self.app.push_screen(CreateInErpDialog(self.ctx, self.entity, self.record_id,
@@ -696,8 +702,8 @@ class RecordView(DismissOnce, Screen[bool]):
             return
         if not views:
             return
-        choices = [(str(i), f"{v.link.connection} · {v.link.actor_type} {v.link.erp_key}")
-                   for i, v in enumerate(views)]
+        choices = [(str(i), f"{v.link.connection} · {actor_text(v.link.actor_type)} "
+                            f"{v.link.erp_key}") for i, v in enumerate(views)]
 
         def picked(answer: Picked | None) -> None:
             if answer is not None and answer.key is not None:
@@ -721,16 +727,17 @@ class RecordView(DismissOnce, Screen[bool]):
             try:
                 disconnect(self.ctx, link.connection, link.actor_type, link.erp_key)
             except ErpTuiError as exc:
-                self._say(tr(TEXT, "error", message=engine_text(str(exc))))
+                self._say(tr(TEXT, "error", message=error_text(exc)))
                 return
             self.changed_anything = True
             self.load_links()
             self._say(tr(TEXT, "disconnected", connection=link.connection,
-                         actor=link.actor_type, erp_key=link.erp_key))
+                         actor=actor_text(link.actor_type), erp_key=link.erp_key))
 
         self.app.push_screen(ConfirmScreen(
             tr(TEXT, "disconnect_title", connection=link.connection),
-            tr(TEXT, "disconnect_question", actor=link.actor_type, erp_key=link.erp_key),
+            tr(TEXT, "disconnect_question", actor=actor_text(link.actor_type),
+               erp_key=link.erp_key),
             tr(TEXT, "disconnect_yes"), tr(TEXT, "disconnect_no")), callback=answered)
 
     def action_retry_errors(self) -> None:
@@ -755,9 +762,9 @@ class RecordView(DismissOnce, Screen[bool]):
         try:
             text = retry_record_errors(self.ctx, connection, error_ids)
         except ErpTuiError as exc:
-            text = tr(TEXT, "error", message=engine_text(str(exc)))
+            text = tr(TEXT, "error", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.RetryFinished(text))
 
     @on(RetryFinished)
@@ -776,7 +783,7 @@ class RecordView(DismissOnce, Screen[bool]):
             return
         self.rereading = True
         link = view.link
-        self.query_one(BusyLine).start(tr(TEXT, "rereading", actor=link.actor_type,
+        self.query_one(BusyLine).start(tr(TEXT, "rereading", actor=actor_text(link.actor_type),
                                           erp_key=link.erp_key, connection=link.connection))
         self.refresh_bindings()
         self._reread_worker(link.connection, link.actor_type, link.erp_key)
@@ -789,12 +796,16 @@ class RecordView(DismissOnce, Screen[bool]):
         try:
             report = resync_from_erp(self.ctx, connection, actor_type, [erp_key])
             c = report.counts
-            text = (tr(TEXT, "reread_failed", errors=c.errors, **names) if c.errors else
+            text = (localize(msgn(
+                "✗ Re-read '{erp_key}' from '{connection}': {count} error, shown on the ERP "
+                "tab.",
+                "✗ Re-read '{erp_key}' from '{connection}': {count} errors, shown on the ERP "
+                "tab.", c.errors, **names)) if c.errors else
                     tr(TEXT, "reread_done", updated=c.updated, conflicts=c.conflicts, **names))
         except ErpTuiError as exc:
-            text = tr(TEXT, "error", message=engine_text(str(exc)))
+            text = tr(TEXT, "error", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            text = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.RereadFinished(text))
 
     @on(RereadFinished)
@@ -811,6 +822,13 @@ class RecordView(DismissOnce, Screen[bool]):
     def message_text(self) -> str:
         """The message line as shown (for tests)."""
         return str(self.query_one("#message", Static).render())
+
+
+def _shown(field: FieldValue) -> str:
+    """A read-only field's value as shown (a checkbox as yes or no in the UI's language)."""
+    if field.type is FieldType.CHECKBOX and field.value in ("1", "0"):
+        return tr(TEXT, "yes" if field.value == "1" else "no")
+    return field.display
 
 
 def _cut(text: str, width: int) -> str:

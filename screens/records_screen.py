@@ -26,8 +26,8 @@ from textual.worker import get_current_worker
 from erp_tui.crm_catalog import CRM_ENTITIES
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.css import load_css
-from erp_tui.screens.engine_text import engine_text
 from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.log_text import actor_text, error_text
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.modal import DismissOnce
@@ -64,6 +64,7 @@ TEXT = {
     "state_deleted_in_erp": N_("deleted in ERP"),
     "state_error": N_("open error"),
     "link": N_("{mark} {connection}: {actor} {erp_key} ({state})"),
+    "more_links": N_("  (+{count} more: F4 lists every link)"),
     "error": N_("✗ {message}"),
     "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
     "saved": N_("✓ Saved."),
@@ -77,6 +78,7 @@ TEXT = {
     "Table": N_("Table"),
     "Clear filter": N_("Clear filter"),
     "Search in ERP": N_("Search in ERP"),
+    "All links": N_("All links"),
 }
 
 ENTITIES = CRM_ENTITIES
@@ -151,6 +153,7 @@ class RecordsScreen(DismissOnce, Screen[None]):
         Binding("slash", "filter", "Filter", id="records.filter"),
         Binding("down", "to_table", "Table", show=False, id="records.to_table"),
         Binding("f7", "search_erp", "Search in ERP", id="records.search"),
+        Binding("f4", "all_links", "All links", show=False, id="records.links"),
         Binding("f5", "refresh", "Refresh", show=False, id="records.refresh"),
     ]
 
@@ -255,9 +258,9 @@ class RecordsScreen(DismissOnce, Screen[None]):
         try:
             first = list_records(self.ctx, entity, text, 0, PAGE)
         except ErpTuiError as exc:
-            error = tr(TEXT, "error", message=engine_text(str(exc)))
+            error = tr(TEXT, "error", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         if not get_current_worker().is_cancelled:
             self.post_message(self.FirstPage(entity, text, first, error))
 
@@ -368,16 +371,17 @@ class RecordsScreen(DismissOnce, Screen[None]):
         if record is None:
             self.query_one("#detail", Static).update("")
             return
-        lines = [inert(record.title)]
-        if record.links:
-            lines.extend(
-                tr(TEXT, "link", mark=link_mark(badge.state)[0], connection=badge.connection,
-                   actor=badge.actor_type, erp_key=badge.erp_key,
-                   state=link_state_text(badge.state))
-                for badge in record.links[:2])
+        links = record.links
+        if links:
+            badge = links[0]
+            line = tr(TEXT, "link", mark=link_mark(badge.state)[0], connection=badge.connection,
+                      actor=actor_text(badge.actor_type), erp_key=badge.erp_key,
+                      state=link_state_text(badge.state))
+            if len(links) > 1:
+                line += tr(TEXT, "more_links", count=len(links) - 1)
         else:
-            lines.append(tr(TEXT, "no_links"))
-        self.query_one("#detail", Static).update("\n".join(lines))
+            line = tr(TEXT, "no_links")
+        self.query_one("#detail", Static).update(f"{inert(record.title)}\n{line}")
 
     def _cell(self, row: int, column: int) -> tuple[str, str]:
         record = self.pages.row(row) if self.pages is not None else None
@@ -450,6 +454,9 @@ class RecordsScreen(DismissOnce, Screen[None]):
             return False
         if action == "to_table":  # down in the filter goes to the table
             return isinstance(self.focused, Input)
+        if action == "all_links":
+            record = self.selected()
+            return record is not None and len(record.links) > 1
         return True
 
     def action_to_table(self) -> None:
@@ -490,6 +497,15 @@ class RecordsScreen(DismissOnce, Screen[None]):
 
         self.app.push_screen(RecordView(self.ctx, entity, record_id),
                              callback=self._record_closed)
+
+    def action_all_links(self) -> None:
+        """Open the record under the cursor on its ERP tab, which shows every link."""
+        record = self.selected()
+        if record is not None:
+            from erp_tui.screens.record_view import RecordView
+
+            self.app.push_screen(RecordView(self.ctx, record.entity, record.id, tab="erp"),
+                                 callback=self._record_closed)
 
     def action_search_erp(self) -> None:
         """Search an ERP: a result can be opened (when linked) or imported as a record."""

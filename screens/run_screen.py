@@ -23,7 +23,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from erp_tui.screens.css import load_css
-from erp_tui.screens.i18n import N_, tr
+from erp_tui.screens.i18n import N_, localize, msgn, tr
+from erp_tui.screens.log_text import actor_text, error_text, stored_text
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
 from erp_tui.screens.widgets.keys import KeyBar, localize_bindings
 from erp_tui.screens.widgets.numbers import fit_count
@@ -45,6 +46,7 @@ TEXT = {
     "col_deleted": N_("Deleted"),
     "col_conflicts": N_("Confl."),
     "col_errors": N_("Errors"),
+    "col_connection": N_("Connection"),
     "col_actor": N_("Actor"),
     "col_key": N_("ERP key"),
     "col_crm": N_("CRM"),
@@ -59,8 +61,6 @@ TEXT = {
     "cancelling": N_("Cancelling after the current batch…"),
     "cancelled": N_("Cancelled. Every finished batch is kept; the next sync does the rest."),
     "finished": N_("✓ Finished."),
-    "finished_errors": N_("! Finished with {errors} record error(s); l opens the log."),
-    "finished_dry": N_("✓ Dry run finished: nothing was written. {count} intended change(s)."),
     "failed": N_("✗ {message}"),
     "unexpected": N_("✗ Unexpected error: {kind}: {message}"),
     "actors": N_("{done}/{total} actor types"),
@@ -73,6 +73,7 @@ TEXT = {
     "status_finished_errors": N_("finished with {errors} errors"),
     "status_cancelled": N_("cancelled"),
     "status_running": N_("running"),
+    "status_failed": N_("failed"),
     "status_dry": N_("dry run"),
     "waiting": N_("waiting"),
     "more_changes": N_("(only the first {kept} of the changes are listed)"),
@@ -80,9 +81,9 @@ TEXT = {
     "Cancel": N_("Cancel"),
     "Close": N_("Close"),
     "Log": N_("Log"),
-    "Sync again": N_("Sync now"),
+    "Sync again": N_("Sync again"),
     "Dry run": N_("Dry run"),
-    "Changes": N_("Changes/counts"),
+    "Changes": N_("Changes"),
 }
 
 COUNT_KEYS = ("created", "updated", "pushed", "unchanged", "deleted", "conflicts", "errors")
@@ -154,6 +155,20 @@ def planned_units(ctx: AppContext, names: list[str] | None) -> list[tuple[str, s
         return []
 
 
+def report_status(report: RunReport) -> str:
+    """A connection's run status in the UI's language, with its record errors."""
+    errors = report.counts.errors
+    if report.dry_run:
+        return tr(TEXT, "status_dry")
+    if report.status == "finished" and errors == 1:
+        return tr(TEXT, "status_finished_error")
+    if report.status == "finished" and errors:
+        return tr(TEXT, "status_finished_errors", errors=f"{errors:,}")
+    if report.status in ("finished", "cancelled", "running", "failed"):
+        return tr(TEXT, f"status_{report.status}")
+    return localize(report.status)
+
+
 class SyncRunScreen(Screen[None]):
     """Runs a sync (or a dry run) and shows its progress, counts and outcome."""
 
@@ -199,7 +214,7 @@ class SyncRunScreen(Screen[None]):
         self._lock = threading.Lock()
         self._shared = RunState()
         self._cancel: threading.Event | None = None
-        self._changes: list[Change] = []
+        self._changes: list[tuple[str, Change]] = []
         self._show_changes = False
 
     # ---- layout --------------------------------------------------------------------------
@@ -222,13 +237,14 @@ class SyncRunScreen(Screen[None]):
 
     @staticmethod
     def _change_columns() -> list[GridColumn]:
-        return [GridColumn("actor", tr(TEXT, "col_actor"), 8),
-                GridColumn("key", tr(TEXT, "col_key"), 10),
+        return [GridColumn("connection", tr(TEXT, "col_connection"), 10, flex=True),
+                GridColumn("actor", tr(TEXT, "col_actor"), 14),
+                GridColumn("key", tr(TEXT, "col_key"), 11),
                 GridColumn("crm", tr(TEXT, "col_crm"), 5),
-                GridColumn("field", tr(TEXT, "col_field"), 12),
+                GridColumn("field", tr(TEXT, "col_field"), 10),
                 GridColumn("dir", tr(TEXT, "col_dir"), 5),
-                GridColumn("old", tr(TEXT, "col_old"), 10, flex=True),
-                GridColumn("new", tr(TEXT, "col_new"), 10, flex=True)]
+                GridColumn("old", tr(TEXT, "col_old"), 7, flex=True),
+                GridColumn("new", tr(TEXT, "col_new"), 7, flex=True)]
 
     def on_mount(self) -> None:
         for grid in self.query(GridTable):
@@ -296,9 +312,9 @@ class SyncRunScreen(Screen[None]):
             reports = run_sync(self.ctx, self.names,
                                RunOptions(dry_run=dry_run, cancel=cancel, progress=progress))
         except ErpTuiError as exc:
-            error = tr(TEXT, "failed", message=str(exc))
+            error = tr(TEXT, "failed", message=error_text(exc))
         except Exception as exc:  # never a traceback in the UI
-            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=str(exc))
+            error = tr(TEXT, "unexpected", kind=type(exc).__name__, message=error_text(exc))
         self.post_message(self.RunFinished(reports, error))
 
     def _take(self, event: ProgressEvent) -> None:
@@ -337,8 +353,8 @@ class SyncRunScreen(Screen[None]):
         self._shown_version = state.version
         if not self.cancelling and state.connection:
             self._set_status(tr(TEXT, "running_dry" if self.dry_run else "running",
-                                connection=state.connection, actor=state.actor,
-                                phase=state.phase))
+                                connection=state.connection, actor=actor_text(state.actor),
+                                phase=localize(state.phase)))
         self._paint()
 
     @on(RunFinished)
@@ -353,7 +369,7 @@ class SyncRunScreen(Screen[None]):
                 state.ensure(report.connection, actor)
                 state.counts[(report.connection, actor)] = _copy(counts)
             state.counts[(report.connection, "")] = _copy(report.counts)
-            self._changes.extend(report.changes)
+            self._changes.extend((report.connection, change) for change in report.changes)
         state.connection = state.actor = ""
         cancelled = any(r.status == "cancelled" for r in event.reports) or (
             self._cancel is not None and self._cancel.is_set())
@@ -364,19 +380,34 @@ class SyncRunScreen(Screen[None]):
             self._set_status(event.error)
         elif cancelled:
             self._set_status(tr(TEXT, "cancelled"))
-        elif self.dry_run:
-            self._set_status(tr(TEXT, "finished_dry", count=sum(
-                len(r.changes) for r in event.reports)))
-            self._show_changes = True
         else:
-            errors = sum(r.counts.errors for r in event.reports)
-            self._set_status(tr(TEXT, "finished_errors", errors=errors) if errors
-                             else tr(TEXT, "finished"))
+            self._set_status(self._finished_text(event.reports))
+            self._show_changes = self.dry_run
         self.cancelling = False
         self._paint()
         self._show_table()
         self._show_summary()
         self.refresh_bindings()
+
+    def _finished_text(self, reports: list[RunReport]) -> str:
+        """The status of a run that finished: with its record errors when it had any."""
+        errors = sum(r.counts.errors for r in reports)
+        if self.dry_run:
+            changes = sum(len(r.changes) for r in reports)
+            if errors:
+                return localize(msgn(
+                    "! Dry run finished with {count} record error: nothing was written. "
+                    "Intended changes: {changes}.",
+                    "! Dry run finished with {count} record errors: nothing was written. "
+                    "Intended changes: {changes}.", errors, changes=changes))
+            return localize(msgn(
+                "✓ Dry run finished: nothing was written. {count} intended change.",
+                "✓ Dry run finished: nothing was written. {count} intended changes.", changes))
+        if errors:
+            return localize(msgn("! Finished with {count} record error; l opens the log.",
+                                 "! Finished with {count} record errors; l opens the log.",
+                                 errors))
+        return tr(TEXT, "finished")
 
     # ---- painting ------------------------------------------------------------------------
 
@@ -402,7 +433,7 @@ class SyncRunScreen(Screen[None]):
             return "", ""
         connection, actor = rows[row]
         if column == 0:
-            return (f"  {actor}" if actor else connection), ""
+            return (f"  {actor_text(actor)}" if actor else connection), ""
         counts = self._state.counts.get((connection, actor), {})
         key = COUNT_KEYS[column - 1]
         value = counts.get(key, 0)
@@ -419,20 +450,23 @@ class SyncRunScreen(Screen[None]):
     def _change_cell(self, row: int, column: int) -> tuple[str, str]:
         if row >= len(self._changes):
             return "", ""
-        change = self._changes[row]
+        connection, change = self._changes[row]
         if column == 0:
-            return change.actor_type, ""
+            return connection, ""
         if column == 1:
-            return change.erp_key, ""
+            return actor_text(change.actor_type), ""
         if column == 2:
-            return (str(change.crm_id) if change.crm_id else tr(TEXT, "new_record")), "dim"
+            return change.erp_key, ""
         if column == 3:
-            return change.field, ("error" if change.field == ChangeKind.ERROR else "")
+            return (str(change.crm_id) if change.crm_id else tr(TEXT, "new_record")), "dim"
         if column == 4:
-            return change.direction, ""
+            return change.field, ("error" if change.field == ChangeKind.ERROR else "")
         if column == 5:
-            return change.old or "", "dim"
-        return (change.new or ""), ("mark" if change.conflict else "")
+            return change.direction, ""
+        value = (change.old if column == 6 else change.new) or ""
+        if change.field in (ChangeKind.RECORD, ChangeKind.ERROR):  # the runner's words
+            value = stored_text(value)
+        return value, ("dim" if column == 6 else "mark" if change.conflict else "")
 
     def _show_table(self) -> None:
         counts = self.query_one("#counts", GridTable)
@@ -448,18 +482,10 @@ class SyncRunScreen(Screen[None]):
     def _show_summary(self) -> None:
         lines = []
         for report in self.reports:
-            if report.dry_run:
-                status = tr(TEXT, "status_dry")
-            elif report.status == "finished" and report.counts.errors == 1:
-                status = tr(TEXT, "status_finished_error")
-            elif report.status == "finished" and report.counts.errors:
-                status = tr(TEXT, "status_finished_errors", errors=f"{report.counts.errors:,}")
-            elif report.status in ("finished", "cancelled", "running"):
-                status = tr(TEXT, f"status_{report.status}")
-            else:
-                status = report.status
-            lines.append(tr(TEXT, "summary", connection=report.connection, status=status,
-                            **report.counts.as_dict()))
+            lines.append(tr(TEXT, "summary", connection=report.connection,
+                            status=report_status(report), **report.counts.as_dict()))
+            if report.message:
+                lines.append(localize(report.message))
         if self._show_changes:
             if not self._changes:
                 lines.append(tr(TEXT, "no_changes"))

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.catalog import Catalog, Message
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract, extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,17 @@ def extracted() -> dict[MessageId, Place]:
     return found
 
 
+@cache
+def argparse_messages() -> frozenset[MessageId]:
+    """The texts of the standard library's argparse, which the CLI's catalogue translates."""
+    import argparse
+
+    path = Path(argparse.__file__)
+    with path.open("rb") as handle:
+        return frozenset(message for _line, message, _comments, _context in extract(
+            "python", handle, keywords={"_": None, "ngettext": (1, 2)}, comment_tags=()))
+
+
 def _call_name(node: ast.Call) -> str:
     func = node.func
     if isinstance(func, ast.Name):
@@ -88,9 +99,18 @@ def binding_descriptions() -> dict[str, Place]:
     return found
 
 
+def _built(node: ast.expr) -> bool:
+    """Whether `node` builds a text at run time (an f-string, `+`, `%` or `.format`)."""
+    if isinstance(node, (ast.JoinedStr, ast.BinOp)):
+        return True
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "format")
+
+
 def non_literal_messages() -> list[str]:
-    """`file:line: call` of every msg/msgn/N_/gettext/ngettext whose text is not a literal
-    (an f-string, a variable, a concatenation): Babel cannot extract it."""
+    """`file:line: call` of every msg/msgn/N_ whose text is not a literal, and of every
+    gettext/ngettext given a text built at run time: Babel cannot extract them. (gettext of a
+    variable is how a text marked elsewhere with N_ is translated, so that is allowed.)"""
     bad: list[str] = []
     for path in source_files():
         for node in ast.walk(parsed(path)):
@@ -98,10 +118,12 @@ def non_literal_messages() -> list[str]:
                 continue
             name = _call_name(node)
             count = TEXT_ARGUMENTS.get(name)
-            if count is None or (name in ("gettext", "ngettext") and path.name == "i18n.py"):
+            if count is None:
                 continue
             texts = node.args[:count]
-            if len(texts) < count or any(not _is_text(text) for text in texts):
+            strict = name in ("msg", "msgn", "N_")
+            if (strict and (len(texts) < count or not all(_is_text(t) for t in texts))) or \
+                    any(_built(text) for text in texts):
                 where = f"{path.relative_to(ROOT)}:{node.lineno}"
                 bad.append(f"{where}: {ast.unparse(node)[:100]}")
     return bad

@@ -263,6 +263,27 @@ def test_duplicate_list_targets_are_refused_until_resolved(ctx: AppContext,
     assert not any(r.suggested for r in saved.rows)
 
 
+def test_lists_are_saved_together_or_not_at_all(ctx: AppContext, erp_file: Path) -> None:
+    cid = _add(ctx, erp_file)
+    country = lists.load_list_mapping(ctx, cid, "country")
+    group = lists.load_list_mapping(ctx, cid, "customer_group")
+    before = {r.erp_key: r.crm_key for r in country.rows}
+    country.rows[0].crm_key = None  # a good change in one list ...
+    group.rows[0].crm_key = group.rows[1].crm_key = group.rows[1].crm_key or "A"  # ... a bad one
+    with pytest.raises(ValidationFailed, match="duplicate mappings"):
+        lists.save_list_mappings(ctx, [country, group])
+    assert {r.erp_key: r.crm_key
+            for r in lists.load_list_mapping(ctx, cid, "country").rows} == before
+    group = lists.load_list_mapping(ctx, cid, "customer_group")
+    group.rows[0].crm_key = None
+    version = lists.save_list_mappings(ctx, [country, group])
+    assert country.version == group.version == version
+    assert {r.erp_key: r.crm_key
+            for r in lists.load_list_mapping(ctx, cid, "country").rows}[country.rows[0].erp_key] \
+        is None
+    assert lists.load_list_mapping(ctx, cid, "customer_group").rows[0].crm_key is None
+
+
 # ---- rule 6: defaults ------------------------------------------------------------------------
 
 def test_default_rules(ctx: AppContext, erp_file: Path) -> None:
@@ -290,6 +311,25 @@ def test_default_rules(ctx: AppContext, erp_file: Path) -> None:
         ("currency", "SEK", True)]
     defaults.remove_default(ctx, cid, "Customer", "currency")
     assert defaults.load_defaults(ctx, cid).tab("Customer").rows == []
+
+
+def test_a_list_default_given_by_its_text_is_stored_by_key(ctx: AppContext,
+                                                           erp_file: Path) -> None:
+    """`defaults --value "Zweedse kroon"` in Dutch and "Swedish krona" in English both store
+    SEK, so the default means the same item whichever language reads it later."""
+    from erp_tui.i18n import set_language
+
+    cid = _add(ctx, erp_file)
+    set_language("nl")
+    try:
+        defaults.save_default(ctx, cid, "Customer",
+                              DefaultSpec("currency", True, "Zweedse kroon", False, False))
+    finally:
+        set_language("en")
+    assert defaults.load_defaults(ctx, cid).tab("Customer").rows[0].value == "SEK"
+    defaults.save_default(ctx, cid, "Customer",
+                          DefaultSpec("currency", True, "norwegian krone", False, False))
+    assert defaults.load_defaults(ctx, cid).tab("Customer").rows[0].value == "NOK"
 
 
 # ---- rules 7 and 8: ranking and priority -----------------------------------------------------

@@ -46,7 +46,7 @@ def test_a_healthy_demo_passes(demo: Any, capsys: pytest.CaptureFixture[str]) ->
         "Inactive: not tested.")
     assert "at the current migration" in by_area(report, "store")["message"]
     assert by_area(report, "last_run", NORDIC)["message"] == "Never synced."
-    assert "decrypts the stored secrets of 2 connection(s)" in by_area(
+    assert "decrypts the stored secrets of 2 connections" in by_area(
         report, "secret_key")["message"]
     code = main(["doctor"])
     lines = capsys.readouterr().out.splitlines()
@@ -66,7 +66,7 @@ def test_a_replaced_key_file_is_named_and_kept(demo: Any,
     check = by_area(report, "secret_key")
     assert check["status"] == "fail"
     assert check["message"].startswith(f"The secret key (the key file {key_file}) cannot "
-                                       "decrypt the stored secrets of 2 connection(s) (")
+                                       "decrypt the stored secrets of 2 connections (")
     assert "a key from another machine" in check["message"]
     assert by_area(report, "connection", NORDIC)["message"] == (
         "Not tested: its secrets cannot be decrypted with the current key.")
@@ -80,7 +80,7 @@ def test_a_missing_key_file_is_not_recreated(demo: Any,
     code, report = doctor(capsys, "--no-test")
     assert code == 1
     assert by_area(report, "secret_key")["message"].startswith(
-        f"The key file {key_file} is missing, so the stored secrets of 2 connection(s)")
+        f"The key file {key_file} is missing, so the stored secrets of 2 connections")
     assert not key_file.exists()
 
 
@@ -122,7 +122,7 @@ def test_locks_interrupted_runs_open_errors_and_the_last_run(
     assert code == 0  # warnings pass
     assert by_area(checks, "errors", NORDIC) == {
         "area": "errors", "subject": NORDIC, "status": "warn",
-        "message": f"{errors} open record error(s); 'erp-tui log --errors' lists them."}
+        "message": f"{errors} open record errors; 'erp-tui log --errors' lists them."}
     assert by_area(checks, "lock", NORDIC)["message"].startswith(
         "Run(s) 2 were interrupted (still marked running, but no process holds the lock)")
     assert by_area(checks, "last_run", NORDIC)["message"].startswith("Run 2 (sync) ")

@@ -9,12 +9,22 @@ import sys
 import textwrap
 from typing import TYPE_CHECKING, Any
 
-from erp_tui.cli.output import emit_json, inert, print_table, yes_no
+from erp_tui.cli.output import code_word, emit_json, inert, print_table, say, yes_no
 from erp_tui.errors import ErpTuiError, RefusedError
+from erp_tui.i18n import N_, gettext, label_language, language, localize, msg, msgn
 
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
 
+
+# The labels of `connections show NAME` in a translation (English shows the keys of --json).
+SHOW_LABELS = {
+    "name": N_("Name"), "connector": N_("Connector"), "active": N_("Active"),
+    "priority": N_("Priority"), "scope": N_("Scope"), "scope_members": N_("Scope members"),
+    "conflict_policy": N_("Conflict policy"), "allow_import": N_("Allow import"),
+    "config": N_("Configuration"), "last_test": N_("Last test"), "version": N_("Version"),
+}
+SCOPES = {"everyone": N_("everyone"), "chosen": N_("chosen users/groups")}
 
 # Global options of the current invocation (--db, --data-dir, --lang), set by `main`.
 SETTINGS_OVERRIDES: dict[str, Any] = {}
@@ -29,6 +39,30 @@ def _ctx() -> AppContext:
     return AppContext.open(settings)
 
 
+ActorNames = dict[tuple[int, str], str]
+"""Actor-type names by (connection id, actor type key)."""
+
+
+def actor_names(ctx: AppContext) -> ActorNames:
+    """The name of every cached ERP actor type in the user's language, by (connection id,
+    key): the CRM's name for a type the CRM knows, else the ERP's."""
+    from erp_tui.services.metadata import actor_type_names
+
+    return actor_type_names(ctx)
+
+
+def actor_name(names: ActorNames, connection_id: int, actor_type: str) -> str:
+    """An actor type (a code) as the text output names it: in English its key, which is what
+    the commands take (`resync NAME Person`); in another language its name (see
+    `actor_names`), for one not cached the CRM's name, else the key."""
+    from erp_tui.crm_catalog import actor_label
+
+    if language() == "en":
+        return actor_type
+    return (names.get((connection_id, actor_type))
+            or actor_label(actor_type, label_language()))
+
+
 def has_terminal() -> bool:
     """True when stdin and stdout are both a terminal (the UI needs both)."""
     return sys.stdin.isatty() and sys.stdout.isatty()
@@ -40,14 +74,14 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if not has_terminal():
         from erp_tui.cli import UI_NEEDS_TERMINAL
 
-        print(UI_NEEDS_TERMINAL, file=sys.stderr)
+        print(gettext(UI_NEEDS_TERMINAL), file=sys.stderr)
         return 2
     try:
         from erp_tui.screens.app import run_app
     except ImportError as exc:
-        raise ErpTuiError(f"The terminal UI is not available in this installation ({exc}); "
-                          "every action is available as a command, see 'erp-tui --help'."
-                          ) from None
+        raise ErpTuiError(msg("The terminal UI is not available in this installation "
+                              "({reason}); every action is available as a command, see "
+                              "'erp-tui --help'.", reason=str(exc))) from None
     # The first screen paints before the store is opened: `_ctx` (SQLAlchemy, SQLModel,
     # pydantic, the migrations check) runs in a worker thread behind it.
     return run_app(opener=_ctx, language=SETTINGS_OVERRIDES.get("language") or None)
@@ -58,13 +92,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     ctx = _ctx()
     summary = build_demo(ctx, size=args.size, extra_fields=args.extra_fields, reset=args.reset,
-                         progress=lambda line: print(line, file=sys.stderr))
-    print(summary.describe())
+                         progress=lambda line: say(line, file=sys.stderr))
+    say(summary.describe())
     if args.no_ui:
         return 0
     if not has_terminal():
-        print("No terminal here, so the UI was not opened; run 'erp-tui' in a terminal.",
-              file=sys.stderr)
+        say(msg("No terminal here, so the UI was not opened; run 'erp-tui' in a terminal."),
+            file=sys.stderr)
         return 0
     return cmd_ui(args)
 
@@ -72,14 +106,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_connectors(args: argparse.Namespace) -> int:
     from erp_tui.services.connector_choices import connector_choices
 
-    rows = [{"kind": choice.kind, "origin": choice.origin,
-             "label": f"(cannot be loaded: {choice.broken_type})" if choice.broken
-             else choice.label}
-            for choice in connector_choices()]
+    choices = connector_choices()
     if args.json:
-        emit_json(rows)
+        emit_json([{"kind": choice.kind, "origin": choice.origin,
+                    "label": f"(cannot be loaded: {choice.broken_type})" if choice.broken
+                    else choice.label} for choice in choices])
     else:
-        print_table(rows, ["kind", "label", "origin"])
+        print_table([{"kind": choice.kind, "origin": code_word(choice.origin),
+                      "label": msg("(cannot be loaded: {type})", type=choice.broken_type)
+                      if choice.broken else choice.label} for choice in choices],
+                    ["kind", "label", "origin"])
     return 0
 
 
@@ -99,12 +135,13 @@ def cmd_connections(args: argparse.Namespace) -> int:
         from erp_tui.services.metadata import refresh_metadata
 
         report = refresh_metadata(_ctx(), args.name)
-        print(f"Refreshed: {report.actor_types} actor types, {report.fields} fields, "
-              f"{report.new_fields} new ({report.auto_mapped} mapped automatically).")
+        say(msg("Refreshed: {actor_types} actor types, {fields} fields, {new} new ({mapped} "
+                "mapped automatically).", actor_types=report.actor_types, fields=report.fields,
+                new=report.new_fields, mapped=report.auto_mapped))
         for key in report.missing_fields:
-            print(f"No longer available in the ERP (kept): {key}")
+            say(msg("No longer available in the ERP (kept): {key}", key=key))
         return 0
-    raise RefusedError(f"Unknown action '{action}'.")
+    raise RefusedError(msg("Unknown action '{action}'.", action=action))
 
 
 def _connections_list(args: argparse.Namespace) -> int:
@@ -119,10 +156,12 @@ def _connections_list(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         emit_json(rows)
     elif not rows:
-        print("No connections yet. Add one with 'erp-tui connections add' or try "
-              "'erp-tui demo'.")
+        say(msg("No connections yet. Add one with 'erp-tui connections add' or try "
+                "'erp-tui demo'."))
     else:
-        print_table([{**r, "active": yes_no(bool(r["active"]))} for r in rows],
+        print_table([{**r, "active": yes_no(bool(r["active"])),
+                      "last_test": _test_word(r["last_test"]),
+                      "status": sync_summary(str(r["status"] or ""))} for r in rows],
                     ["name", "connector", "active", "priority", "last_test", "last_sync",
                      "status"])
     return 0
@@ -143,7 +182,14 @@ def _connections_show(args: argparse.Namespace) -> int:
         "version": c.version}
     if args.json:
         emit_json(data)
-        return 0
+    elif language() == "en":
+        _print_show(data)
+    else:
+        _print_show_translated(data)
+    return 0
+
+
+def _print_show(data: dict[str, Any]) -> None:
     for key, value in data.items():
         if key == "config":
             print("config:")
@@ -151,7 +197,59 @@ def _connections_show(args: argparse.Namespace) -> int:
                 print(f"  {name}: {item}")
         else:
             print(f"{key}: {value}")
-    return 0
+
+
+def _print_show_translated(data: dict[str, Any]) -> None:
+    """`connections show` with labels, yes/no and the last test as one line."""
+    for key, value in data.items():
+        label = gettext(SHOW_LABELS[key])
+        if key == "config":
+            print(f"{label}:")
+            for name, item in value.items():
+                print(f"  {name}: {item}")
+            continue
+        if isinstance(value, bool):
+            value = yes_no(value)
+        elif key == "scope":
+            value = gettext(SCOPES.get(value, "(not set)"))
+        elif key == "scope_members":
+            value = ", ".join(value)
+        elif key == "last_test" and value:
+            value = " – ".join(localize(part) for part in (
+                _test_word("ok" if value["ok"] else "failed"), value["message"], value["at"])
+                if part)
+        print(f"{label}: {'' if value is None else value}")
+
+
+# A connection's status as the runner stores it (English: `runner.service._summary`).
+_SUMMARY = re.compile(r"(?P<status>[a-z ]+?(?: with (?P<count>\d+) errors?)?): "
+                      r"(?P<created>\d+) created, (?P<updated>\d+) updated, "
+                      r"(?P<pushed>\d+) pushed, (?P<conflicts>\d+) conflicts, "
+                      r"(?P<errors>\d+) errors")
+
+
+def sync_summary(stored: str) -> str:
+    """A connection's stored last-sync summary ("finished: 3 created, …", kept in English) as
+    a message in the user's language; any other text as it is."""
+    from erp_tui.runner.service import status_text
+
+    found = _SUMMARY.fullmatch(stored or "")
+    if found is None:
+        return stored
+    status, count = found["status"], int(found["count"] or 0)
+    word = "finished" if found["count"] else status
+    if str(status_text(word, count)) != status:
+        return stored
+    numbers = {key: int(found[key]) for key in ("created", "updated", "pushed", "conflicts",
+                                                 "errors")}
+    return msg("{status}: {created} created, {updated} updated, {pushed} pushed, "
+               "{conflicts} conflicts, {errors} errors", status=status_text(word, count),
+               **numbers)
+
+
+def _test_word(result: object) -> object:
+    """`ok`/`failed` of a connection test in the user's language."""
+    return {"ok": gettext("ok"), "failed": gettext("failed")}.get(str(result), result)
 
 
 def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
@@ -159,7 +257,8 @@ def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise RefusedError(f"'{pair}' is not {what}; write KEY=VALUE.")
+            raise RefusedError(msg("'{pair}' is not {what}; write KEY=VALUE.", pair=pair,
+                                   what=what))
         out[key.strip()] = value
     return out
 
@@ -167,7 +266,7 @@ def _parse_pairs(pairs: list[str], what: str) -> dict[str, str]:
 def _connections_save(args: argparse.Namespace) -> int:
     from erp_tui.cli.config_values import gather_values
     from erp_tui.cli.output import inert
-    from erp_tui.contract import FieldType
+    from erp_tui.contract import FieldType, label_for
     from erp_tui.services.connections import (
         ConnectionDraft,
         check_name,
@@ -184,8 +283,8 @@ def _connections_save(args: argparse.Namespace) -> int:
     else:
         draft = draft_for(ctx, args.name)
         if args.connector and args.connector != draft.connector:
-            raise RefusedError("The connector of a saved connection cannot be changed; add a "
-                               "new connection instead.")
+            raise RefusedError(msg("The connector of a saved connection cannot be changed; "
+                                   "add a new connection instead."))
         if args.rename:
             draft.name = args.rename
     draft.name = check_name(draft.name)  # before the test: a bad name is refused at once
@@ -193,8 +292,9 @@ def _connections_save(args: argparse.Namespace) -> int:
     known = {f.key for f in fields}
     unknown = [k for k in values if k not in known]
     if unknown:
-        raise RefusedError(f"'{inert(unknown[0])}' is not a config field of connector "
-                           f"'{draft.connector}'; fields: {', '.join(sorted(known))}.")
+        raise RefusedError(msg("'{key}' is not a config field of connector '{connector}'; "
+                               "fields: {fields}.", key=inert(unknown[0]),
+                               connector=draft.connector, fields=", ".join(sorted(known))))
     draft.values.update(values)
     for info in fields:
         missing_secret = (info.type is FieldType.PASSWORD and info.mandatory
@@ -202,7 +302,7 @@ def _connections_save(args: argparse.Namespace) -> int:
         if missing_secret and sys.stdin.isatty():
             import getpass
 
-            draft.values[info.key] = getpass.getpass(f"{info.label}: ")
+            draft.values[info.key] = getpass.getpass(f"{label_for(info, label_language())}: ")
         if args.action == "add" and info.key not in draft.values and info.default:
             draft.values[info.key] = info.default
     if args.scope:
@@ -215,11 +315,15 @@ def _connections_save(args: argparse.Namespace) -> int:
     if args.allow_import:
         draft.allow_import = args.allow_import == "yes"
     outcome = test_draft(ctx, draft)
-    print(f"Connection test: {'passed' if outcome.ok else 'FAILED'} - {outcome.message}",
-          file=sys.stderr)
+    test_text = (msg("Connection test: passed - {message}", message=outcome.message)
+                 if outcome.ok else
+                 msg("Connection test: FAILED - {message}", message=outcome.message))
+    say(test_text, file=sys.stderr)
     connection_id = save_draft(ctx, draft, outcome)
-    verb = "Added" if args.action == "add" else "Saved"
-    print(f"{verb} connection '{draft.name}' (id {connection_id}).")
+    saved = (msg("Added connection '{name}' (id {id}).", name=draft.name, id=connection_id)
+             if args.action == "add" else
+             msg("Saved connection '{name}' (id {id}).", name=draft.name, id=connection_id))
+    say(saved)
     return 0
 
 
@@ -228,13 +332,14 @@ def _connections_delete(args: argparse.Namespace) -> int:
 
     if not args.yes:
         if not sys.stdin.isatty():
-            raise RefusedError("Deleting needs confirmation; add --yes.")
-        answer = input(f"Delete connection '{args.name}' and its configuration? [y/N] ")
+            raise RefusedError(msg("Deleting needs confirmation; add --yes."))
+        answer = input(localize(msg("Delete connection '{name}' and its configuration? [y/N] ",
+                                    name=args.name)))
         if answer.strip().lower() not in ("y", "yes", "j", "ja"):
-            print("Nothing deleted.")
+            say(msg("Nothing deleted."))
             return 0
     delete_connection(_ctx(), args.name)
-    print(f"Deleted connection '{args.name}' (CRM and ERP data untouched).")
+    say(msg("Deleted connection '{name}' (CRM and ERP data untouched).", name=args.name))
     return 0
 
 
@@ -246,8 +351,9 @@ def cmd_test(args: argparse.Namespace) -> int:
         emit_json({"ok": result.ok, "state": result.state.value,
                    "message": result.user_message})
     else:
-        print(f"{'passed' if result.ok else 'FAILED'}: "
-              f"{result.user_message or 'no message'}")
+        message = result.user_message or msg("no message")
+        say(msg("passed: {message}", message=message) if result.ok else
+            msg("FAILED: {message}", message=message))
     return 0 if result.ok else 4
 
 
@@ -255,7 +361,7 @@ def cmd_activate(args: argparse.Namespace) -> int:
     from erp_tui.services.connections import activate
 
     activate(_ctx(), args.name)
-    print(f"Connection '{args.name}' is active.")
+    say(msg("Connection '{name}' is active.", name=args.name))
     return 0
 
 
@@ -263,7 +369,7 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     from erp_tui.services.connections import deactivate
 
     deactivate(_ctx(), args.name)
-    print(f"Connection '{args.name}' is inactive; it can be edited now.")
+    say(msg("Connection '{name}' is inactive; it can be edited now.", name=args.name))
     return 0
 
 
@@ -275,11 +381,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         emit_json([{"message": p.message, "actor": p.actor_type, "field": p.field_key,
                     "list": p.list_name, "code": p.code} for p in problems])
     elif problems:
-        print(f"{len(problems)} problem(s) block activation:")
+        say(msgn("{count} problem blocks activation:", "{count} problems block activation:",
+                 len(problems)))
         for problem in problems:
-            print(f"  - {problem.message}")
+            print(f"  - {localize(problem.message)}")
     else:
-        print("No problems: the connection can be activated.")
+        say(msg("No problems: the connection can be activated."))
     return 1 if problems else 0
 
 
@@ -305,13 +412,14 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         return 0
     guessed = False
     for tab in tabs:
-        print(f"[{'x' if tab.enabled else ' '}] Synchronise ERP {tab.label} with CRM "
-              f"{entity_label(tab.crm_entity)}")
+        say(msg("[{mark}] Synchronise ERP {actor} with CRM {entity}",
+                mark="x" if tab.enabled else " ", actor=tab.label,
+                entity=entity_label(tab.crm_entity, label_language())))
         notes = {r.erp.key: _type_note(r.description) for r in tab.rows}
         print_table([{
             "erp_field": r.erp.key + (" *" if r.erp.mandatory else "") +
-            (" (missing)" if r.missing else ""),
-            "type": r.erp.type.value + (" ?" if notes[r.erp.key] else ""),
+            (" " + gettext("(missing)") if r.missing else ""),
+            "type": code_word(r.erp.type.value) + (" ?" if notes[r.erp.key] else ""),
             "crm_field": r.crm_field or "", "dir": r.direction.value if r.direction else "",
             "search": yes_no(r.show_in_search), "tab": yes_no(r.show_on_tab)}
             for r in tab.rows], ["erp_field", "type", "crm_field", "dir", "search", "tab"],
@@ -319,11 +427,12 @@ def cmd_mappings(args: argparse.Namespace) -> int:
         for key, note in notes.items():
             if note:
                 guessed = True
-                print(textwrap.fill(inert(note), width=78, initial_indent=f"  ? {inert(key)}: ",
+                print(textwrap.fill(inert(localize(note)), width=78,
+                                    initial_indent=f"  ? {inert(key)}: ",
                                     subsequent_indent="      "))
         print()
-    print("* = mandatory in the ERP" + ("; ? = type guessed (see the note under the table)"
-                                        if guessed else ""))
+    say(msg("* = mandatory in the ERP; ? = type guessed (see the note under the table)")
+        if guessed else msg("* = mandatory in the ERP"))
     return 0
 
 
@@ -338,6 +447,7 @@ def _type_note(description: str) -> str:
 
 
 def cmd_actor(args: argparse.Namespace) -> int:
+    from erp_tui.crm_catalog import actor_param
     from erp_tui.services.mappings import load_mappings, save_mappings
 
     ctx = _ctx()
@@ -345,11 +455,13 @@ def cmd_actor(args: argparse.Namespace) -> int:
     tab = state.tab(args.actor)
     tab.enabled = bool(args.enable)
     save_mappings(ctx, state)
-    print(f"{tab.actor_type}: sync {'enabled' if tab.enabled else 'disabled'}.")
+    say(msg("{actor}: sync enabled.", actor=actor_param(tab.actor_type)) if tab.enabled else
+        msg("{actor}: sync disabled.", actor=actor_param(tab.actor_type)))
     return 0
 
 
 def cmd_map(args: argparse.Namespace) -> int:
+    from erp_tui.crm_catalog import actor_param
     from erp_tui.rules import Direction
     from erp_tui.services.mappings import (
         load_mappings,
@@ -371,24 +483,26 @@ def cmd_map(args: argparse.Namespace) -> int:
         try:
             direction = Direction.parse(args.direction)
         except ValueError as exc:
-            raise RefusedError(str(exc)) from None
+            raise RefusedError(exc.args[0] if exc.args else str(exc)) from None
         refusal = set_direction(tab, row, direction)
         if refusal:
-            raise RefusedError(f"Direction '{args.direction}' is not possible: {refusal}")
+            raise RefusedError(msg("Direction '{direction}' is not possible: {reason}",
+                                   direction=args.direction, reason=refusal))
     if args.search is not None:
         row.show_in_search = args.search == "yes"
     if args.tab is not None:
         row.show_on_tab = args.tab == "yes"
     save_mappings(ctx, state)
-    direction_text = row.direction.value if row.direction else "none"
-    print(f"{tab.actor_type}.{row.erp.key} -> {row.crm_field or '(not mapped)'}, direction "
-          f"{direction_text}, search {yes_no(row.show_in_search)}, tab "
-          f"{yes_no(row.show_on_tab)}.")
+    direction_text = row.direction.value if row.direction else gettext("none")
+    say(msg("{actor}.{field} -> {crm}, direction {direction}, search {search}, tab {tab}.",
+            actor=actor_param(tab.actor_type), field=row.erp.key,
+            crm=row.crm_field or gettext("(not mapped)"), direction=direction_text,
+            search=yes_no(row.show_in_search), tab=yes_no(row.show_on_tab)))
     from erp_tui.rules import show_on_tab_warning
 
     warning = show_on_tab_warning(row.direction, row.show_on_tab)
     if warning and args.tab is not None:
-        print(f"Note: {warning}", file=sys.stderr)
+        say(msg("Note: {message}", message=warning), file=sys.stderr)
     return 0
 
 
@@ -402,22 +516,23 @@ def cmd_list_map(args: argparse.Namespace) -> int:
             emit_json([{"erp_list": m.erp_list, "crm_list": m.crm_list,
                         "fields": list(m.fields)} for m in lists])
         elif not lists:
-            print("No list fields are mapped; map a list field first (erp-tui map ...).")
+            say(msg("No list fields are mapped; map a list field first (erp-tui map ...)."))
         else:
             print_table([{"erp_list": m.erp_list, "crm_list": m.crm_list,
                           "used_by": ", ".join(m.fields)} for m in lists],
                         ["erp_list", "crm_list", "used_by"])
         return 0
     state = load_list_mapping(ctx, args.name, args.erp_list)
-    changes = _parse_pairs(args.set, "an item mapping")
+    changes = _parse_pairs(args.set, msg("an item mapping"))
     rows = {row.erp_key: row for row in state.rows}
     for erp_key, crm_key in changes.items():
         if erp_key not in rows:
-            raise RefusedError(f"'{erp_key}' is not an item of ERP list '{state.erp_list}'.")
+            raise RefusedError(msg("'{item}' is not an item of ERP list '{list}'.",
+                                   item=erp_key, list=state.erp_list))
         rows[erp_key].crm_key = crm_key or None
     if changes:
         save_list_mapping(ctx, state)
-        print(f"Saved the mapping of list '{state.erp_list}'.")
+        say(msg("Saved the mapping of list '{list}'.", list=state.erp_list))
         return 0
     duplicates = state.duplicate_rows()
     if args.json:
@@ -428,11 +543,12 @@ def cmd_list_map(args: argparse.Namespace) -> int:
     print_table([{"mark": "!" if r.erp_key in duplicates else "",
                   "erp_item": f"{r.erp_key} {r.erp_text}",
                   "crm_item": (f"{r.crm_key} {state.crm_items.get(r.crm_key, '')}"
-                               if r.crm_key else "(No selection)") +
-                  (" (suggested)" if r.suggested else "")} for r in state.rows],
+                               if r.crm_key else gettext("(No selection)")) +
+                  (" " + gettext("(suggested)") if r.suggested else "")} for r in state.rows],
                 ["mark", "erp_item", "crm_item"])
     if duplicates:
-        print(f"! {len(duplicates)} rows map to a CRM item chosen more than once.")
+        say(msg("! {count} rows map to a CRM item chosen more than once.",
+                count=len(duplicates)))
     return 0
 
 
@@ -443,15 +559,17 @@ def cmd_defaults(args: argparse.Namespace) -> int:
     ctx = _ctx()
     if args.set or args.remove:
         if not args.actor:
-            raise RefusedError("Name the actor, e.g. 'erp-tui defaults NAME Customer --set ...'.")
+            raise RefusedError(msg("Name the actor, e.g. 'erp-tui defaults NAME Customer --set "
+                                   "...'."))
         if args.remove:
             remove_default(ctx, args.name, args.actor, args.remove)
-            print(f"Removed the default of {args.actor}.{args.remove}.")
+            say(msg("Removed the default of {actor}.{field}.", actor=args.actor,
+                    field=args.remove))
             return 0
         spec = DefaultSpec(args.set, args.value is not None, args.value or "", args.ask,
                            args.mandatory)
         save_default(ctx, args.name, args.actor, spec)
-        print(f"Saved the default of {args.actor}.{args.set}.")
+        say(msg("Saved the default of {actor}.{field}.", actor=args.actor, field=args.set))
         return 0
     state = load_defaults(ctx, args.name)
     tabs = [state.tab(args.actor)] if args.actor else state.tabs
@@ -461,9 +579,11 @@ def cmd_defaults(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(rows)
     elif not rows:
-        print("No sync defaults.")
+        say(msg("No sync defaults."))
     else:
-        print_table([{**r, "value": r["value"] if r["value"] is not None else "",
+        names = actor_names(ctx)
+        print_table([{**r, "actor": actor_name(names, state.connection_id, str(r["actor"])),
+                      "value": r["value"] if r["value"] is not None else "",
                       "ask_user": yes_no(bool(r["ask_user"])),
                       "mandatory": yes_no(bool(r["mandatory"]))}
                      for r in rows], ["actor", "erp_field", "value", "ask_user", "mandatory"])
@@ -477,7 +597,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
     state = load_ranking(ctx, args.name)
     actor = next((a for a in state.tabs if a.lower() == args.actor.lower()), None)
     if actor is None:
-        raise RefusedError(f"There is no actor '{args.actor}' on this connection.")
+        raise RefusedError(msg("There is no actor '{actor}' on this connection.",
+                               actor=args.actor))
     order = [row.erp_field for row in state.tabs[actor]]
     if args.order:
         wanted = [f.strip() for f in args.order.split(",") if f.strip()]
@@ -492,7 +613,8 @@ def cmd_rank(args: argparse.Namespace) -> int:
                    for position, key in enumerate(order, start=1)])
         return 0
     for position, key in enumerate(order, start=1):
-        print(f"{position:4}  {key}{'' if shown.get(key) else '  (not on ERP tab)'}")
+        note = "" if shown.get(key) else "  " + gettext("(not on ERP tab)")
+        print(f"{position:4}  {key}{note}")
     return 0
 
 
@@ -505,13 +627,13 @@ def cmd_priority(args: argparse.Namespace) -> int:
         by_name = {c.name: c.id for c in current}
         missing = [n for n in args.names if n not in by_name]
         if missing:
-            raise RefusedError(f"'{missing[0]}' is not an active connection.")
+            raise RefusedError(msg("'{name}' is not an active connection.", name=missing[0]))
         set_priority_order(ctx, [by_name[n] for n in args.names])
         current = priority_order(ctx)
     if args.json:
         emit_json([{"priority": c.priority, "name": c.name} for c in current])
     elif not current:
-        print("No active connections.")
+        say(msg("No active connections."))
     else:
         for c in current:
             print(f"{c.priority:3}  {c.name}")
@@ -528,21 +650,25 @@ def _passphrase(new: bool) -> str:
     value = os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
     if not value:
         if not sys.stdin.isatty():
-            raise RefusedError("A passphrase is needed for secrets; set "
-                               "ERP_TUI_EXPORT_PASSPHRASE"
-                               + (f" (at least {MIN_PASSPHRASE} characters)." if new else "."))
+            raise RefusedError(
+                msg("A passphrase is needed for secrets; set ERP_TUI_EXPORT_PASSPHRASE (at "
+                    "least {count} characters).", count=MIN_PASSPHRASE) if new else
+                msg("A passphrase is needed for secrets; set ERP_TUI_EXPORT_PASSPHRASE."))
         import getpass
 
-        value = getpass.getpass(f"Passphrase for secrets (at least {MIN_PASSPHRASE} "
-                                "characters): " if new else "Passphrase for secrets: ")
+        value = getpass.getpass(localize(
+            msg("Passphrase for secrets (at least {count} characters): ", count=MIN_PASSPHRASE)
+            if new else msg("Passphrase for secrets: ")))
         short = new and len(value) < MIN_PASSPHRASE
-        if new and not short and getpass.getpass("Repeat the passphrase: ") != value:
-            raise RefusedError("The passphrases differ; nothing was written.")
+        if new and not short and getpass.getpass(gettext("Repeat the passphrase: ")) != value:
+            raise RefusedError(msg("The passphrases differ; nothing was written."))
     if new and len(value) < MIN_PASSPHRASE:
-        source = ("ERP_TUI_EXPORT_PASSPHRASE" if os.environ.get("ERP_TUI_EXPORT_PASSPHRASE")
-                  else "The passphrase")
-        raise RefusedError(f"{source} is too short: use a passphrase of at least "
-                           f"{MIN_PASSPHRASE} characters. Nothing was written.")
+        raise RefusedError(
+            msg("ERP_TUI_EXPORT_PASSPHRASE is too short: use a passphrase of at least {count} "
+                "characters. Nothing was written.", count=MIN_PASSPHRASE)
+            if os.environ.get("ERP_TUI_EXPORT_PASSPHRASE") else
+            msg("The passphrase is too short: use a passphrase of at least {count} "
+                "characters. Nothing was written.", count=MIN_PASSPHRASE))
     return value
 
 
@@ -558,9 +684,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             write_export(target, text)
         except OSError as exc:
-            raise RefusedError(f"Cannot write {target}: {exc.strerror or type(exc).__name__}; "
-                               "nothing was written.") from None
-        print(f"Wrote {target} (readable by its owner only).", file=sys.stderr)
+            raise RefusedError(msg("Cannot write {path}: {reason}; nothing was written.",
+                                   path=str(target),
+                                   reason=exc.strerror or type(exc).__name__)) from None
+        say(msg("Wrote {path} (readable by its owner only).", path=str(target)),
+            file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -585,22 +713,23 @@ def cmd_import(args: argparse.Namespace) -> int:
         text = yaml.safe_dump(data.model_dump(mode="json"), sort_keys=False)
     ctx = _ctx()
     if passphrase is None:
-        from erp_tui.contract import FieldType
+        from erp_tui.contract import FieldType, label_for
         from erp_tui.services.connections import config_fields
 
         for info in config_fields(ctx, parse_export(text).connection.connector):
             if info.type is FieldType.PASSWORD and info.mandatory and info.key not in values:
                 if not sys.stdin.isatty():
-                    raise RefusedError(f"The file holds no {info.label} (a secret); give it "
-                                       f"with --set-from-env {info.key}=VAR, --set-from-file "
-                                       f"{info.key}=PATH or --set {info.key}=VALUE.")
+                    raise RefusedError(msg(
+                        "The file holds no {label} (a secret); give it with --set-from-env "
+                        "{key}=VAR, --set-from-file {key}=PATH or --set {key}=VALUE.",
+                        label=label_for(info, label_language()), key=info.key))
                 import getpass
 
-                values[info.key] = getpass.getpass(f"{info.label}: ")
+                values[info.key] = getpass.getpass(f"{label_for(info, label_language())}: ")
     connection_id = import_connection(ctx, text, replace=args.replace, new_name=args.name,
                                       secrets_passphrase=passphrase, values=values)
-    print(f"Imported connection (id {connection_id}); it is inactive: test and activate it "
-          "when ready.")
+    say(msg("Imported connection (id {id}); it is inactive: test and activate it when ready.",
+            id=connection_id))
     return 0
 
 

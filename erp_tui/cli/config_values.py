@@ -15,29 +15,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from erp_tui.errors import ErpTuiError, RefusedError
+from erp_tui.i18n import N_, gettext, label_language, localize, msg
 
 if TYPE_CHECKING:
     from erp_tui.contract import FieldInfo
 
 MAX_VALUE_FILE_BYTES = 64 * 1024  # a key, a token or a certificate fits; a stray log does not
 
-SET_HELP = ("a config value (repeat); visible to other local users (ps, shell history): give "
-            "secrets with --set-from-env or --set-from-file")
-FROM_ENV_HELP = ("take a config value from environment variable VAR (repeat); not set or "
-                 "empty: exit 1, the value is never printed")
-FROM_FILE_HELP = (f"take a config value from the file PATH, trailing line ends removed "
-                  f"(repeat; at most {MAX_VALUE_FILE_BYTES // 1024} KiB; /dev/stdin reads a "
-                  "pipe); unreadable or empty: exit 1, the value is never printed")
+FROM_ENV_HELP = N_("take a config value from environment variable VAR (repeat); not set or "
+                   "empty: exit 1, the value is never printed")
+FROM_FILE_HELP = N_("take a config value from the file PATH, trailing line ends removed "
+                    "(repeat; at most {kib} KiB; /dev/stdin reads a pipe); unreadable or "
+                    "empty: exit 1, the value is never printed")
 
 
-def add_value_options(parser: argparse.ArgumentParser, set_help: str = SET_HELP) -> None:
-    """Add `--set`, `--set-from-env` and `--set-from-file` to `parser`."""
+def add_value_options(parser: argparse.ArgumentParser, set_help: str) -> None:
+    """Add `--set` (its help `set_help`), `--set-from-env` and `--set-from-file` to `parser`."""
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help=set_help)
     parser.add_argument("--set-from-env", action="append", default=[], metavar="KEY=VAR",
-                        help=FROM_ENV_HELP)
+                        help=gettext(FROM_ENV_HELP))
     parser.add_argument("--set-from-file", action="append", default=[], metavar="KEY=PATH",
-                        help=FROM_FILE_HELP)
+                        help=gettext(FROM_FILE_HELP).format(kib=MAX_VALUE_FILE_BYTES // 1024))
 
 
 def gather_values(args: argparse.Namespace) -> dict[str, str]:
@@ -50,8 +49,9 @@ def gather_values(args: argparse.Namespace) -> dict[str, str]:
 
     def put(key: str, value: str) -> None:
         if key in values:
-            raise RefusedError(f"Config value '{key}' is given more than once; give each "
-                               "key once (--set, --set-from-env or --set-from-file).")
+            raise RefusedError(msg("Config value '{key}' is given more than once; give each "
+                                   "key once (--set, --set-from-env or --set-from-file).",
+                                   key=key))
         values[key] = value
 
     for key, value in _pairs(args.set, "--set", "KEY=VALUE"):
@@ -69,7 +69,8 @@ def _pairs(pairs: Sequence[str], option: str, form: str) -> list[tuple[str, str]
         key, sep, rest = pair.partition("=")
         key = key.strip()
         if not sep or not key or (option != "--set" and not rest):
-            raise RefusedError(f"'{_inert(pair)}' is not a {option} value; write {form}.")
+            raise RefusedError(msg("'{pair}' is not a {option} value; write {form}.",
+                                   pair=_inert(pair), option=option, form=form))
         out.append((key, rest))
     return out
 
@@ -79,9 +80,11 @@ def value_from_env(key: str, name: str) -> str:
     value = os.environ.get(name)
     where = f"(--set-from-env {_inert(key)}={_inert(name)})"
     if value is None:
-        raise RefusedError(f"The environment variable {_inert(name)} is not set {where}.")
+        raise RefusedError(msg("The environment variable {name} is not set {where}.",
+                               name=_inert(name), where=where))
     if not value:
-        raise RefusedError(f"The environment variable {_inert(name)} is empty {where}.")
+        raise RefusedError(msg("The environment variable {name} is empty {where}.",
+                               name=_inert(name), where=where))
     return value
 
 
@@ -94,18 +97,21 @@ def value_from_file(key: str, path: str) -> str:
         with target.open("rb") as handle:
             data = handle.read(MAX_VALUE_FILE_BYTES + 1)
     except OSError as exc:
-        raise RefusedError(f"Cannot read {_inert(path)} {where}: "
-                           f"{exc.strerror or type(exc).__name__}.") from None
+        raise RefusedError(msg("Cannot read {path} {where}: {reason}.", path=_inert(path),
+                               where=where, reason=exc.strerror or type(exc).__name__)
+                           ) from None
     if len(data) > MAX_VALUE_FILE_BYTES:
-        raise RefusedError(f"{_inert(path)} is larger than {MAX_VALUE_FILE_BYTES:,} bytes, the "
-                           f"limit of a value file {where}.")
+        raise RefusedError(msg("{path} is larger than {limit:,} bytes, the limit of a value "
+                               "file {where}.", path=_inert(path), limit=MAX_VALUE_FILE_BYTES,
+                               where=where))
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise RefusedError(f"{_inert(path)} is not UTF-8 text {where}.") from None
+        raise RefusedError(msg("{path} is not UTF-8 text {where}.", path=_inert(path),
+                               where=where)) from None
     text = text.rstrip("\r\n")
     if not text:
-        raise RefusedError(f"{_inert(path)} is empty {where}.")
+        raise RefusedError(msg("{path} is empty {where}.", path=_inert(path), where=where))
     return text
 
 
@@ -138,13 +144,14 @@ class ConnectorSettingsHelp(argparse.Action):
                 kind = _connector_of(name)
             if not kind:
                 what = "NAME" if self.saved else "--connector KIND"
-                print(f"\nGive {what} before --help to list the connector's settings.")
+                print("\n" + localize(msg("Give {what} before --help to list the connector's "
+                                          "settings.", what=what)))
                 parser.exit(0)
             print()
             print_settings(kind)
         except ErpTuiError as exc:
             sys.stdout.flush()
-            parser.exit(exc.exit_code, f"erp-tui: {exc}\n")
+            parser.exit(exc.exit_code, f"erp-tui: {exc.localized()}\n")
         parser.exit(0)
 
 
@@ -158,13 +165,14 @@ def _connector_of(name: str) -> str:
 def print_settings(kind: str) -> None:
     """Print the settings (config fields) of connector `kind`: key, label, type, mandatory,
     default, then each one's description and choices."""
-    from erp_tui.cli.output import inert, print_table, yes_no
+    from erp_tui.cli.output import code_word, inert, print_table, say, yes_no
+    from erp_tui.contract import field_in
     from erp_tui.registry import create_connector
     from erp_tui.services.connections import fields_of
 
-    fields = fields_of(create_connector(kind))
-    print(f"settings of connector '{inert(kind)}':")
-    print_table([{"key": f.key, "label": f.label, "type": f.type.value,
+    fields = [field_in(f, label_language()) for f in fields_of(create_connector(kind))]
+    say(msg("settings of connector '{kind}':", kind=inert(kind)))
+    print_table([{"key": f.key, "label": localize(f.label), "type": code_word(f.type.value),
                   "mandatory": yes_no(f.mandatory), "default": f.default} for f in fields],
                  ["key", "label", "type", "mandatory", "default"], indent=2)
     notes = [(f.key, _note(f)) for f in fields if _note(f)]
@@ -173,13 +181,14 @@ def print_settings(kind: str) -> None:
     for key, note in notes:
         print(textwrap.fill(inert(note), width=78, initial_indent=f"  {inert(key)}: ",
                             subsequent_indent="      "))
-    print("\nGive each with --set KEY=VALUE, --set-from-env KEY=VAR or --set-from-file "
-          "KEY=PATH.")
+    print("\n" + gettext("Give each with --set KEY=VALUE, --set-from-env KEY=VAR or "
+                         "--set-from-file KEY=PATH."))
     if any(f.type.value == "password" for f in fields):
-        print("Secrets (type password) are stored encrypted and never printed; a secret not "
-              "given\nis asked for on a terminal.")
+        say(msg("Secrets (type password) are stored encrypted and never printed; a secret not "
+                "given\nis asked for on a terminal."))
 
 
 def _note(info: FieldInfo) -> str:
-    choices = (f"Choices: {', '.join(info.options)}." if info.options else "")
-    return " ".join(part for part in (info.description, choices) if part)
+    choices = (localize(msg("Choices: {choices}.", choices=", ".join(info.options)))
+               if info.options else "")
+    return " ".join(part for part in (localize(info.description), choices) if part)

@@ -7,7 +7,9 @@ import os
 import sys
 from pathlib import Path
 
+from erp_tui.cli.output import say
 from erp_tui.errors import ConnectorError, ErpTuiError
+from erp_tui.i18n import msg
 
 
 def cmd_connector_usage(args: argparse.Namespace) -> int:
@@ -15,8 +17,8 @@ def cmd_connector_usage(args: argparse.Namespace) -> int:
     parser = getattr(args, "group_parser", None)
     if parser is not None:
         parser.print_usage(sys.stderr)
-    print("erp-tui connector: choose an action (see 'erp-tui connector --help').",
-          file=sys.stderr)
+    say(msg("erp-tui connector: choose an action (see 'erp-tui connector --help')."),
+        file=sys.stderr)
     return 2
 
 
@@ -31,8 +33,8 @@ def cmd_scaffold_sql(args: argparse.Namespace) -> int:
     try:
         url = make_url(args.url)
     except (ArgumentError, ValueError):
-        raise ErpTuiError("The URL is not a valid SQLAlchemy database URL "
-                          "(dialect+driver://user@host/database).") from None
+        raise ErpTuiError(msg("The URL is not a valid SQLAlchemy database URL "
+                              "(dialect+driver://user@host/database).")) from None
     password = os.environ.get("ERP_TUI_SQL_PASSWORD")
     if password:
         url = url.set(password=password)
@@ -43,16 +45,19 @@ def cmd_scaffold_sql(args: argparse.Namespace) -> int:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
         if url.password:
             reason = reason.replace(str(url.password), "***")
-        raise ConnectorError(f"Cannot read the database {safe} ({reason[:300]}).") from None
+        raise ConnectorError(msg("Cannot read the database {url} ({reason}).", url=safe,
+                                 reason=reason[:300])) from None
     except DescriptorError as exc:
-        raise ConnectorError(str(exc)) from None
+        raise ConnectorError(exc.args[0] if len(exc.args) == 1 else str(exc)) from None
     if args.output:
         path = Path(args.output)
         try:
             path.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise ErpTuiError(f"Cannot write {path} ({exc.strerror}).") from None
-        print(f"Descriptor written to {path}; review it before use.", file=sys.stderr)
+            raise ErpTuiError(msg("Cannot write {path} ({reason}).", path=str(path),
+                                  reason=exc.strerror)) from None
+        say(msg("Descriptor written to {path}; review it before use.", path=str(path)),
+            file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0
@@ -70,13 +75,13 @@ def cmd_connector_serve(args: argparse.Namespace) -> int:
     token = _serve_token(args.token_file, TOKEN_ENV)
     values = _serve_config(Path(args.config))
     if not 0 <= args.port <= 65535:
-        raise ErpTuiError("The port must be between 0 and 65535.")
+        raise ErpTuiError(msg("The port must be between 0 and 65535."))
     connector = create_connector(args.connector)
     try:
         server = make_server(connector, values, token, host=args.host, port=args.port)
     except OSError as exc:
-        raise ErpTuiError(f"Cannot listen on {args.host}:{args.port} ({exc.strerror}).") \
-            from None
+        raise ErpTuiError(msg("Cannot listen on {host}:{port} ({reason}).", host=args.host,
+                              port=args.port, reason=exc.strerror)) from None
     # One line per request on stderr (the server's own output), besides the log file.
     to_stderr = logging.StreamHandler(sys.stderr)
     to_stderr.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -85,10 +90,12 @@ def cmd_connector_serve(args: argparse.Namespace) -> int:
     server_log.setLevel(logging.INFO)
     host, port = str(server.server_address[0]), int(server.server_address[1])
     if args.host not in ("127.0.0.1", "::1", "localhost"):
-        print(f"erp-tui connector serve: warning: listening on {host}, not only on loopback; "
-              "the protocol has no TLS of its own, put it behind a TLS proxy.", file=sys.stderr)
-    print(f"erp-tui connector serve: {args.connector} listening on "
-          f"http://{host}:{port}{PREFIX}", file=sys.stderr, flush=True)
+        say(msg("erp-tui connector serve: warning: listening on {host}, not only on loopback; "
+                "the protocol has no TLS of its own, put it behind a TLS proxy.", host=host),
+            file=sys.stderr)
+    address = f"http://{host}:{port}{PREFIX}"
+    say(msg("erp-tui connector serve: {kind} listening on {url}", kind=args.connector,
+            url=address), file=sys.stderr, flush=True)
 
     def stop(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
@@ -100,7 +107,7 @@ def cmd_connector_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.server_close()
-    print("erp-tui connector serve: stopped.", file=sys.stderr, flush=True)
+    say(msg("erp-tui connector serve: stopped."), file=sys.stderr, flush=True)
     return 0
 
 
@@ -109,14 +116,15 @@ def _serve_token(token_file: str | None, env_name: str) -> str:
         try:
             token = Path(token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ErpTuiError(f"Cannot read the token file {token_file} ({exc.strerror}).") \
-                from None
+            raise ErpTuiError(msg("Cannot read the token file {path} ({reason}).",
+                                  path=token_file, reason=exc.strerror)) from None
         if not token:
-            raise ErpTuiError(f"The token file {token_file} is empty.")
+            raise ErpTuiError(msg("The token file {path} is empty.", path=token_file))
         return token
     token = os.environ.get(env_name, "").strip()
     if not token:
-        raise ErpTuiError(f"Give the server a token: --token-file F or env {env_name}.")
+        raise ErpTuiError(msg("Give the server a token: --token-file F or env {env}.",
+                              env=env_name))
     return token
 
 
@@ -126,14 +134,17 @@ def _serve_config(path: Path) -> dict[str, object]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ErpTuiError(f"Cannot read the config file {path} ({exc.strerror}).") from None
+        raise ErpTuiError(msg("Cannot read the config file {path} ({reason}).", path=str(path),
+                              reason=exc.strerror)) from None
     try:
         data = yaml.safe_load(text)  # JSON is YAML too
     except yaml.YAMLError as exc:
-        raise ErpTuiError(f"The config file {path} is not valid YAML or JSON "
-                          f"({' '.join(str(exc).split())[:200]}).") from None
+        raise ErpTuiError(msg("The config file {path} is not valid YAML or JSON ({reason}).",
+                              path=str(path), reason=" ".join(str(exc).split())[:200])
+                          ) from None
     if data is None:
         return {}
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise ErpTuiError(f"The config file {path} must hold a mapping of config values.")
+        raise ErpTuiError(msg("The config file {path} must hold a mapping of config values.",
+                              path=str(path)))
     return data

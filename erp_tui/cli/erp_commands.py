@@ -7,10 +7,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from erp_tui.i18n import N_, gettext, localize, msg
+
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
 
-SEARCH_EPILOG = """criteria (--where "FIELD OPERATOR VALUE", repeat; all must hold):
+SEARCH_EPILOG = N_("""criteria (--where "FIELD OPERATOR VALUE", repeat; all must hold):
   operators by symbol or name:  =  !=  >  >=  <  <=  begins  contains  ends  notbegins
     notcontains  notends  isnot  between  oneof  notoneof  before  after  beforeOrEqual
     afterOrEqual  (also "begins with", "does not contain", "on or after", ...)
@@ -31,9 +33,10 @@ exit codes:
   2  wrong usage (unknown option, --limit not a whole number of at least 1)
   3  not found: connection, actor type (not enabled in Mappings) or searchable field
   4  the connector failed or did not answer
-"""
+""")
 
-IMPORT_EPILOG = """The new CRM record gets the actor's values of the fields mapped ERP→CRM ('>' or
+IMPORT_EPILOG = N_(
+    """The new CRM record gets the actor's values of the fields mapped ERP→CRM ('>' or
 '<>') and is linked to it; a parent not in the CRM yet (a person's company) is imported first.
 
 exit codes:
@@ -42,35 +45,38 @@ exit codes:
   3  not found: connection, actor type, or no such actor in the ERP
   4  the connector failed or did not answer
   7  the connection is being synced right now; try again when the run is done
-"""
+""")
 
 
 def _limit(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        raise argparse.ArgumentTypeError(localize(msg("'{text}' is not a whole number",
+                                                      text=text))) from None
     if value < 1:
-        raise argparse.ArgumentTypeError("give at least 1")
+        raise argparse.ArgumentTypeError(gettext("give at least 1"))
     return value
 
 
 def register(command: Command) -> None:
     """Add this module's commands to the parser."""
-    p = command("erp-search", cmd_erp_search, "search an ERP's actors by criteria")
+    p = command("erp-search", cmd_erp_search, gettext("search an ERP's actors by criteria"))
     p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = SEARCH_EPILOG
+    p.epilog = gettext(SEARCH_EPILOG)
     p.add_argument("name", metavar="CONNECTION")
-    p.add_argument("actor", metavar="ACTOR", help="actor type, e.g. Customer")
+    p.add_argument("actor", metavar="ACTOR", help=gettext("actor type, e.g. Customer"))
     p.add_argument("--where", action="append", default=[], metavar='"FIELD OPERATOR VALUE"',
-                   help="a criterion (repeat); without any, every actor (up to --limit)")
+                   help=gettext("a criterion (repeat); without any, every actor (up to "
+                                "--limit)"))
     p.add_argument("--limit", type=_limit, default=100, metavar="N",
-                   help="at most N actors (default 100, at most 1000)")
+                   help=gettext("at most N actors (default 100, at most 1000)"))
     p.add_argument("--json", action="store_true")
 
-    p = command("erp-import", cmd_erp_import, "import an ERP actor as a new CRM record")
+    p = command("erp-import", cmd_erp_import,
+                gettext("import an ERP actor as a new CRM record"))
     p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = IMPORT_EPILOG
+    p.epilog = gettext(IMPORT_EPILOG)
     p.add_argument("name", metavar="CONNECTION")
     p.add_argument("actor", metavar="ACTOR")
     p.add_argument("erp_key", metavar="ERP_KEY")
@@ -78,13 +84,13 @@ def register(command: Command) -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"erp-tui: {message}", file=sys.stderr)
+    print(f"erp-tui: {localize(message)}", file=sys.stderr)
     return code
 
 
 def cmd_erp_search(args: argparse.Namespace) -> int:
     from erp_tui.cli.commands import _ctx
-    from erp_tui.cli.output import emit_json, print_table
+    from erp_tui.cli.output import code_word, emit_json, print_table
     from erp_tui.errors import ValidationFailed
     from erp_tui.services import erp_search
     from erp_tui.services.erp_values import inert
@@ -96,12 +102,12 @@ def cmd_erp_search(args: argparse.Namespace) -> int:
         try:
             criteria.append(erp_search.parse_where(text))
         except ValueError as exc:
-            return _fail(str(exc), 1)
+            return _fail(exc.args[0] if len(exc.args) == 1 else str(exc), 1)
     try:
         results = erp_search.search(ctx, name, actor, criteria, limit=args.limit)
     except ValidationFailed as exc:
         for problem in exc.problems:
-            print(f"erp-tui: {problem.message}", file=sys.stderr)
+            print(f"erp-tui: {localize(problem.message)}", file=sys.stderr)
         unknown = any(p.code == "unknown_field" for p in exc.problems)
         return 3 if unknown else exc.exit_code
     keys = [key for key, _label in results.columns]
@@ -115,21 +121,22 @@ def cmd_erp_search(args: argparse.Namespace) -> int:
             "more": results.more})
         return 0
     if not results.hits:
-        print(f"No ERP {actor} matches.")
+        print(localize(msg("No ERP {actor} matches.", actor=actor)))
         return 0
     rows = [{"erp_key": inert(hit.erp_key, 100), **dict(zip(keys, hit.values, strict=True)),
-             "linked": "" if hit.linked is None else f"{hit.linked[0]} {hit.linked[1]}"}
+             "linked": "" if hit.linked is None else
+             f"{code_word(hit.linked[0])} {hit.linked[1]}"}
             for hit in results.hits]
-    print_table(rows, ["erp_key", *keys, "linked"])
+    print_table(rows, ["erp_key", *keys, "linked"], data_columns=keys)
     if results.more:
-        print(f"More actors match; these are the first {len(results.hits)} (raise --limit or "
-              "add criteria).")
+        print(localize(msg("More actors match; these are the first {count} (raise --limit or "
+                           "add criteria).", count=len(results.hits))))
     return 0
 
 
 def cmd_erp_import(args: argparse.Namespace) -> int:
     from erp_tui.cli.commands import _ctx
-    from erp_tui.cli.output import emit_json
+    from erp_tui.cli.output import code_word, emit_json
     from erp_tui.services import erp_search
     from erp_tui.services.erp_values import inert
 
@@ -140,6 +147,7 @@ def cmd_erp_import(args: argparse.Namespace) -> int:
         emit_json({"connection": name, "actor_type": actor, "erp_key": args.erp_key,
                    "entity": entity, "id": crm_id})
     else:
-        print(f"Imported ERP {actor} {inert(args.erp_key, 100)} as CRM {entity} {crm_id} "
-              "and linked them.")
+        print(localize(msg("Imported ERP {actor} {key} as CRM {entity} {id} and linked them.",
+                           actor=actor, key=inert(args.erp_key, 100), entity=code_word(entity),
+                           id=crm_id)))
     return 0

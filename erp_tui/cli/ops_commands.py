@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from erp_tui.cli.output import emit_json
+from erp_tui.cli.output import code_word, emit_json, say
+from erp_tui.i18n import N_, gettext, localize, msg, msgn
 
-MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
+# Marks of a check's status; each language's marks have one width.
+MARKS = {"ok": N_("ok  "), "warn": N_("warn"), "fail": N_("FAIL")}
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -25,12 +27,15 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     import textwrap
 
     for check in checks:  # wrapped to 80 columns; --json has each message on one line
-        subject = f" {check.subject}:" if check.subject else ":"
-        print(textwrap.fill(f"[{MARKS.get(check.status, '?')}] {check.area}{subject} "
-                            f"{check.message}", width=80, subsequent_indent=" " * 7,
+        subject = f" {localize(check.subject)}:" if check.subject else ":"
+        mark = gettext(MARKS[check.status]) if check.status in MARKS else "?"
+        print(textwrap.fill(f"[{mark}] {code_word(check.area)}{subject} "
+                            f"{localize(check.message)}", width=80,
+                            subsequent_indent=" " * (len(mark) + 3),
                             break_on_hyphens=False, break_long_words=False))
     failed = sum(c.status == "fail" for c in checks)
-    print("All checks passed." if ok else f"{failed} check(s) failed.")
+    say(msg("All checks passed.") if ok else
+        msgn("{count} check(s) failed.", "{count} check(s) failed.", failed))
     return 0 if ok else 1
 
 

@@ -7,51 +7,55 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from erp_tui.cli.output import inert
+from erp_tui.cli.output import code_word, inert, say
+from erp_tui.i18n import N_, gettext, label_language, localize, msg
 from erp_tui.sync_marks import LinkState
 
 Handler = Callable[[argparse.Namespace], int]
 Command = Callable[[str, Handler, str], argparse.ArgumentParser]
 
-ENTITY_HELP = "company, person or project"
+ENTITY_HELP = N_("company, person or project")
 
 
 def register(command: Command) -> None:
     """Add `records` to the parser."""
-    p = command("records", cmd_records, "list, show or edit CRM records (companies, persons, "
-                "projects)")
+    p = command("records", cmd_records, gettext(
+        "list, show or edit CRM records (companies, persons, projects)"))
     p.set_defaults(group_parser=p)
     sub = p.add_subparsers(dest="records_action", metavar="ACTION")
-    q = sub.add_parser("list", help="list records, filtered by what their name, number, "
-                       "e-mail, city or ERP key begins with",
-                       description="List CRM records in name order. The filter matches, "
-                       "case-insensitively, the beginning of the name (a person's first or "
-                       "last name), number, e-mail, city or an ERP key of a link.")
-    q.add_argument("entity", metavar="ENTITY", help=ENTITY_HELP)
-    q.add_argument("--search", default="", metavar="TEXT", help="filter (begins with)")
-    q.add_argument("--limit", type=int, default=50, metavar="N", help="rows (default 50, "
-                   "at most 1000)")
-    q.add_argument("--offset", type=int, default=0, metavar="N", help="rows to skip")
+    q = sub.add_parser("list", help=gettext(
+        "list records, filtered by what their name, number, e-mail, city or ERP key begins "
+        "with"), description=gettext(
+        "List CRM records in name order. The filter matches, case-insensitively, the "
+        "beginning of the name (a person's first or last name), number, e-mail, city or an "
+        "ERP key of a link."))
+    q.add_argument("entity", metavar="ENTITY", help=gettext(ENTITY_HELP))
+    q.add_argument("--search", default="", metavar="TEXT",
+                   help=gettext("filter (begins with)"))
+    q.add_argument("--limit", type=int, default=50, metavar="N",
+                   help=gettext("rows (default 50, at most 1000)"))
+    q.add_argument("--offset", type=int, default=0, metavar="N", help=gettext("rows to skip"))
     q.add_argument("--json", action="store_true")
-    q = sub.add_parser("show", help="one record: its fields, links and ERP-tab values",
-                       description="Show one CRM record. The ERP section lists, per linked "
-                       "connection, the fields marked 'show on ERP tab' in rank order with "
-                       "their values read live from the ERP (--no-erp skips the ERP).")
-    q.add_argument("entity", metavar="ENTITY", help=ENTITY_HELP)
+    q = sub.add_parser("show", help=gettext(
+        "one record: its fields, links and ERP-tab values"), description=gettext(
+        "Show one CRM record. The ERP section lists, per linked connection, the fields "
+        "marked 'show on ERP tab' in rank order with their values read live from the ERP "
+        "(--no-erp skips the ERP)."))
+    q.add_argument("entity", metavar="ENTITY", help=gettext(ENTITY_HELP))
     q.add_argument("id", type=int, metavar="ID")
-    q.add_argument("--no-erp", action="store_true", help="do not read the ERP")
+    q.add_argument("--no-erp", action="store_true", help=gettext("do not read the ERP"))
     q.add_argument("--timeout", type=float, default=5.0, metavar="S",
-                   help="seconds to wait for each ERP (default 5)")
+                   help=gettext("seconds to wait for each ERP (default 5)"))
     q.add_argument("--json", action="store_true")
-    q = sub.add_parser("edit", help="change fields of a record; the next sync pushes them",
-                       description="Change fields of a CRM record. Values are checked by the "
-                       "field's type (lists take an item key or text, dates YYYY-MM-DD, "
-                       "checkboxes yes/no); an empty value clears a field. Nothing is saved "
-                       "when one value is wrong.")
-    q.add_argument("entity", metavar="ENTITY", help=ENTITY_HELP)
+    q = sub.add_parser("edit", help=gettext(
+        "change fields of a record; the next sync pushes them"), description=gettext(
+        "Change fields of a CRM record. Values are checked by the field's type (lists take "
+        "an item key or text, dates YYYY-MM-DD, checkboxes yes/no); an empty value clears a "
+        "field. Nothing is saved when one value is wrong."))
+    q.add_argument("entity", metavar="ENTITY", help=gettext(ENTITY_HELP))
     q.add_argument("id", type=int, metavar="ID")
     q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", required=True,
-                   help="a field and its new value (repeat)")
+                   help=gettext("a field and its new value (repeat)"))
     q.add_argument("--json", action="store_true")
 
 
@@ -77,7 +81,7 @@ def _list(args: argparse.Namespace) -> int:
     from erp_tui.services import records
 
     if args.limit < 1 or args.offset < 0:
-        raise RefusedError("--limit must be at least 1 and --offset at least 0.")
+        raise RefusedError(msg("--limit must be at least 1 and --offset at least 0."))
     entity = records.check_entity(args.entity)
     ctx = _ctx()
     rows = records.list_records(ctx, entity, args.search, args.offset, args.limit)
@@ -91,7 +95,8 @@ def _list(args: argparse.Namespace) -> int:
             for r in rows]})
         return 0
     if not rows:
-        print("No records match." if args.search else f"No {entity} records yet.")
+        say(msg("No records match.") if args.search else
+            msg("No {entity} records yet.", entity=code_word(entity)))
         return 0
     columns = {"company": ["id", "name", "number", "city", "links"],
                "person": ["id", "name", "company", "email", "links"],
@@ -101,8 +106,8 @@ def _list(args: argparse.Namespace) -> int:
                   "links": _states(r.links)} for r in rows], columns)
     shown_to = args.offset + len(rows)
     if shown_to < total:
-        print(f"{args.offset + 1}-{shown_to} of {total}; --offset {shown_to} shows the next "
-              "rows.")
+        say(msg("{first}-{last} of {total}; --offset {last} shows the next rows.",
+                first=args.offset + 1, last=shown_to, total=total))
     return 0
 
 
@@ -152,7 +157,7 @@ def _show(args: argparse.Namespace) -> int:
         print(f"ERP: {inert(entry['connection'])} · {inert(entry['actor_type'])} "
               f"{inert(entry['erp_key'])}{state}")
         if entry["message"]:
-            print(f"  {inert(entry['message'])}")
+            print(f"  {inert(localize(entry['message']))}")
         width = max([len(f["label"]) for f in entry["fields"]] or [0])
         for f in entry["fields"]:
             value = "…" if f["value"] is None else inert(f["value"])
@@ -161,17 +166,19 @@ def _show(args: argparse.Namespace) -> int:
                 mark = f"   ≠ CRM: {inert(f.get('crm_value'))}"
             print(f"  {inert(f['label']).ljust(width)}  {value}{mark}")
         for error in entry["open_errors"]:
-            print(f"  ! error {error['id']}: {inert(error['message'])}")
+            print("  " + localize(msg("! error {id}: {message}", id=error["id"],
+                                      message=inert(localize(error["message"])))))
     return 0
 
 
 def _print_detail(detail: Any) -> None:
     parent = f" · {inert(detail.parent[2])} ({detail.parent[1]})" if detail.parent else ""
-    print(f"{detail.entity} {detail.id}: {inert(detail.title)}{parent}")
-    width = max(len(f.label) for f in detail.fields)
-    for f in detail.fields:
-        lock = " (read-only)" if f.read_only else ""
-        print(f"  {inert(f.label).ljust(width)}  {inert(f.display)}{lock}")
+    print(f"{code_word(detail.entity)} {detail.id}: {inert(detail.title)}{parent}")
+    labels = [inert(f.label_in(label_language())) for f in detail.fields]
+    width = max(len(label) for label in labels)
+    for f, label in zip(detail.fields, labels, strict=True):
+        lock = " " + gettext("(read-only)") if f.read_only else ""
+        print(f"  {label.ljust(width)}  {inert(f.display)}{lock}")
 
 
 def _edit(args: argparse.Namespace) -> int:
@@ -190,13 +197,13 @@ def _edit(args: argparse.Namespace) -> int:
     changed = [f for f, g in zip(after.fields, before.fields, strict=True)
                if f.value != g.value and not f.read_only]
     if not changed:
-        print("Nothing changed (the values were already so).")
+        say(msg("Nothing changed (the values were already so)."))
         return 0
     for f in changed:
-        print(f"{inert(f.label)}: {inert(next(g.display for g in before.fields if g.key == f.key))}"
-              f" → {inert(f.display)}")
+        old = next(g.display for g in before.fields if g.key == f.key)
+        print(f"{inert(f.label_in(label_language()))}: {inert(old)} → {inert(f.display)}")
     linked = [b for b in after.links if b.state != LinkState.DELETED_IN_ERP]
     if linked:
-        print("The next sync sends this to " + ", ".join(inert(b.connection) for b in linked)
-              + " where these fields flow CRM → ERP.")
+        say(msg("The next sync sends this to {connections} where these fields flow CRM → ERP.",
+                connections=", ".join(inert(b.connection) for b in linked)))
     return 0

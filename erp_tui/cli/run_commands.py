@@ -7,11 +7,13 @@ import re
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from erp_tui.cli.commands import _ctx, _parse_pairs
-from erp_tui.cli.output import emit_json, emit_json_line, print_table
+from erp_tui.cli.commands import _ctx, _parse_pairs, actor_name, actor_names
+from erp_tui.cli.output import code_word, emit_json, emit_json_line, print_table, say
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import gettext, localize, msg, msgn
 from erp_tui.sync_marks import ChangeKind
 
 if TYPE_CHECKING:
@@ -22,20 +24,23 @@ if TYPE_CHECKING:
 def _interval(text: str) -> float:
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", text)
     if not match:
-        raise RefusedError(f"'{text}' is not an interval; write e.g. 30s, 5m, 1h.")
+        raise RefusedError(msg("'{text}' is not an interval; write e.g. 30s, 5m, 1h.",
+                               text=text))
     factor = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
     seconds = float(match.group(1)) * factor
     if seconds < 1:
-        raise RefusedError("The interval must be at least one second.")
+        raise RefusedError(msg("The interval must be at least one second."))
     return seconds
 
 
 class _Progress:
     """Progress on a terminal (one rewritten line on stderr); nothing when piped."""
 
-    def __init__(self) -> None:
+    def __init__(self, ctx: AppContext) -> None:
         self.live = sys.stderr.isatty()
         self.last = 0.0
+        self.ctx = ctx
+        self.name: Callable[[str, str], str] | None = None
 
     def __call__(self, event: ProgressEvent) -> None:
         if not self.live:
@@ -49,9 +54,14 @@ class _Progress:
         if event.fraction is not None:
             filled = int(event.fraction * 20)
             bar = f"[{'#' * filled}{'.' * (20 - filled)}] "
-        sys.stderr.write(f"\r{event.connection} · {event.actor_type} · {event.phase} {bar}"
-                         f"{c.created} created {c.updated} updated {c.pushed} pushed "
-                         f"{c.errors} errors\x1b[K")
+        counts = localize(msg("{created} created {updated} updated {pushed} pushed {errors} "
+                              "errors", created=c.created, updated=c.updated,
+                              pushed=c.pushed, errors=c.errors))
+        if self.name is None:
+            self.name = _namer(self.ctx)
+        actor = self.name(event.connection, event.actor_type)
+        sys.stderr.write(f"\r{event.connection} · {actor} · "
+                         f"{localize(event.phase)} {bar}{counts}\x1b[K")
         sys.stderr.flush()
 
     def done(self) -> None:
@@ -64,10 +74,13 @@ WIDTH = 80
 
 
 def _counts_text(c: Counts) -> str:
-    parts = [f"{n:,} {label}" for n, label in (
-        (c.created, "created"), (c.updated, "updated"), (c.pushed, "pushed to ERP"),
-        (c.deleted, "deleted in ERP"), (c.conflicts, "conflicts")) if n]
-    return ", ".join(parts) or "no changes"
+    parts = [localize(text) for n, text in (
+        (c.created, msg("{count:,} created", count=c.created)),
+        (c.updated, msg("{count:,} updated", count=c.updated)),
+        (c.pushed, msg("{count:,} pushed to ERP", count=c.pushed)),
+        (c.deleted, msg("{count:,} deleted in ERP", count=c.deleted)),
+        (c.conflicts, msg("{count:,} conflicts", count=c.conflicts))) if n]
+    return ", ".join(parts) or gettext("no changes")
 
 
 def _fit(text: str, width: int = WIDTH) -> str:
@@ -79,9 +92,12 @@ def _line(report: RunReport, stamp: str = "") -> str:
     from erp_tui.runner.service import status_text
 
     c = report.counts
-    what = "dry run" if report.dry_run else f"run {report.run_id}"
-    tail = (f": {what} {status_text(report.status, c.errors)} in {report.seconds:.1f} s — "
-            f"{_counts_text(c)}")
+    status = status_text(report.status, c.errors)
+    tail = ": " + localize(
+        msg("dry run {status} in {seconds:.1f} s — {counts}", status=status,
+            seconds=report.seconds, counts=_counts_text(c)) if report.dry_run else
+        msg("run {id} {status} in {seconds:.1f} s — {counts}", id=report.run_id,
+            status=status, seconds=report.seconds, counts=_counts_text(c)))
     head = f"{stamp} " if stamp else ""
     room = WIDTH - len(head) - len(tail)
     name = report.connection
@@ -91,9 +107,19 @@ def _line(report: RunReport, stamp: str = "") -> str:
 
 
 def _actor_line(actor: str, counts: Counts) -> str:
-    errors = f", {counts.errors:,} error{'s' if counts.errors != 1 else ''}" if counts.errors \
-        else ""
+    """An actor type's counts; `actor` is its name as shown (`_namer`)."""
+    errors = ", " + localize(msgn("{count:,} error", "{count:,} errors", counts.errors)) \
+        if counts.errors else ""
     return _fit(f"  {actor}: {_counts_text(counts)}{errors}")
+
+
+def _namer(ctx: AppContext) -> Callable[[str, str], str]:
+    """(connection name, actor type key) -> the actor type's name in the user's language."""
+    from erp_tui.runner.run_log import connection_names
+
+    names = actor_names(ctx)
+    ids = {name: cid for cid, name in connection_names(ctx).items()}
+    return lambda connection, actor: actor_name(names, ids.get(connection, 0), actor)
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
@@ -103,7 +129,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from erp_tui.runner import RunOptions, run_sync
 
     if args.limit < 0:
-        raise RefusedError("--limit cannot be negative.")
+        raise RefusedError(msg("--limit cannot be negative."))
     ctx = _ctx()
     cancel = threading.Event()
 
@@ -114,7 +140,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     every = _interval(args.every) if args.every else None
     worst = 0
     while True:
-        progress = _Progress()
+        progress = _Progress(ctx)
         options = RunOptions(dry_run=args.dry_run, timeout=args.timeout, cancel=cancel,
                              progress=progress)
         try:
@@ -122,8 +148,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             cancel.set()
             progress.done()
-            print("erp-tui: interrupted; every finished batch is kept, the rest runs next "
-                  "time.", file=sys.stderr)
+            say(msg("erp-tui: interrupted; every finished batch is kept, the rest runs next "
+                    "time."), file=sys.stderr)
             return 130
         progress.done()
         if args.json and every:
@@ -132,22 +158,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
         elif args.json:
             emit_json([r.as_dict() for r in reports])
         else:
+            name = _namer(ctx)
             for report in reports:
                 stamp = time.strftime("%Y-%m-%d %H:%M:%S") if every else ""
                 print(_line(report, stamp), flush=True)
                 if every:
                     continue
                 for actor, counts in report.actors.items():
-                    print(_actor_line(actor, counts))
+                    print(_actor_line(name(report.connection, actor), counts))
                     if args.dry_run:
                         _print_changes(report, actor, args.limit)
                 if report.message:
-                    print(_fit(f"  Note: {report.message}"))
+                    print(_fit("  " + localize(msg("Note: {message}",
+                                                   message=report.message))))
             ids = [str(r.run_id) for r in reports if r.run_id]
             if not every and ids:
-                also = f" (runs {', '.join(ids)})" if len(ids) > 1 else ""
-                print(_fit(f"Field changes and created records: erp-tui log --run "
-                           f"{ids[0]}{also}"))
+                also = " " + localize(msg("(runs {ids})", ids=", ".join(ids))) \
+                    if len(ids) > 1 else ""
+                print(_fit(localize(msg("Field changes and created records: erp-tui log --run "
+                                        "{id}", id=ids[0])) + also))
         if any(r.counts.errors for r in reports):
             worst = 1
         if every is None or cancel.is_set():
@@ -156,19 +185,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if cancel.wait(every):
                 return worst
         except KeyboardInterrupt:
-            print("erp-tui: stopped between runs; no run was interrupted.", file=sys.stderr)
+            say(msg("erp-tui: stopped between runs; no run was interrupted."), file=sys.stderr)
             return 130
 
 
 def _change_text(change: Change) -> str:
-    target = f"CRM {change.crm_id}" if change.crm_id else "new CRM record"
+    target = f"CRM {change.crm_id}" if change.crm_id else gettext("new CRM record")
     if change.field == ChangeKind.ERROR:
-        text = f"    ! {change.erp_key or '(batch)'}: {change.new}"
+        text = f"    ! {change.erp_key or gettext('(batch)')}: {localize(change.new)}"
     elif change.field == ChangeKind.RECORD:
         text = f"    + {change.erp_key} → {target}"
     else:
         arrow = "→ CRM" if change.direction == ">" else "→ ERP"
-        mark = " (conflict)" if change.conflict else ""
+        mark = " " + gettext("(conflict)") if change.conflict else ""
         text = (f"    ~ {change.erp_key} {change.field} {arrow}{mark}: {change.old!r} → "
                 f"{change.new!r}")
     return _fit(text)
@@ -185,8 +214,8 @@ def _print_changes(report: RunReport, actor: str, limit: int) -> None:
         total = max(total, counts.created + counts.updated + counts.pushed + counts.deleted
                     + counts.errors)
     if total > limit:
-        print(f"    … and {total - min(limit, len(mine)):,} more (--limit N shows more; "
-              "--json lists them all)")
+        say(msg("    … and {count:,} more (--limit N shows more; --json lists them all)",
+                count=total - min(limit, len(mine))))
 
 
 def _run_row(run: LoggedRun, names: dict[int, str]) -> dict[str, Any]:
@@ -206,7 +235,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     from erp_tui.runner.run_log import connection_names, open_errors, recent_runs
 
     if args.limit < 1 or args.offset < 0:
-        raise RefusedError("--limit must be at least 1 and --offset at least 0.")
+        raise RefusedError(msg("--limit must be at least 1 and --offset at least 0."))
     ctx = _ctx()
     names = connection_names(ctx)
     if args.errors:
@@ -217,10 +246,13 @@ def cmd_log(args: argparse.Namespace) -> int:
         if args.json:
             emit_json(rows)
         elif not rows:
-            print("No open errors.")
+            say(msg("No open errors."))
         else:
-            print_table(rows, ["id", "run", "connection", "actor", "erp_key", "crm_id", "dir",
-                               "message"])
+            actors = actor_names(ctx)
+            print_table([{**row, "actor": actor_name(actors, e.connection_id, e.actor_type)}
+                         for row, e in zip(rows, errors, strict=True)],
+                        ["id", "run", "connection", "actor", "erp_key", "crm_id", "dir",
+                         "message"])
         return 0
     if args.run is not None:
         return _log_run(ctx, args, names)
@@ -229,9 +261,10 @@ def cmd_log(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(rows)
     elif not rows:
-        print("No runs yet. Start one with 'erp-tui sync'.")
+        say(msg("No runs yet. Start one with 'erp-tui sync'."))
     else:
-        print_table([{"id": row["id"], "connection": row["connection"], "kind": row["kind"],
+        print_table([{"id": row["id"], "connection": row["connection"],
+                      "kind": code_word(run.kind),
                       "started": run.started.strftime("%Y-%m-%d %H:%M"),
                       "status": row["status_text"], "new": row["created"],
                       "upd": row["updated"], "push": row["pushed"], "err": row["errors"]}
@@ -240,7 +273,8 @@ def cmd_log(args: argparse.Namespace) -> int:
                      "err"])
         for run in runs:  # when and where the process of an interrupted run was last seen
             if run.status == "interrupted" and run.message:
-                print(textwrap.fill(f"Run {run.id}: {run.message}", WIDTH,
+                print(textwrap.fill(localize(msg("Run {id}: {message}", id=run.id,
+                                                 message=run.message)), WIDTH,
                                     subsequent_indent="  "))
     return 0
 
@@ -266,21 +300,30 @@ def _log_run(ctx: AppContext, args: argparse.Namespace, names: dict[int, str]) -
         return 0
     row = _run_row(run, names)
     started = run.started.strftime("%Y-%m-%d %H:%M")
-    print(f"Run {run.id} · {row['connection']} · {run.kind} · {row['status_text']} · "
-          f"started {started} UTC")
-    print(f"  {run.created:,} created, {run.updated:,} updated, {run.pushed:,} pushed to ERP, "
-          f"{run.unchanged:,} unchanged,")
-    print(f"  {run.deleted:,} deleted in ERP, {run.conflicts:,} conflicts, {run.errors:,} "
-          "errors")
+    say(msg("Run {id} · {connection} · {kind} · {status} · started {started} UTC", id=run.id,
+            connection=row["connection"], kind=code_word(run.kind), status=row["status_text"],
+            started=started))
+    say(msg("  {created:,} created, {updated:,} updated, {pushed:,} pushed to ERP, "
+            "{unchanged:,} unchanged,", created=run.created, updated=run.updated,
+            pushed=run.pushed, unchanged=run.unchanged))
+    say(msg("  {deleted:,} deleted in ERP, {conflicts:,} conflicts, {errors:,} errors",
+            deleted=run.deleted, conflicts=run.conflicts, errors=run.errors))
     if run.message and not run.message.startswith(str(row["status_text"])):
-        print(f"  Note: {run.message}")
-    _page("Field changes", change_rows, total, args, ["actor", "erp_key", "crm_id", "field",
-                                                      "dir", "old", "new", "conflict"])
-    _page("Created records", created_rows, run.created, args,
+        print("  " + localize(msg("Note: {message}", message=run.message)))
+    actors = actor_names(ctx)
+
+    def named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**r, "actor": actor_name(actors, run.connection_id, r["actor"]),
+                 **({"crm_entity": code_word(r["crm_entity"])} if "crm_entity" in r else {})}
+                for r in rows]
+
+    _page(msg("Field changes"), named(change_rows), total, args,
+          ["actor", "erp_key", "crm_id", "field", "dir", "old", "new", "conflict"])
+    _page(msg("Created records"), named(created_rows), run.created, args,
           ["actor", "erp_key", "crm_entity", "crm_id"])
     if run.errors:
-        print(f"Errors of this run that are still open: erp-tui log --errors "
-              f"'{row['connection']}'")
+        say(msg("Errors of this run that are still open: erp-tui log --errors '{connection}'",
+                connection=row["connection"]))
     return 0
 
 
@@ -288,43 +331,49 @@ def _page(title: str, rows: list[dict[str, Any]], total: int, args: argparse.Nam
           columns: list[str]) -> None:
     print()
     if not total:
-        print(f"{title}: none.")
+        say(msg("{title}: none.", title=title))
         return
     first = args.offset + 1
     last = args.offset + len(rows)
-    print(f"{title}: {first:,}-{last:,} of {total:,}" if rows
-          else f"{title}: {total:,} (none from row {first:,} on)")
+    say(msg("{title}: {first:,}-{last:,} of {total:,}", title=title, first=first, last=last,
+            total=total) if rows else
+        msg("{title}: {total:,} (none from row {first:,} on)", title=title, total=total,
+            first=first))
     if rows:
         print_table(rows, columns, indent=2)
     more = total - last
     if rows and more > 0:
-        print(f"  … {more:,} more: erp-tui log --run {args.run} --offset {last}"
-              f"{f' --limit {args.limit}' if args.limit != 20 else ''}")
+        limit = f" --limit {args.limit}" if args.limit != 20 else ""
+        say(msg("  … {count:,} more: erp-tui log --run {run} --offset {last}{limit}",
+                count=more, run=args.run, last=last, limit=limit))
 
 
 def cmd_retry(args: argparse.Namespace) -> int:
     from erp_tui.runner import retry_errors
 
     resolved, failing = retry_errors(_ctx(), args.name, args.error or None)
-    print(f"Retried: {resolved} resolved, {failing} still failing.")
+    say(msg("Retried: {resolved} resolved, {failing} still failing.", resolved=resolved,
+            failing=failing))
     return 0 if failing == 0 else 1
 
 
 def cmd_resync(args: argparse.Namespace) -> int:
     from erp_tui.runner import RunOptions, resync_from_crm, resync_from_erp
 
+    ctx = _ctx()
     if args.source == "erp":
-        progress = _Progress()
+        progress = _Progress(ctx)
         try:
-            report = resync_from_erp(_ctx(), args.name, args.actor, args.key or None,
+            report = resync_from_erp(ctx, args.name, args.actor, args.key or None,
                                      RunOptions(progress=progress))
         finally:
             progress.done()
     else:
-        report = resync_from_crm(_ctx(), args.name, args.actor, args.key or None)
+        report = resync_from_crm(ctx, args.name, args.actor, args.key or None)
     print(_line(report))
+    name = _namer(ctx)
     for actor, counts in report.actors.items():
-        print(_actor_line(actor, counts))
+        print(_actor_line(name(report.connection, actor), counts))
     return 0 if report.counts.errors == 0 else 1
 
 
@@ -332,8 +381,8 @@ def cmd_link(args: argparse.Namespace) -> int:
     from erp_tui.runner.linking import link_record
 
     link_record(_ctx(), args.name, args.actor, args.erp_key, args.crm_id)
-    print(f"Linked ERP {args.actor} {args.erp_key} with CRM record {args.crm_id} and synced "
-          "them.")
+    say(msg("Linked ERP {actor} {key} with CRM record {id} and synced them.",
+            actor=args.actor, key=args.erp_key, id=args.crm_id))
     return 0
 
 
@@ -341,7 +390,8 @@ def cmd_disconnect(args: argparse.Namespace) -> int:
     from erp_tui.runner.linking import disconnect
 
     disconnect(_ctx(), args.name, args.actor, args.erp_key)
-    print(f"Disconnected ERP {args.actor} {args.erp_key}; no data was changed on either side.")
+    say(msg("Disconnected ERP {actor} {key}; no data was changed on either side.",
+            actor=args.actor, key=args.erp_key))
     return 0
 
 
@@ -349,6 +399,7 @@ def cmd_create_in_erp(args: argparse.Namespace) -> int:
     from erp_tui.runner.linking import create_in_erp
 
     key = create_in_erp(_ctx(), args.name, args.actor, args.crm_id,
-                        _parse_pairs(args.answer, "an answer"))
-    print(f"Created ERP {args.actor} {key} from CRM record {args.crm_id} and linked them.")
+                        _parse_pairs(args.answer, msg("an answer")))
+    say(msg("Created ERP {actor} {key} from CRM record {id} and linked them.",
+            actor=args.actor, key=key, id=args.crm_id))
     return 0

@@ -25,6 +25,7 @@ from erp_tui.contract import (
     SearchOperator,
     Value,
 )
+from erp_tui.i18n import N_, Msg, msg
 
 P = ParamSpec("P")
 R = TypeVar("R", bound=Result)
@@ -51,6 +52,10 @@ def failure_of(exc: Exception, result_cls: type[R], *, who: str,
     "`who` failed unexpectedly". The values in `hidden` are blanked out of every message."""
 
     def clean(text: str) -> str:
+        if isinstance(text, Msg):
+            rebuild, (template, params, *rest) = text.__reduce__()
+            return rebuild(template, {key: clean(value) if isinstance(value, str) else value
+                                      for key, value in params.items()}, *rest)
         for secret in hidden:
             if secret:
                 text = text.replace(secret, "***")
@@ -66,7 +71,7 @@ def failure_of(exc: Exception, result_cls: type[R], *, who: str,
         return result_cls.failure(
             storage_message, tech_message=tech, error_code=storage_code)
     return result_cls.failure(
-        f"{who} failed unexpectedly; see the technical message.",
+        msg("{who} failed unexpectedly; see the technical message.", who=who),
         tech_message=tech, error_code="internal")
 
 
@@ -108,6 +113,20 @@ RESULT_CLASSES: Mapping[str, type[Result]] = _contract_results()
 """Every method of the contract -> the result class it returns."""
 
 
+def joined(parts: Sequence[str], separator: str = "; ") -> Msg:
+    """`parts` (messages among them) joined by `separator`, each shown in the user's
+    language."""
+    names = [f"part{number}" for number in range(len(parts))]
+    return Msg(separator.join(f"{{{name}}}" for name in names), dict(zip(names, parts,
+                                                                        strict=True)))
+
+
+def reason_of(exc: BaseException) -> str:
+    """The message an exception was raised with, kept a message by code when it is one."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Msg) else str(exc)
+
+
 # ---- values ----------------------------------------------------------------------------------
 
 TRUE_TEXTS = frozenset({"1", "true", "yes", "on", "y", "t"})
@@ -124,28 +143,43 @@ def as_bool(value: object, label: str, true_texts: frozenset[str] = TRUE_TEXTS) 
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in true_texts | FALSE_TEXTS:
         return value.strip().lower() in true_texts
-    raise Refusal(f"{label} must be on or off.", "config")
+    raise Refusal(msg("{label} must be on or off.", label=Msg(label)), "config")
+
+
+def setting(key: str, label: str, description: str, dutch: tuple[str, str],
+            **more: Any) -> FieldInfo:
+    """A config field with its label and description in English and, `dutch`, in Dutch."""
+    return FieldInfo(key=key, label=label, description=description,
+                     labels={"nl": dutch[0]}, descriptions={"nl": dutch[1]}, **more)
+
+
+STORES_NL: Mapping[str, str] = {
+    "the ERP": "het ERP", "the database": "de database", "the workbook": "de werkmap"}
+"""The Dutch of the stores the shared settings name (`page_size_setting`, `read_only_setting`);
+another store reads as given."""
 
 
 def page_size_setting(source: str, default: int) -> FieldInfo:
     """The config field `page_size`: most actors read from `source` (e.g. "the ERP") at once
     (read it with `as_whole`)."""
-    return FieldInfo(key="page_size", label="Page size",
-                     description=f"Most actors read from {source} in one call.",
-                     type=FieldType.INTEGER, default=str(default))
+    return setting("page_size", "Page size", f"Most actors read from {source} in one call.",
+                   ("Paginagrootte",
+                    f"Hoeveel actors er ten hoogste in één keer uit "
+                    f"{STORES_NL.get(source, source)} worden gelezen."),
+                   type=FieldType.INTEGER, default=str(default))
 
 
 def read_only_setting(target: str) -> FieldInfo:
     """The config field `read_only`: refuse all writes to `target` (read it with `as_bool`)."""
-    return FieldInfo(key="read_only", label="Read only",
-                     description=f"Refuse all writes to {target}.", type=FieldType.CHECKBOX,
-                     default="false")
+    return setting("read_only", "Read only", f"Refuse all writes to {target}.",
+                   ("Alleen lezen", f"Weiger elke wijziging in {STORES_NL.get(target, target)}."),
+                   type=FieldType.CHECKBOX, default="false")
 
 
 def as_settings(values: object) -> Mapping[str, Any]:
     """Config values as a mapping; a Refusal when they are not a set of named values."""
     if not isinstance(values, Mapping):
-        raise Refusal("The connection settings are not a set of named values.", "config")
+        raise Refusal(msg("The connection settings are not a set of named values."), "config")
     return values
 
 
@@ -159,9 +193,10 @@ def as_whole(value: object, label: str, default: int, low: int, high: int) -> in
             raise ValueError
         number = int(str(value).strip())
     except ValueError:
-        raise Refusal(f"{label} must be a whole number.", "config") from None
+        raise Refusal(msg("{label} must be a whole number.", label=Msg(label)), "config") from None
     if not low <= number <= high:
-        raise Refusal(f"{label} must be between {low} and {high}.", "config")
+        raise Refusal(msg("{label} must be between {low} and {high}.", label=Msg(label), low=low,
+                          high=high), "config")
     return number
 
 
@@ -173,7 +208,7 @@ def as_date(value: object) -> date:
         return value
     if isinstance(value, str):
         return date.fromisoformat(value.strip())
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(msg("not a date: {value!r}", value=value))
 
 
 def as_datetime(value: object) -> datetime:
@@ -184,7 +219,7 @@ def as_datetime(value: object) -> datetime:
         return datetime(value.year, value.month, value.day)
     if isinstance(value, str):
         return datetime.fromisoformat(value.strip())
-    raise ValueError(f"not a date and time: {value!r}")
+    raise ValueError(msg("not a date and time: {value!r}", value=value))
 
 
 def describe(field: FieldInfo) -> str:
@@ -209,49 +244,52 @@ def check_value(field: FieldInfo, value: object,
     ftype = field.type
     if value is None:
         if field.mandatory:
-            raise ValueError(f"{name(field)} is mandatory")
+            raise ValueError(msg("{field} is mandatory", field=name(field)))
         return None
     if ftype in TEXT_TYPES:
         if not isinstance(value, str):
-            raise ValueError(f"{name(field)} must be text")
+            raise ValueError(msg("{field} must be text", field=name(field)))
         if field.mandatory and not value.strip():
-            raise ValueError(f"{name(field)} is mandatory")
+            raise ValueError(msg("{field} is mandatory", field=name(field)))
         if field.max_length and len(value) > field.max_length:
-            raise ValueError(f"{name(field)} is longer than {field.max_length} characters")
+            raise ValueError(msg("{field} is longer than {max} characters", field=name(field),
+                                 max=field.max_length))
         return value
     if ftype is FieldType.INTEGER:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{name(field)} must be a whole number")
+            raise ValueError(msg("{field} must be a whole number", field=name(field)))
         return value
     if ftype is FieldType.DOUBLE:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name(field)} must be a number")
+            raise ValueError(msg("{field} must be a number", field=name(field)))
         return float(value)
     if ftype is FieldType.CHECKBOX:
         if not isinstance(value, bool):
-            raise ValueError(f"{name(field)} must be true or false")
+            raise ValueError(msg("{field} must be true or false", field=name(field)))
         return value
     if ftype is FieldType.DATE:
         try:
             return as_date(value)
         except ValueError:
-            raise ValueError(f"{name(field)} must be a date (YYYY-MM-DD)") from None
+            raise ValueError(msg("{field} must be a date (YYYY-MM-DD)",
+                                 field=name(field))) from None
     if ftype is FieldType.DATETIME:
         try:
             return as_datetime(value)
         except ValueError:
-            raise ValueError(f"{name(field)} must be a date and time (ISO-8601)") from None
+            raise ValueError(msg("{field} must be a date and time (ISO-8601)",
+                                 field=name(field))) from None
     if ftype is FieldType.LIST:
         if not isinstance(value, str):
-            raise ValueError(f"{name(field)} must be the key of an item of list "
-                             f"{field.list_name}")
+            raise ValueError(msg("{field} must be the key of an item of list {list}",
+                                 field=name(field), list=field.list_name))
         if field.mandatory and not value:
-            raise ValueError(f"{name(field)} is mandatory")
+            raise ValueError(msg("{field} is mandatory", field=name(field)))
         if value and list_keys is not None and value not in list_keys.get(field.list_name, ()):
-            raise ValueError(f"{name(field)}: {value!r} is not an item of list "
-                             f"{field.list_name}")
+            raise ValueError(msg("{field}: {value!r} is not an item of list {list}",
+                                 field=name(field), value=value, list=field.list_name))
         return value or None
-    raise ValueError(f"{name(field)} cannot be written")
+    raise ValueError(msg("{field} cannot be written", field=name(field)))
 
 
 def check_actor_values(fields: Mapping[str, FieldInfo], actor: Actor,
@@ -270,31 +308,33 @@ def check_actor_values(fields: Mapping[str, FieldInfo], actor: Actor,
     for key, value in actor.values.items():
         field = fields.get(key)
         if field is None:
-            problems.append(f"there is no field {key!r}")
+            problems.append(msg("there is no field {key!r}", key=key))
             continue
         if field.read_only:
-            problems.append(f"{name(field)} is read-only in the ERP")
+            problems.append(msg("{field} is read-only in the ERP", field=name(field)))
             continue
         try:
             checked[key] = check(field, value)
         except ValueError as exc:
-            problems.append(str(exc))
+            problems.append(reason_of(exc))
     if creating:
         for field in fields.values():
             if field.key in actor.values:
                 continue
             if field.mandatory:
-                problems.append(f"{name(field)} is mandatory")
+                problems.append(msg("{field} is mandatory", field=name(field)))
             elif field.default and not field.read_only:
                 try:
                     checked[field.key] = check(field, default_value(field))
                 except ValueError as exc:
-                    problems.append(f"default: {exc}")
+                    problems.append(msg("default: {reason}", reason=reason_of(exc)))
     problems += more_problems
     if problems:
-        who = actor.actor_type if creating else f"{actor.actor_type} {actor.erp_key!r}"
-        verb = "created" if creating else "saved"
-        raise Refusal(f"{who} was not {verb}: {'; '.join(problems)}.", "invalid_values")
+        if creating:
+            raise Refusal(msg("{actor} was not created: {problems}.", actor=actor.actor_type,
+                              problems=joined(problems)), "invalid_values")
+        raise Refusal(msg("{actor} {key!r} was not saved: {problems}.", actor=actor.actor_type,
+                          key=actor.erp_key, problems=joined(problems)), "invalid_values")
     return checked
 
 
@@ -358,19 +398,21 @@ def check_restriction(field: FieldInfo, restriction: Restriction,
     is wrong for the operator or a value does not fit the type."""
     op = restriction.operator
     if op not in operators.get(field.type, ()):
-        raise Refusal(f"Operator {op.value!r} cannot be used on {name(field)}, a "
-                      f"{field.type.value} field.", "bad_operator")
+        raise Refusal(msg("Operator {operator!r} cannot be used on {field}, a {type} field.",
+                          operator=op.value, field=name(field), type=field.type.value),
+                      "bad_operator")
     raw = list(restriction.values)
     needed = 2 if op is _Op.BETWEEN else None if op in (_Op.ONE_OF, _Op.NOT_ONE_OF) else 1
     if (needed is None and not raw) or (needed is not None and len(raw) != needed):
-        count = "at least one value" if needed is None else \
-            "two values" if needed == 2 else "exactly one value"
-        raise Refusal(f"Operator {op.value!r} on {name(field)} needs {count}.", "bad_values")
+        count = msg("at least one value") if needed is None else \
+            msg("two values") if needed == 2 else msg("exactly one value")
+        raise Refusal(msg("Operator {operator!r} on {field} needs {count}.", operator=op.value,
+                          field=name(field), count=count), "bad_values")
     try:
         return [convert(field, v) for v in raw]
     except (ValueError, TypeError, Refusal):
-        raise Refusal(f"A value for {name(field)} does not fit its type "
-                      f"({field.type.value}).", "bad_values") from None
+        raise Refusal(msg("A value for {field} does not fit its type ({type}).",
+                          field=name(field), type=field.type.value), "bad_values") from None
 
 
 def restriction_fields(restrictions: Iterable[Restriction | Mapping[str, Any]],
@@ -382,8 +424,8 @@ def restriction_fields(restrictions: Iterable[Restriction | Mapping[str, Any]],
         restriction = item if isinstance(item, Restriction) else Restriction.model_validate(item)
         field = fields.get(restriction.field_key)
         if field is None:
-            raise Refusal(f"{actor_type} has no field {restriction.field_key!r} to search on.",
-                          "unknown_field")
+            raise Refusal(msg("{actor} has no field {key!r} to search on.", actor=actor_type,
+                              key=restriction.field_key), "unknown_field")
         yield field, restriction
 
 
@@ -415,8 +457,11 @@ class ConnectorBase:
 
     kind: ClassVar[str]
     label: ClassVar[str]
-    connector_name: ClassVar[str] = "connector"
-    """How messages name the connector, e.g. "sample connector"."""
+    labels: ClassVar[dict[str, str]] = {}
+    """The label per language ("nl" -> text), when the connector has more than `label`."""
+    connector_name: ClassVar[str] = N_("connector")
+    """How messages name the connector, e.g. "sample connector" (marked with `N_` it is
+    translated where it is shown)."""
 
     storage_errors: ClassVar[tuple[type[BaseException], ...]] = ()
     """Exceptions of the ERP's storage (a database, files) that get `storage_message`."""
@@ -455,15 +500,15 @@ class ConnectorBase:
     def create_connection(self, connection_id: int, values: dict[str, Any]) -> Result:
         """Remember the config values of a saved connection (checked on every use)."""
         self.remember_connection(connection_id, values)
-        return Result(user_message=f"Connection {connection_id} is bound to the "
-                                   f"{self.connector_name}.")
+        return Result(user_message=msg("Connection {id} is bound to the {connector}.",
+                                       id=connection_id, connector=self.name_msg()))
 
     def delete_connection(self, connection_id: int) -> Result:
         """Forget a connection id."""
         if not self.forget_connection(connection_id):
             raise self.unknown_connection(connection_id)
-        return Result(user_message=f"Connection {connection_id} was removed from the "
-                                   f"{self.connector_name}.")
+        return Result(user_message=msg("Connection {id} was removed from the {connector}.",
+                                       id=connection_id, connector=self.name_msg()))
 
     def test_connection(self, connection_id: int) -> Result:
         """`test_config` of the values the connection was created with."""
@@ -499,8 +544,9 @@ class ConnectorBase:
 
     def unknown_connection(self, connection_id: int) -> Refusal:
         """The refusal for a connection id `create_connection` was not called with."""
-        return Refusal(f"Connection {connection_id} is not known to the {self.connector_name}; "
-                       f"create the connection first.", "unknown_connection")
+        return Refusal(msg("Connection {id} is not known to the {connector}; create the "
+                           "connection first.", id=connection_id, connector=self.name_msg()),
+                       "unknown_connection")
 
     def secrets(self) -> Sequence[str]:
         """Values to blank out of every failure message (e.g. passwords); none by default."""
@@ -520,12 +566,19 @@ class ConnectorBase:
             if column:
                 del column[limit:]
         return PageResult(page=page, state=ResultState.OK_WITH_INFO,
-                          user_message=f"Showing the first {limit} matches; refine the "
-                                       f"search to see the others.")
+                          user_message=msg("Showing the first {limit} matches; refine the "
+                                           "search to see the others.", limit=limit))
 
     def not_supported(self, what: str) -> Refusal:
-        """The refusal of something this connector cannot do ("not_supported")."""
-        return Refusal(f"The {self.connector_name} cannot {what}.", "not_supported")
+        """The refusal of something this connector cannot do ("not_supported"); `what` is
+        English, marked with `N_` to be shown in the user's language."""
+        return Refusal(msg("The {connector} cannot {what}.", connector=self.name_msg(),
+                           what=Msg(what)), "not_supported")
+
+    @classmethod
+    def name_msg(cls) -> Msg:
+        """`connector_name` as a message (in the user's language when the catalogue has it)."""
+        return Msg(cls.connector_name)
 
 
 def _guard(method: Callable[..., R], result_cls: type[R]) -> Callable[..., R]:
@@ -539,7 +592,8 @@ def _guard(method: Callable[..., R], result_cls: type[R]) -> Callable[..., R]:
         except Exception as exc:  # the contract: nothing escapes
             cls = type(self)
             hidden = sorted({*before, *self.secrets()}, key=len, reverse=True)
-            return failure_of(exc, result_cls, who=f"The {cls.connector_name}",
+            return failure_of(exc, result_cls, who=msg("The {connector}",
+                                                       connector=cls.name_msg()),
                               storage_errors=cls.storage_errors,
                               storage_message=cls.storage_message,
                               storage_code=cls.storage_code, hidden=hidden)

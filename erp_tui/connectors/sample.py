@@ -42,6 +42,7 @@ from erp_tui.connectors.base import (
     read_only_setting,
     restriction_fields,
     search_value,
+    setting,
 )
 from erp_tui.connectors.base import Refusal as _Refusal
 from erp_tui.connectors.base import as_bool as _as_bool
@@ -67,6 +68,7 @@ from erp_tui.contract import (
     SearchOperator,
     Value,
 )
+from erp_tui.i18n import N_, msg
 
 SEARCH_LIMIT = 1000
 """Most actors a simple or advanced search returns."""
@@ -74,6 +76,7 @@ SEARCH_LIMIT = 1000
 DEFAULT_PAGE_SIZE = 5000
 
 _ENVIRONMENTS = {"production": "Production", "test": "Test"}
+_ENVIRONMENTS_NL = {"production": "Productie", "test": "Test"}
 
 
 # ---- configuration ---------------------------------------------------------------------------
@@ -93,23 +96,25 @@ def _parse_config(values: Mapping[str, Any]) -> _Config:
     values = as_settings(values)
     database = values.get("database")
     if database is None or not str(database).strip():
-        raise _Refusal("Fill in the path of the ERP database file.", "config")
+        raise _Refusal(msg("Fill in the path of the ERP database file."), "config")
     api_key = values.get("api_key")
     if not isinstance(api_key, str) or not api_key:
-        raise _Refusal("Fill in the API key of the sample ERP.", "config")
+        raise _Refusal(msg("Fill in the API key of the sample ERP."), "config")
     environment = str(values.get("environment") or "production").strip()
     if environment not in _ENVIRONMENTS:
-        raise _Refusal(f"Environment must be one of: {', '.join(_ENVIRONMENTS)}.", "config")
-    page_size = as_whole(values.get("page_size"), "Page size", DEFAULT_PAGE_SIZE, 1,
+        raise _Refusal(msg("Environment must be one of: {names}.",
+                           names=', '.join(_ENVIRONMENTS)), "config")
+    page_size = as_whole(values.get("page_size"), N_("Page size"), DEFAULT_PAGE_SIZE, 1,
                          ActorPage.MAX_ROWS)
-    read_only = _as_bool(values.get("read_only"), "Read only")
+    read_only = _as_bool(values.get("read_only"), N_("Read only"))
     raw_from = values.get("sync_from")
     sync_from = None
     if raw_from not in (None, ""):
         try:
             sync_from = _as_date(raw_from)
         except ValueError:
-            raise _Refusal("Sync from must be a date written as YYYY-MM-DD.", "config") from None
+            raise _Refusal(msg("Sync from must be a date written as YYYY-MM-DD."),
+                           "config") from None
     return _Config(database=Path(str(database).strip()).expanduser(), api_key=api_key,
                    environment=environment, page_size=page_size, read_only=read_only,
                    sync_from=sync_from)
@@ -119,26 +124,31 @@ def _open_checked(config: _Config, *, read_only: bool) -> sqlite3.Connection:
     """Open the ERP file, check its schema and the api key; raises _Refusal."""
     path = config.database
     if not path.is_file():
-        raise _Refusal(f"ERP database {path} does not exist; check the path.", "not_found")
+        raise _Refusal(msg("ERP database {path} does not exist; check the path.",
+                           path=path), "not_found")
     try:
         conn = sd.open_erp(path, read_only=read_only)
     except sqlite3.Error as exc:
-        raise _Refusal(f"ERP database {path} cannot be opened; check the file and its "
-                       f"permissions.", "cannot_open", str(exc)) from None
+        raise _Refusal(msg("ERP database {path} cannot be opened; check the file and its "
+                           "permissions.",
+                           path=path), "cannot_open", str(exc)) from None
     try:
         try:
             rows = dict(conn.execute(
                 "SELECT key, value FROM settings WHERE key IN ('schema', 'api_key')"))
         except sqlite3.DatabaseError as exc:
-            raise _Refusal(f"{path} is not a sample ERP database; choose a file made by the "
-                           f"sample ERP generator.", "bad_schema", str(exc)) from None
+            raise _Refusal(msg("{path} is not a sample ERP database; choose a file made by the "
+                               "sample ERP generator.",
+                               path=path), "bad_schema", str(exc)) from None
         if rows.get("schema") != sd.SCHEMA_ID:
-            raise _Refusal(f"{path} is not a sample ERP database; choose a file made by the "
-                           f"sample ERP generator.", "bad_schema")
+            raise _Refusal(msg("{path} is not a sample ERP database; choose a file made by the "
+                               "sample ERP generator.",
+                               path=path), "bad_schema")
         if not hmac.compare_digest(str(rows.get("api_key", "")).encode(),
                                    config.api_key.encode()):
-            raise _Refusal(f"The API key is not accepted by the ERP database {path}; copy the "
-                           f"key from the ERP's settings.", "bad_api_key")
+            raise _Refusal(msg("The API key is not accepted by the ERP database {path}; copy the "
+                               "key from the ERP's settings.",
+                               path=path), "bad_api_key")
     except BaseException:
         conn.close()
         raise
@@ -264,8 +274,10 @@ class _Session:
     def spec(self, actor_type: str) -> sd.ActorSpec:
         spec = sd.ACTOR_SPECS.get(actor_type)
         if spec is None:
-            raise _Refusal(f"The sample ERP has no actor type {actor_type!r}; use one of "
-                           f"{', '.join(sd.ACTOR_SPECS)}.", "unknown_actor_type")
+            raise _Refusal(msg("The sample ERP has no actor type {actor_type!r}; use one of "
+                               "{names}.",
+                               actor_type=actor_type,
+                               names=', '.join(sd.ACTOR_SPECS)), "unknown_actor_type")
         return spec
 
     def fields(self, spec: sd.ActorSpec) -> dict[str, FieldInfo]:
@@ -277,18 +289,20 @@ class _Session:
     def pick(self, spec: sd.ActorSpec, field_keys: Sequence[str]) -> list[FieldInfo]:
         fields = self.fields(spec)
         if isinstance(field_keys, str):
-            raise _Refusal("Field keys must be a list of keys, not one text.", "bad_fields")
+            raise _Refusal(msg("Field keys must be a list of keys, not one text."), "bad_fields")
         if not field_keys:
             return list(fields.values())
         unknown = [k for k in field_keys if k not in fields]
         if unknown:
-            raise _Refusal(f"{spec.key} has no field {unknown[0]!r}.", "unknown_field")
+            raise _Refusal(msg("{key} has no field {unknown!r}.",
+                               key=spec.key, unknown=unknown[0]), "unknown_field")
         return [fields[k] for k in field_keys]
 
     def refuse_writes(self) -> None:
         if self.config.read_only:
-            raise _Refusal(f"Connection {self.connection_id} is read-only (the 'Refuse all "
-                           f"writes' option is on); nothing was written.", "read_only")
+            raise _Refusal(msg("Connection {connection_id} is read-only (the 'Refuse all writes' "
+                               "option is on); nothing was written.",
+                               connection_id=self.connection_id), "read_only")
 
 
 class SampleConnector(ConnectorBase):
@@ -296,7 +310,8 @@ class SampleConnector(ConnectorBase):
 
     kind: ClassVar[str] = "sample"
     label: ClassVar[str] = "Sample ERP (embedded SQLite)"
-    connector_name: ClassVar[str] = "sample connector"
+    labels: ClassVar[dict[str, str]] = {"nl": "Voorbeeld-ERP (ingebouwde SQLite)"}
+    connector_name: ClassVar[str] = N_("sample connector")
     storage_errors: ClassVar[tuple[type[BaseException], ...]] = (sqlite3.Error,)
     storage_message: ClassVar[str] = ("The sample ERP database could not be read or written; "
                                       "see the technical message for the cause.")
@@ -310,20 +325,26 @@ class SampleConnector(ConnectorBase):
         """The fields needed to define a sample ERP connection."""
         T = FieldType
         return ConfigFieldsResult(fields=[
-            FieldInfo(key="database", label="ERP database",
-                      description="Path of the sample ERP's SQLite file.", type=T.TEXT,
-                      access=FieldAccess.MANDATORY),
-            FieldInfo(key="api_key", label="API key",
-                      description="Key the ERP expects from every client (see its settings).",
-                      type=T.PASSWORD, access=FieldAccess.MANDATORY),
-            FieldInfo(key="environment", label="Environment",
-                      description="Which environment of the ERP this connection talks to.",
-                      type=T.LIST, default="production", options=dict(_ENVIRONMENTS)),
+            setting("database", "ERP database", "Path of the sample ERP's SQLite file.",
+                    ("ERP-database", "Pad naar het SQLite-bestand van het voorbeeld-ERP."),
+                    type=T.TEXT, access=FieldAccess.MANDATORY),
+            setting("api_key", "API key",
+                    "Key the ERP expects from every client (see its settings).",
+                    ("API-sleutel",
+                     "Sleutel die het ERP van elke client verwacht (zie de instellingen ervan)."),
+                    type=T.PASSWORD, access=FieldAccess.MANDATORY),
+            setting("environment", "Environment",
+                    "Which environment of the ERP this connection talks to.",
+                    ("Omgeving", "Met welke omgeving van het ERP deze verbinding werkt."),
+                    type=T.LIST, default="production", options=dict(_ENVIRONMENTS),
+                    option_labels={"nl": dict(_ENVIRONMENTS_NL)}),
             page_size_setting("the ERP", DEFAULT_PAGE_SIZE),
             read_only_setting("the ERP"),
-            FieldInfo(key="sync_from", label="Sync from",
-                      description="Ignore ERP changes made before this date (optional).",
-                      type=T.DATE),
+            setting("sync_from", "Sync from",
+                    "Ignore ERP changes made before this date (optional).",
+                    ("Synchroniseren vanaf",
+                     "Negeer wijzigingen in het ERP van vóór deze datum (optioneel)."),
+                    type=T.DATE),
         ])
 
     def test_config(self, values: dict[str, Any]) -> Result:
@@ -336,8 +357,8 @@ class SampleConnector(ConnectorBase):
         finally:
             conn.close()
         company = row[0] if row else "an unnamed company"
-        return Result(user_message=f"Connected to the sample ERP of {company} "
-                                   f"({config.environment}).")
+        return Result(user_message=msg("Connected to the sample ERP of {company} ({environment}).",
+                                       company=company, environment=config.environment))
 
     # -- metadata -------------------------------------------------------------------------
 
@@ -346,7 +367,8 @@ class SampleConnector(ConnectorBase):
         with self._session(connection_id):
             pass
         return ActorTypesResult(actor_types=[
-            ActorTypeInfo(key=s.key, label=s.label, parent_types=s.parent_types)
+            ActorTypeInfo(key=s.key, label=s.label, parent_types=s.parent_types,
+                          labels={"nl": s.label_nl})
             for s in sd.ACTOR_SPECS.values()])
 
     def actor_fields(self, connection_id: int, actor_type: str) -> FieldsResult:
@@ -369,11 +391,12 @@ class SampleConnector(ConnectorBase):
                 "SELECT key, text FROM list_item WHERE list_name = ? ORDER BY position",
                 (list_name,)).fetchall()
         if not rows:
-            raise _Refusal(f"The sample ERP has no list {list_name!r}.", "unknown_list")
+            raise _Refusal(msg("The sample ERP has no list {list_name!r}.",
+                               list_name=list_name), "unknown_list")
         items = dict(rows)
         if keys is not None:
             items = {k: items[k] for k in keys if k in items}
-        return ListItemsResult(items=items)
+        return ListItemsResult(items=items, labels={"nl": sd.LISTS_NL.get(list_name, {})})
 
     # -- reading --------------------------------------------------------------------------
 
@@ -395,7 +418,7 @@ class SampleConnector(ConnectorBase):
                              page_size: int = DEFAULT_PAGE_SIZE) -> PageResult:
         """Actors with (last_modified, erp_key) > cursor in that order, deleted ones included."""
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise _Refusal("Page size must be a whole number of at least 1.", "bad_page_size")
+            raise _Refusal(msg("Page size must be a whole number of at least 1."), "bad_page_size")
         with self._session(connection_id) as session:
             spec = session.spec(actor_type)
             fields = session.pick(spec, field_keys)
@@ -421,7 +444,7 @@ class SampleConnector(ConnectorBase):
                       field_keys: Sequence[str]) -> PageResult:
         """Actors whose name-like fields contain `text` (case-insensitive)."""
         if not isinstance(text, str):
-            raise _Refusal("The search text must be text.", "bad_values")
+            raise _Refusal(msg("The search text must be text."), "bad_values")
         with self._session(connection_id) as session:
             spec = session.spec(actor_type)
             fields = session.pick(spec, field_keys)
@@ -499,7 +522,8 @@ class SampleConnector(ConnectorBase):
                 session, spec, list(fields.values()), from_sql=f"{spec.table} t",
                 where="t.erp_key = ?", params=[erp_key], order="t.rowid")
         return ActorResult(actor=page.actors()[0],
-                           user_message=f"{spec.label} {erp_key} was created.")
+                           user_message=msg("{label} {erp_key} was created.",
+                                            label=spec.label, erp_key=erp_key))
 
     def save_actors(self, connection_id: int, actors: Sequence[Actor]) -> ActorsResult:
         """Update the given values of existing actors; all or nothing."""
@@ -509,15 +533,19 @@ class SampleConnector(ConnectorBase):
             for actor in actors:
                 spec = session.spec(actor.actor_type)
                 if actor.deleted:
-                    raise _Refusal(f"{spec.key} {actor.erp_key!r} was not saved: the sample "
-                                   f"connector cannot delete actors.", "not_supported")
+                    raise _Refusal(msg("{key} {erp_key!r} was not saved: the sample connector "
+                                       "cannot delete actors.",
+                                       key=spec.key, erp_key=actor.erp_key), "not_supported")
                 fields = session.fields(spec)
                 live = session.conn.execute(
                     f"SELECT deleted FROM {spec.table} WHERE erp_key = ?",
                     (actor.erp_key,)).fetchone()
-                if live is None or live[0]:
-                    state = "does not exist" if live is None else "is deleted in the ERP"
-                    raise _Refusal(f"{spec.key} {actor.erp_key!r} {state}; nothing was saved.",
+                if live is None:
+                    raise _Refusal(msg("{actor} {key!r} does not exist; nothing was saved.",
+                                       actor=spec.key, key=actor.erp_key), "unknown_actor")
+                if live[0]:
+                    raise _Refusal(msg("{actor} {key!r} is deleted in the ERP; nothing was "
+                                       "saved.", actor=spec.key, key=actor.erp_key),
                                    "unknown_actor")
                 db_values = self._checked_values(session, fields, actor, creating=False)
                 parent = self._checked_parent(session, spec, actor, required=False)
@@ -530,8 +558,9 @@ class SampleConnector(ConnectorBase):
                                                                          strict=True):
                     if not sd.write_actor(conn, spec.key, erp_key, db_values, stamp,
                                           parent=parent):
-                        raise _Refusal(f"{spec.key} {erp_key!r} disappeared while saving; "
-                                       f"nothing was saved.", "unknown_actor")
+                        raise _Refusal(msg("{key} {erp_key!r} disappeared while saving; nothing "
+                                           "was saved.",
+                                           key=spec.key, erp_key=erp_key), "unknown_actor")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -542,7 +571,8 @@ class SampleConnector(ConnectorBase):
                     session, spec, list(fields.values()), from_sql=f"{spec.table} t",
                     where="t.erp_key = ?", params=[erp_key], order="t.rowid")
                 saved += page.actors()
-        return ActorsResult(actors=saved, user_message=f"{len(saved)} actor(s) saved.")
+        return ActorsResult(actors=saved, user_message=msg("{count} actor(s) saved.",
+                                                           count=len(saved)))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -595,23 +625,26 @@ class SampleConnector(ConnectorBase):
                         required: bool) -> tuple[str, str] | None:
         if not spec.parent_types:
             if actor.parent_erp_key or actor.parent_actor_type:
-                raise _Refusal(f"A {spec.key} cannot sit under another actor.", "bad_parent")
+                raise _Refusal(msg("A {key} cannot sit under another actor.",
+                                   key=spec.key), "bad_parent")
             return None
         if not actor.parent_erp_key and not actor.parent_actor_type:
             if required:
-                raise _Refusal(f"A {spec.key} must sit under a "
-                               f"{' or '.join(spec.parent_types)}; give its parent.",
+                raise _Refusal(msg("A {key} must sit under a {names}; give its parent.",
+                                   key=spec.key, names=' or '.join(spec.parent_types)),
                                "bad_parent")
             return None
         if actor.parent_actor_type not in spec.parent_types:
-            raise _Refusal(f"A {spec.key} can only sit under a "
-                           f"{' or '.join(spec.parent_types)}.", "bad_parent")
+            raise _Refusal(msg("A {key} can only sit under a {names}.",
+                               key=spec.key, names=' or '.join(spec.parent_types)), "bad_parent")
         parent_spec = sd.ACTOR_SPECS[actor.parent_actor_type]
         row = session.conn.execute(f"SELECT deleted FROM {parent_spec.table} WHERE erp_key = ?",
                                    (actor.parent_erp_key,)).fetchone()
         if row is None or row[0]:
-            raise _Refusal(f"Parent {actor.parent_actor_type} {actor.parent_erp_key!r} does "
-                           f"not exist in the ERP.", "bad_parent")
+            raise _Refusal(msg("Parent {parent_actor_type} {parent_erp_key!r} does not exist in "
+                               "the ERP.",
+                               parent_actor_type=actor.parent_actor_type,
+                               parent_erp_key=actor.parent_erp_key), "bad_parent")
         return (actor.parent_actor_type, actor.parent_erp_key)
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from erp_tui.contract import FieldAccess, FieldInfo, FieldType
+from erp_tui.i18n import msg
 
 SCHEMA_ID = "erp_tui.sample/1"
 """Value of `settings.schema` in every sample ERP file."""
@@ -46,12 +47,94 @@ _MANDATORY = FieldAccess.MANDATORY
 _READ_ONLY = FieldAccess.READ_ONLY
 
 
+# The Dutch label of each field label of the sample ERP.
+LABELS_NL: dict[str, str] = {
+    "Name": "Naam", "Organisation number": "KvK-nummer", "VAT number": "Btw-nummer",
+    "Phone": "Telefoon", "Email": "E-mail", "Website": "Website",
+    "Postal address": "Postadres", "Postal code": "Postcode", "City": "Plaats",
+    "Country": "Land", "Customer number": "Klantnummer", "Customer group": "Klantgroep",
+    "Payment terms": "Betalingstermijn", "Currency": "Valuta", "Credit limit": "Kredietlimiet",
+    "Blocked": "Geblokkeerd", "Created": "Aangemaakt", "Note": "Notitie",
+    "Supplier number": "Leveranciersnummer", "Supplier group": "Leveranciersgroep",
+    "Bank account": "Bankrekening", "Person number": "Persoonsnummer",
+    "First name": "Voornaam", "Middle name": "Tussenvoegsel", "Last name": "Achternaam",
+    "Title": "Titel", "Position": "Functie", "Mobile": "Mobiel",
+    "Birth date": "Geboortedatum", "Project number": "Projectnummer", "Status": "Status",
+    "Start date": "Startdatum", "End date": "Einddatum", "Description": "Omschrijving",
+    "Budget": "Budget", "Project site": "Projectsite",
+}
+
+# The Dutch description of each standard field of the sample ERP, by its English text.
+DESCRIPTIONS_NL: dict[str, str] = {
+    "The ERP's own customer number, set on creation.":
+        "Het eigen klantnummer van het ERP, gezet bij het aanmaken.",
+    "Registered name of the company.": "Statutaire naam van het bedrijf.",
+    "Chamber of commerce / company registration number.":
+        "Nummer bij de Kamer van Koophandel / handelsregister.",
+    "VAT registration number, with country prefix.": "Btw-nummer, met landcode ervoor.",
+    "Main phone number, international format.": "Algemeen telefoonnummer, internationaal.",
+    "General email address of the company.": "Algemeen e-mailadres van het bedrijf.",
+    "Web address of the company.": "Webadres van het bedrijf.",
+    "Street and house number of the postal address.": "Straat en huisnummer van het postadres.",
+    "Postal (zip) code of the postal address.": "Postcode van het postadres.",
+    "City of the postal address.": "Plaats van het postadres.",
+    "Country of the postal address.": "Land van het postadres.",
+    "Customer group used for pricing and reporting.":
+        "Klantgroep voor prijzen en rapportages.",
+    "Number of days within which invoices are due (30 days when not given).":
+        "Aantal dagen waarbinnen facturen betaald moeten zijn (30 dagen als niets is gegeven).",
+    "Currency the customer is invoiced in.": "Valuta waarin de klant wordt gefactureerd.",
+    "Maximum open invoice amount, in the currency.":
+        "Hoogste openstaande factuurbedrag, in de valuta.",
+    "Blocked customers get no new orders or deliveries.":
+        "Geblokkeerde klanten krijgen geen nieuwe orders of leveringen.",
+    "Date the customer was created in the ERP.": "Datum waarop de klant in het ERP is aangemaakt.",
+    "Free internal note about the customer.": "Vrije interne notitie over de klant.",
+    "The ERP's own contact number, set on creation.":
+        "Het eigen contactnummer van het ERP, gezet bij het aanmaken.",
+    "Given name of the contact.": "Voornaam van de contactpersoon.",
+    "Name particle such as 'van der' or 'de'.": "Tussenvoegsel zoals 'van der' of 'de'.",
+    "Family name of the contact.": "Achternaam van de contactpersoon.",
+    "Academic or honorary title, such as 'Dr.' or 'ir.'.":
+        "Academische of eretitel, zoals 'dr.' of 'ir.'.",
+    "Job position of the contact at the company.":
+        "Functie van de contactpersoon bij het bedrijf.",
+    "Personal work email address.": "Persoonlijk zakelijk e-mailadres.",
+    "Direct phone number.": "Direct telefoonnummer.",
+    "Mobile phone number.": "Mobiel telefoonnummer.",
+    "Date of birth of the contact.": "Geboortedatum van de contactpersoon.",
+    "The ERP's own project number, set on creation.":
+        "Het eigen projectnummer van het ERP, gezet bij het aanmaken.",
+    "Short name of the project.": "Korte naam van het project.",
+    "Where the project stands.": "Hoe het project ervoor staat.",
+    "Date work on the project starts.": "Datum waarop het werk aan het project begint.",
+    "Planned or actual end date of the project.":
+        "Geplande of werkelijke einddatum van het project.",
+    "What the project is about.": "Waar het project over gaat.",
+    "Budgeted cost of the project in euro.": "Begrote kosten van het project in euro.",
+    "Web address with project information.": "Webadres met informatie over het project.",
+    "The ERP's own supplier number, set on creation.":
+        "Het eigen leveranciersnummer van het ERP, gezet bij het aanmaken.",
+    "Supplier group used for purchasing reports.": "Leveranciersgroep voor inkooprapportages.",
+    "Number of days within which we pay invoices (30 days when not given).":
+        "Aantal dagen waarbinnen wij facturen betalen (30 dagen als niets is gegeven).",
+    "Currency the supplier invoices in.": "Valuta waarin de leverancier factureert.",
+    "IBAN the supplier is paid to.": "IBAN waarop de leverancier wordt betaald.",
+    "Blocked suppliers get no new purchase orders.":
+        "Geblokkeerde leveranciers krijgen geen nieuwe inkooporders.",
+    "Date the supplier was created in the ERP.":
+        "Datum waarop de leverancier in het ERP is aangemaakt.",
+    "Free internal note about the supplier.": "Vrije interne notitie over de leverancier.",
+}
+
+
 def _f(key: str, label: str, description: str, type_: FieldType = FieldType.TEXT, *,
        list_name: str = "", max_length: int = 0,
        access: FieldAccess = FieldAccess.NORMAL, default: str = "") -> FieldInfo:
     return FieldInfo(key=key, label=label, description=description, type=type_,
                      list_name=list_name, max_length=max_length, access=access,
-                     default=default)
+                     default=default, labels={"nl": LABELS_NL[label]},
+                     descriptions={"nl": DESCRIPTIONS_NL[description]})
 
 
 @dataclass(frozen=True)
@@ -60,6 +143,7 @@ class ActorSpec:
 
     key: str
     label: str
+    label_nl: str
     table: str
     key_prefix: str
     number_field: str
@@ -94,7 +178,8 @@ _COMPANY_COMMON_HEAD = (
 )
 
 CUSTOMER = ActorSpec(
-    key="Customer", label="Customer", table="customer", key_prefix="C",
+    key="Customer", label="Customer", label_nl="Klant",
+    table="customer", key_prefix="C",
     number_field="customer_no", number_format="{:d}",
     fields=(
         _f("customer_no", "Customer number", "The ERP's own customer number, set on creation.",
@@ -118,7 +203,8 @@ CUSTOMER = ActorSpec(
 )
 
 SUPPLIER = ActorSpec(
-    key="Supplier", label="Supplier", table="supplier", key_prefix="S",
+    key="Supplier", label="Supplier", label_nl="Leverancier",
+    table="supplier", key_prefix="S",
     number_field="supplier_no", number_format="{:d}",
     fields=(
         _f("supplier_no", "Supplier number", "The ERP's own supplier number, set on creation.",
@@ -140,7 +226,8 @@ SUPPLIER = ActorSpec(
 )
 
 PERSON = ActorSpec(
-    key="Person", label="Contact person", table="person", key_prefix="P",
+    key="Person", label="Contact person", label_nl="Contactpersoon",
+    table="person", key_prefix="P",
     number_field="person_no", number_format="{:d}",
     fields=(
         _f("person_no", "Person number", "The ERP's own contact number, set on creation.",
@@ -168,7 +255,8 @@ PERSON = ActorSpec(
 )
 
 PROJECT = ActorSpec(
-    key="Project", label="Project", table="project", key_prefix="J",
+    key="Project", label="Project", label_nl="Project",
+    table="project", key_prefix="J",
     number_field="project_no", number_format="PRJ-{:05d}",
     fields=(
         _f("project_no", "Project number", "The ERP's own project number, set on creation.",
@@ -213,6 +301,23 @@ LISTS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 """The ERP's lists: list name -> (key, text) items in display order."""
+
+LISTS_NL: dict[str, dict[str, str]] = {
+    "customer_group": {"RETAIL": "Detailhandel", "WHOLESALE": "Groothandel",
+                       "PUBLIC": "Publieke sector", "EDU": "Onderwijs", "HEALTH": "Zorg",
+                       "INDUSTRY": "Industrie"},
+    "supplier_group": {"GOODS": "Goederen", "SERVICES": "Diensten", "LOGISTICS": "Logistiek",
+                       "IT": "IT en software", "UTILITIES": "Nutsvoorzieningen"},
+    "payment_terms": {"0": "Contant bij levering", "14": "14 dagen", "30": "30 dagen",
+                      "60": "60 dagen"},
+    "currency": {"EUR": "Euro", "SEK": "Zweedse kroon", "NOK": "Noorse kroon",
+                 "DKK": "Deense kroon", "USD": "Amerikaanse dollar"},
+    "country": {"NL": "Nederland", "SE": "Zweden", "NO": "Noorwegen", "DK": "Denemarken",
+                "FI": "Finland", "DE": "Duitsland", "BE": "België"},
+    "project_status": {"planned": "Gepland", "active": "Actief", "on_hold": "Gepauzeerd",
+                       "completed": "Afgerond"},
+}
+"""The Dutch texts of the lists' items (list name -> key -> text)."""
 
 
 # ---- timestamps ------------------------------------------------------------------------------
@@ -370,7 +475,8 @@ def actor_spec(actor_type: str) -> ActorSpec:
     try:
         return ACTOR_SPECS[actor_type]
     except KeyError:
-        raise ValueError(f"The sample ERP has no actor type {actor_type!r}.") from None
+        raise ValueError(msg("The sample ERP has no actor type {actor_type!r}.",
+                             actor_type=actor_type)) from None
 
 
 def write_actor(conn: sqlite3.Connection, actor_type: str, erp_key: str,
@@ -423,7 +529,7 @@ def insert_actor(conn: sqlite3.Connection, actor_type: str, db_values: Mapping[s
     params: list[Any] = [erp_key, last_modified, _number_text(spec, number)]
     if spec.parent_types:
         if parent is None:
-            raise ValueError(f"A {actor_type} needs a parent.")
+            raise ValueError(msg("A {actor_type} needs a parent.", actor_type=actor_type))
         columns += ["parent_type", "parent_key"]
         params += list(parent)
     extras = []
@@ -469,7 +575,8 @@ def mark_deleted(path: str | Path, actor_type: str, keys: Iterable[str], *,
             stamps = next_timestamps(conn, len(keys))
             for key, stamp in zip(keys, stamps, strict=True):
                 if not write_actor(conn, actor_type, key, {}, stamp, deleted=deleted):
-                    raise ValueError(f"{actor_type} {key!r} does not exist.")
+                    raise ValueError(msg("{actor_type} {key!r} does not exist.",
+                                         actor_type=actor_type, key=key))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -492,14 +599,16 @@ def touch_actors(path: str | Path, actor_type: str, keys: Iterable[str],
         types = _field_types(conn, actor_type)
         unknown = sorted(set(values) - set(types))
         if unknown:
-            raise ValueError(f"{actor_type} has no field(s) {', '.join(unknown)}.")
+            raise ValueError(msg("{actor_type} has no field(s) {names}.",
+                                 actor_type=actor_type, names=', '.join(unknown)))
         db_values = {k: to_db(types[k], v) for k, v in values.items()}
         conn.execute("BEGIN IMMEDIATE")
         try:
             stamps = next_timestamps(conn, len(keys))
             for key, stamp in zip(keys, stamps, strict=True):
                 if not write_actor(conn, actor_type, key, db_values, stamp):
-                    raise ValueError(f"{actor_type} {key!r} does not exist.")
+                    raise ValueError(msg("{actor_type} {key!r} does not exist.",
+                                         actor_type=actor_type, key=key))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -763,17 +872,20 @@ def generate_sample_erp(
     started = time.perf_counter()
     file = Path(path)
     if flavour not in _COUNTRY_WEIGHTS:
-        raise ValueError(f"Unknown flavour {flavour!r}; use 'nordic' or 'dutch'.")
+        raise ValueError(msg("Unknown flavour {flavour!r}; use 'nordic' or 'dutch'.",
+                             flavour=flavour))
     if extra_fields_actor not in ACTOR_SPECS:
-        raise ValueError(f"Unknown actor type {extra_fields_actor!r} for extra fields; use one "
-                         f"of {', '.join(ACTOR_SPECS)}.")
+        raise ValueError(msg("Unknown actor type {extra_fields_actor!r} for extra fields; use "
+                             "one of {names}.",
+                             extra_fields_actor=extra_fields_actor, names=', '.join(ACTOR_SPECS)))
     if min(customers, suppliers, projects, extra_fields) < 0 \
             or min(persons_per_customer, persons_per_supplier) < 0:
-        raise ValueError("Counts of the sample ERP cannot be negative.")
+        raise ValueError(msg("Counts of the sample ERP cannot be negative."))
     if file.exists():
         if not overwrite:
-            raise ValueError(f"{file} already exists; choose another path or pass "
-                             f"overwrite=True to replace it.")
+            raise ValueError(msg("{file} already exists; choose another path or pass "
+                                 "overwrite=True to replace it.",
+                                 file=file))
         for suffix in ("", "-journal", "-wal", "-shm"):
             Path(f"{file}{suffix}").unlink(missing_ok=True)
     file.parent.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from erp_tui.context import call
 from erp_tui.contract import Result
+from erp_tui.i18n import msg
 
 R = TypeVar("R", bound=Result)
 
@@ -30,8 +31,9 @@ def timed_call(function: Callable[[], R], result_type: type[R],
     worker.start()
     worker.join(timeout)
     if worker.is_alive() or not box:
+        seconds = f"{timeout:g}"
         return result_type.failure(
-            f"The connector did not answer within {timeout:g} seconds; the batch was skipped "
-            "and will be read again on the next run.",
+            msg("The connector did not answer within {seconds} seconds; the batch was skipped "
+                "and will be read again on the next run.", seconds=seconds),
             tech_message=f"time-out after {timeout}s", error_code="connector_timeout")
     return box[0]

@@ -16,6 +16,7 @@ from erp_tui.runner.lock import check_lock, this_process
 from erp_tui.runner.options import Change, Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan
 from erp_tui.runner.shapes import ChangeKind
+from erp_tui.runner.stored import to_stored
 from erp_tui.runner.tables import RUNS
 
 
@@ -39,9 +40,9 @@ def start_run(engine: Any, connection_id: int, kind: str) -> int:
 
 def finish_run(conn: DbConnection, run_id: int, status: str, message: str, **extra: Any
                ) -> None:
-    """Record the end of a run."""
+    """Record the end of a run; `message` is kept as a message by code (erp_tui.runner.stored)."""
     conn.execute(update(RUNS).where(RUNS.c.id == run_id).values(
-        ended=datetime.now(UTC), status=status, message=message, **extra))
+        ended=datetime.now(UTC), status=status, message=to_stored(message), **extra))
 
 
 class Journal:
@@ -92,8 +93,9 @@ class Journal:
             return
         batch.errors.append({"run_id": self.run_id, "connection_id": self.plan.connection_id,
                              "actor_type": self.plan.actor_type, "erp_key": erp_key,
-                             "crm_id": crm_id, "direction": direction, "message": message,
-                             "tech_message": tech or message, "resolved": False,
+                             "crm_id": crm_id, "direction": direction,
+                             "message": to_stored(message), "tech_message": str(tech or message),
+                             "resolved": False,
                              "at": datetime.now(UTC)})
 
     def batch_error(self, direction: str, message: str, tech: str = "") -> None:

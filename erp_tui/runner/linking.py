@@ -12,7 +12,9 @@ from sqlmodel import select as sm_select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import Actor, ActorResult, FieldType, PageResult
+from erp_tui.crm_catalog import actor_param
 from erp_tui.errors import ConnectorError, NotFoundError, Problem, RefusedError, ValidationFailed
+from erp_tui.i18n import msg
 from erp_tui.model import Connection, SyncDefault
 from erp_tui.rules import ErpFieldView, parse_value
 from erp_tui.runner import crm
@@ -20,6 +22,7 @@ from erp_tui.runner.calls import timed_call
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.push import to_erp
 from erp_tui.runner.shapes import LinkState
+from erp_tui.runner.stored import message_of
 from erp_tui.runner.tables import LINK
 from erp_tui.runner.values import canon, encode
 from erp_tui.services.common import erp_fields, erp_list_items, field_view, get_connection
@@ -31,8 +34,8 @@ def _plan(ctx: AppContext, name: str, actor_type: str) -> tuple[Connection, Acto
         for plan in actor_plans(session, connection):
             if plan.actor_type.lower() == actor_type.lower():
                 return connection, plan
-    raise NotFoundError(f"Actor '{actor_type}' is not synced by '{connection.name}'; enable it "
-                        "in Mappings first.")
+    raise NotFoundError(msg("Actor '{actor}' is not synced by '{name}'; enable it in Mappings "
+                            "first.", actor=actor_param(actor_type), name=connection.name))
 
 
 def _snapshot(plan: ActorPlan, values: dict[str, str]) -> str:
@@ -46,17 +49,21 @@ def link_record(ctx: AppContext, name: str, actor_type: str, erp_key: str, crm_i
     result = timed_call(lambda: connector.get_actors(plan.connection_id, plan.actor_type,
                                                      [erp_key], []), PageResult)
     if not result.ok or result.page is None or erp_key not in result.page.erp_keys:
-        raise NotFoundError(f"The ERP has no {plan.actor_type} with key '{erp_key}'.")
+        raise NotFoundError(msg("The ERP has no {actor} with key '{erp_key}'.",
+                                actor=actor_param(plan.actor_type), erp_key=erp_key))
     with ctx.engine.begin() as conn:
         if not crm.records(conn, plan.crm_entity, [crm_id], []):
-            raise NotFoundError(f"There is no CRM {plan.crm_entity} with id {crm_id}.")
+            raise NotFoundError(msg("There is no CRM {entity} with id {crm_id}.",
+                                    entity=plan.crm_entity, crm_id=crm_id))
         taken = conn.execute(select(LINK.c.erp_key, LINK.c.crm_id).where(
             LINK.c.connection_id == plan.connection_id,
             ((LINK.c.actor_type == plan.actor_type) & (LINK.c.erp_key == erp_key))
             | ((LINK.c.crm_entity == plan.crm_entity) & (LINK.c.crm_id == crm_id)))).first()
         if taken is not None:
-            raise RefusedError(f"ERP {plan.actor_type} '{taken[0]}' and CRM record {taken[1]} "
-                               f"are already linked in '{connection.name}'; disconnect first.")
+            raise RefusedError(msg("ERP {actor} '{erp_key}' and CRM record {crm_id} are already "
+                                   "linked in '{name}'; disconnect first.",
+                                   actor=actor_param(plan.actor_type), erp_key=taken[0],
+                                   crm_id=taken[1], name=connection.name))
         # An empty snapshot: both sides count as changed, so two-way fields are settled by
         # the connection's conflict policy.
         link_id = conn.execute(insert(LINK).values(
@@ -64,19 +71,18 @@ def link_record(ctx: AppContext, name: str, actor_type: str, erp_key: str, crm_i
             crm_entity=plan.crm_entity, crm_id=crm_id, state=LinkState.LINKED,
             snapshot=_snapshot(plan, {}), crm_stamp=-1, erp_modified="")).inserted_primary_key
     assert link_id is not None
-    _sync_now(ctx, connection, plan, erp_key, "link")
+    _sync_now(ctx, connection, plan, erp_key)
     return int(link_id[0])
 
 
-def _sync_now(ctx: AppContext, connection: Connection, plan: ActorPlan, erp_key: str,
-              kind: str) -> None:
+def _sync_now(ctx: AppContext, connection: Connection, plan: ActorPlan, erp_key: str) -> None:
     """Sync one link both ways right away (a run of its own in the log)."""
     from erp_tui.runner.engine import ActorSync, RunOptions, finish_run, start_run
     from erp_tui.runner.lock import run_lock
 
     with run_lock(ctx.engine, ctx.settings.data_dir, plan.connection_id, connection.name):
         connector = ctx.connectors.for_connection(connection)
-        run_id = start_run(ctx.engine, plan.connection_id, kind)
+        run_id = start_run(ctx.engine, plan.connection_id, "link")
         sync = ActorSync(ctx.engine, plan, connector, run_id, RunOptions(), [])
         result = timed_call(lambda: connector.get_actors(
             plan.connection_id, plan.actor_type, [erp_key],
@@ -85,7 +91,9 @@ def _sync_now(ctx: AppContext, connection: Connection, plan: ActorPlan, erp_key:
             sync.apply_records(result.page)
         sync.push_links([erp_key], force=False)
         with ctx.engine.begin() as conn:
-            finish_run(conn, run_id, "finished", f"{kind}: {plan.actor_type} {erp_key}")
+            finish_run(conn, run_id, "finished",
+                       msg("link: {actor} {erp_key}", actor=actor_param(plan.actor_type),
+                           erp_key=erp_key))
 
 
 def disconnect(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> None:
@@ -97,7 +105,8 @@ def disconnect(ctx: AppContext, name: str, actor_type: str, erp_key: str) -> Non
             LINK.c.connection_id == connection.id, LINK.c.actor_type == actor_type,
             LINK.c.erp_key == erp_key)).rowcount
     if not gone:
-        raise NotFoundError(f"ERP {actor_type} '{erp_key}' is not linked in '{name}'.")
+        raise NotFoundError(msg("ERP {actor} '{erp_key}' is not linked in '{name}'.",
+                                actor=actor_param(actor_type), erp_key=erp_key, name=name))
 
 
 def values_to_ask(ctx: AppContext, name: str, actor_type: str) -> list[tuple[ErpFieldView,
@@ -136,13 +145,15 @@ def create_in_erp(ctx: AppContext, name: str, actor_type: str, crm_id: int,
     with ctx.engine.connect() as conn:
         record = crm.records(conn, plan.crm_entity, [crm_id], columns).get(crm_id)
         if record is None:
-            raise NotFoundError(f"There is no CRM {plan.crm_entity} with id {crm_id}.")
+            raise NotFoundError(msg("There is no CRM {entity} with id {crm_id}.",
+                                    entity=plan.crm_entity, crm_id=crm_id))
         linked = conn.execute(select(LINK.c.erp_key).where(
             LINK.c.connection_id == plan.connection_id, LINK.c.crm_entity == plan.crm_entity,
             LINK.c.crm_id == crm_id)).first()
     if linked is not None:
-        raise RefusedError(f"CRM record {crm_id} is already linked to ERP {plan.actor_type} "
-                           f"'{linked[0]}' in '{connection.name}'.")
+        raise RefusedError(msg("CRM record {crm_id} is already linked to ERP {actor} '{erp_key}' "
+                               "in '{name}'.", crm_id=crm_id, actor=actor_param(plan.actor_type),
+                               erp_key=linked[0], name=connection.name))
     values: dict[str, Any] = {}
     snapshot: dict[str, str] = {}
     problems: list[Problem] = []
@@ -165,25 +176,28 @@ def create_in_erp(ctx: AppContext, name: str, actor_type: str, crm_id: int,
             raw = default.value
         if raw in (None, ""):
             if default.mandatory or view.mandatory:
-                problems.append(Problem(f"'{view.label}' is mandatory: give a value.",
-                                        plan.actor_type, key, code="default"))
+                problems.append(Problem(msg("'{label}' is mandatory: give a value.",
+                                            label=view.label), plan.actor_type, key,
+                                        code="default"))
             continue
         try:
             values[key] = parse_value(view, str(raw), lists.get(view.list_name, {}))
         except ValueError as exc:
-            problems.append(Problem(str(exc), plan.actor_type, key, code="default"))
+            problems.append(Problem(message_of(exc), plan.actor_type, key, code="default"))
     for key, view in views.items():
         missing = view.mandatory and key not in values and not view.read_only
         if missing and not any(p.field_key == key for p in problems):
-            problems.append(Problem(f"'{view.label}' is mandatory in the ERP: map it, give "
-                                        "it a default, or fill it in.", plan.actor_type, key))
+            problems.append(Problem(msg("'{label}' is mandatory in the ERP: map it, give it a "
+                                        "default, or fill it in.", label=view.label),
+                                    plan.actor_type, key))
     if problems:
-        raise ValidationFailed(f"CRM record {crm_id} cannot be created in the ERP:", problems)
+        raise ValidationFailed(msg("CRM record {crm_id} cannot be created in the ERP:",
+                                   crm_id=crm_id), problems)
     connector = ctx.connectors.for_connection(connection)
     actor = Actor(actor_type=plan.actor_type, values=values)
     result = timed_call(lambda: connector.create_actor(plan.connection_id, actor), ActorResult)
     if not result.ok or result.actor is None:
-        raise ConnectorError(result.user_message or "The ERP did not create the actor.")
+        raise ConnectorError(result.user_message or msg("The ERP did not create the actor."))
     created = result.actor
     with ctx.engine.begin() as conn:
         conn.execute(insert(LINK).values(

@@ -12,18 +12,24 @@ from typing import Any
 from sqlalchemy import Connection as DbConnection
 from sqlalchemy import Engine, select, update
 
-from erp_tui.runner.lock import locks_held, utc_text
+from erp_tui.i18n import Msg, msg
+from erp_tui.runner.lock import joined, locks_held, utc_text
+from erp_tui.runner.stored import to_stored
 from erp_tui.runner.tables import RUNS
 
 INTERRUPTED = "interrupted"
 
 
-def interrupted_message(host: str, pid: int, last_seen: datetime) -> str:
+def interrupted_message(host: str, pid: int, last_seen: datetime) -> Msg:
     """The message of an interrupted run."""
-    who = ", ".join(part for part in (f"host {host}" if host else "",
-                                      f"process {pid}" if pid else "") if part)
-    return (f"Interrupted: its process{f' ({who})' if who else ''} stopped without finishing, "
-            f"last seen {utc_text(last_seen)}; the next sync carries on where it stopped.")
+    seen = utc_text(last_seen)
+    parts = ([msg("host {host}", host=host)] if host else []) + (
+        [msg("process {pid}", pid=pid)] if pid else [])
+    if not parts:
+        return msg("Interrupted: its process stopped without finishing, last seen {seen}; the "
+                   "next sync carries on where it stopped.", seen=seen)
+    return msg("Interrupted: its process ({who}) stopped without finishing, last seen {seen}; "
+               "the next sync carries on where it stopped.", who=joined(parts), seen=seen)
 
 
 def mark_interrupted(engine: Engine, data_dir: Path, connection_id: int | None = None) -> int:
@@ -65,5 +71,5 @@ def close_runs(conn: DbConnection, where: Any) -> int:
         marked += conn.execute(update(RUNS).where(
             RUNS.c.id == row.id, RUNS.c.status == "running").values(
             status=INTERRUPTED, ended=seen,
-            message=interrupted_message(row.host, row.pid, seen))).rowcount or 0
+            message=to_stored(interrupted_message(row.host, row.pid, seen)))).rowcount or 0
     return marked

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, select, text
 
 from erp_tui import lock_spaces
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import Msg, msg
 from erp_tui.runner.tables import RUNS
 
 # The first key of the advisory lock of a run; the second is the connection id.
@@ -68,14 +69,22 @@ class Holder:
     pid: int
     since: datetime | None
 
-    def text(self) -> str:
-        """" (host web1, process 1234, since 2026-12-02 18:03:12 UTC)", or "" if unknown."""
-        parts = [f"host {self.host}"] if self.host else []
+    def who(self) -> Msg | None:
+        """"host web1, process 1234, since 2026-12-02 18:03:12 UTC", or None if unknown."""
+        parts = [msg("host {host}", host=self.host)] if self.host else []
         if self.pid:
-            parts.append(f"process {self.pid}")
+            parts.append(msg("process {pid}", pid=self.pid))
         if self.since is not None:
-            parts.append(f"since {utc_text(self.since)}")
-        return f" ({', '.join(parts)})" if parts else ""
+            parts.append(msg("since {moment}", moment=utc_text(self.since)))
+        return joined(parts) if parts else None
+
+
+def joined(parts: list[Msg]) -> Msg:
+    """Messages as one, separated by commas: "host web1, process 1234"."""
+    whole = parts[0]
+    for part in parts[1:]:
+        whole = msg("{first}, {second}", first=whole, second=part)
+    return whole
 
 
 def utc_text(moment: datetime) -> str:
@@ -126,9 +135,14 @@ def locks_held(engine: Engine, data_dir: Path, connection_ids: Iterable[int]) ->
 
 
 def _refusal(name: str, holder: Holder | None) -> AlreadyRunningError:
-    who = holder.text() if holder is not None else ""
-    return AlreadyRunningError(f"Connection '{name}' is already being synced{who}; wait for that "
-                               "run to finish (or cancel it) and try again.")
+    who = holder.who() if holder is not None else None
+    if who is None:
+        return AlreadyRunningError(msg("Connection '{name}' is already being synced; wait for "
+                                       "that run to finish (or cancel it) and try again.",
+                                       name=name))
+    return AlreadyRunningError(msg("Connection '{name}' is already being synced ({who}); wait "
+                                   "for that run to finish (or cancel it) and try again.",
+                                   name=name, who=who))
 
 
 # ---- PostgreSQL: a session advisory lock on a connection of the run's own -----------------
@@ -188,9 +202,9 @@ def check_lock(conn: Any, connection_id: int, name: str) -> None:
         "AND pid = :backend"),
         {"space": RUN_LOCK_SPACE, "key": connection_id, "backend": backend}).scalar_one()
     if not held:
-        raise LockLostError(f"Connection '{name}' lost its run lock (the database session "
-                            "holding it ended), so this run stopped; the next sync carries "
-                            "on where it stopped.")
+        raise LockLostError(msg("Connection '{name}' lost its run lock (the database session "
+                                "holding it ended), so this run stopped; the next sync "
+                                "carries on where it stopped.", name=name))
 
 
 def _pg_holders(conn: Any, connection_ids: list[int]) -> dict[int, Holder | None]:

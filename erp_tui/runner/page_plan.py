@@ -21,6 +21,8 @@ from sqlalchemy import Connection as DbConnection
 from sqlalchemy import select
 
 from erp_tui.contract import ActorPage
+from erp_tui.crm_catalog import actor_param
+from erp_tui.i18n import msg
 from erp_tui.rules import Direction
 from erp_tui.runner import crm
 from erp_tui.runner.batch import Batch
@@ -168,8 +170,8 @@ class PagePlanner:
         if record is None:
             self.journal.record_error(
                 work.batch, TO_CRM, key, link.crm_id,
-                f"CRM record {link.crm_id} of ERP actor {key} no longer exists; disconnect the "
-                "link to sync this actor again.")
+                msg("CRM record {crm_id} of ERP actor {erp_key} no longer exists; disconnect the "
+                    "link to sync this actor again.", crm_id=link.crm_id, erp_key=key))
             return
         snapshot = decode(link.snapshot, self.layout.width)
         writes = self._field_writes(conn, work, i, key, link, record, snapshot)
@@ -374,8 +376,9 @@ class PagePlanner:
 def parent_missing(parent_type: str, parent_key: str, unsynced: bool) -> str:
     """Why a child waits for its parent `parent_type` `parent_key`, and what to do."""
     if not unsynced:
-        return (f"Its parent {parent_type} {parent_key} is not in the CRM yet; retry once the "
-                "parent is synced.")
-    return (f"Its parent {parent_type} {parent_key} is not in the CRM: this connection does not "
-            f"sync {parent_type} from the ERP. Enable {parent_type} with fields flowing to the "
-            "CRM and sync, or link the parent to a CRM record; then retry.")
+        return msg("Its parent {parent} {key} is not in the CRM yet; retry once the parent is "
+                   "synced.", parent=actor_param(parent_type), key=parent_key)
+    return msg("Its parent {parent} {key} is not in the CRM: this connection does not sync "
+               "{parent} from the ERP. Enable {parent} with fields flowing to the CRM and sync, "
+               "or link the parent to a CRM record; then retry.", parent=actor_param(parent_type),
+               key=parent_key)

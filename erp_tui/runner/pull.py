@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from erp_tui.contract import ActorPage, Connector, Cursor, PageResult
+from erp_tui.crm_catalog import actor_param
+from erp_tui.i18n import msg
 from erp_tui.rules import Direction
 from erp_tui.runner import bulk_indexes, staging
 from erp_tui.runner.calls import timed_call
@@ -103,7 +105,7 @@ class ErpPull:
         finally:
             pages.close()
             if suspended:
-                self.report(PHASE, 1.0, "Building the records list's indexes…")
+                self.report(PHASE, 1.0, msg("Building the records list's indexes…"))
                 bulk_indexes.restore(self.engine, suspended)
         return erp_modified, erp_key
 
@@ -112,8 +114,8 @@ class ErpPull:
         """The page to apply, or None at the end or when reading must stop (a batch error is
         then recorded and `read_all` is False)."""
         if not result.ok or result.page is None:
-            self.journal.batch_error(TO_CRM, result.user_message or "The ERP returned no page.",
-                                     result.tech_message)
+            self.journal.batch_error(TO_CRM, result.user_message
+                                     or msg("The ERP returned no page."), result.tech_message)
             self.read_all = False
             return None
         page = result.page
@@ -140,9 +142,10 @@ class ErpPull:
         if following is None or following.as_tuple() > at.as_tuple():
             return True
         self.journal.batch_error(
-            TO_CRM, "The ERP connector's next cursor does not move past the one the page was "
-            f"read from; reading {self.plan.actor_type} stopped there, nothing was skipped. "
-            "Fix the connector and sync again.",
+            TO_CRM, msg("The ERP connector's next cursor does not move past the one the page "
+                        "was read from; reading {actor} stopped there, nothing was skipped. "
+                        "Fix the connector and sync again.",
+                        actor=actor_param(self.plan.actor_type)),
             f"next_cursor {following.as_tuple()!r:.200} after {at.as_tuple()!r:.200}")
         return False
 
@@ -150,11 +153,13 @@ class ErpPull:
         """True when the page lines up with what was asked; else a batch error is recorded."""
         problem = malformed(page)
         if problem:
-            self.journal.batch_error(TO_CRM, "The ERP returned a malformed page (columns of "
-                                     "different lengths); the batch was skipped.", problem)
+            self.journal.batch_error(TO_CRM, msg("The ERP returned a malformed page (columns of "
+                                                 "different lengths); the batch was skipped."),
+                                     problem)
             return False
         if page.field_keys and tuple(page.field_keys) != tuple(field_keys):
-            self.journal.batch_error(TO_CRM, "The ERP returned other fields than asked for; "
-                                     "the batch was skipped.", f"got {page.field_keys}")
+            self.journal.batch_error(TO_CRM, msg("The ERP returned other fields than asked for; "
+                                                 "the batch was skipped."),
+                                     f"got {page.field_keys}")
             return False
         return True

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from erp_tui.contract import Actor, ActorsResult, Connector, FieldType, PageResult
+from erp_tui.i18n import msg
 from erp_tui.rules import Direction
 from erp_tui.runner import crm
 from erp_tui.runner.batch import Batch, BatchWriter
@@ -215,7 +216,8 @@ class CrmPush:
         if result.ok:
             return {a.erp_key: a for a in result.actors}, {}
         if len(actors) == 1:
-            return {}, {actors[0].erp_key: result.user_message or "The ERP refused the change."}
+            return {}, {actors[0].erp_key: result.user_message
+                        or msg("The ERP refused the change.")}
         saved: dict[str, Actor] = {}
         failures: dict[str, str] = {}
         for actor in actors:
@@ -257,8 +259,9 @@ def to_erp(f: FieldPlan, text: str) -> tuple[Any, str]:
             return None, ""
         item = f.to_erp_items.get(text)
         if item is None:
-            return None, (f"CRM item '{text}' ({f.label}) has no ERP item in list "
-                          f"'{f.erp_list}'; map it in List mapping, then retry.")
+            return None, msg("CRM item '{item}' ({label}) has no ERP item in list '{list}'; "
+                             "map it in List mapping, then retry.", item=text, label=f.label,
+                             list=f.erp_list)
         return item, ""
     if text == "":
         return None, ""
@@ -274,5 +277,6 @@ def to_erp(f: FieldPlan, text: str) -> tuple[Any, str]:
         if f.erp_type is FieldType.DATETIME:
             return datetime.fromisoformat(text), ""
     except ValueError:
-        return None, f"'{text}' does not fit {f.label} ({f.erp_type.value})."
+        return None, msg("'{value}' does not fit {label} ({type}).", value=text, label=f.label,
+                         type=f.erp_type.value)
     return text, ""

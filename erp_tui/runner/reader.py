@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from erp_tui.contract import ActorPage, Cursor, PageResult
+from erp_tui.i18n import msg
 from erp_tui.runner.page_db import stage_page
 from erp_tui.runner.translate import (
     InboundField,
@@ -234,9 +235,10 @@ class _ChildReader:
             message = self._inbox.get(timeout=self._timeout if wait is None else wait)
         except queue.Empty:
             self._done = True
-            return _failure(f"The connector did not answer within {self._timeout:g} "
-                            "seconds; the batch was skipped and will be read again on the "
-                            "next run.", "connector_timeout"), None
+            seconds = f"{self._timeout:g}"
+            return _failure(msg("The connector did not answer within {seconds} seconds; the "
+                                "batch was skipped and will be read again on the next run.",
+                                seconds=seconds), "connector_timeout"), None
         kind, payload, translation = message
         if kind == "died":
             self._done = True
@@ -244,9 +246,9 @@ class _ChildReader:
 
             logger.warning("the page reader stopped unexpectedly: %s: %s",
                            type(payload).__name__, payload)
-            return _failure("The ERP page reader stopped unexpectedly; the batch was skipped "
-                            "and will be read again on the next run.", "reader_died",
-                            f"{type(payload).__name__}: {payload}"), None
+            return _failure(msg("The ERP page reader stopped unexpectedly; the batch was "
+                                "skipped and will be read again on the next run."),
+                            "reader_died", f"{type(payload).__name__}: {payload}"), None
         if kind == "end":
             global peak_child_rss_kb, staged_pages
             peak_child_rss_kb = max(peak_child_rss_kb, int(payload))
@@ -286,7 +288,7 @@ class _ChildReader:
 
 
 def _failure(message: str, code: str, tech: str = "") -> PageResult:
-    result: PageResult = PageResult.failure(message, tech_message=tech or message,
+    result: PageResult = PageResult.failure(message, tech_message=str(tech or message),
                                             error_code=code)
     return result
 
@@ -389,8 +391,9 @@ def child_entry(fd: int) -> None:
     except Exception as exc:  # tell the parent, which records it as a batch error
         logger.exception("page reader failed")
         with contextlib.suppress(OSError):
-            pipe.send(("failure", _failure("The ERP page reader failed; the batch was skipped "
-                                           "and will be read again on the next run.",
+            pipe.send(("failure", _failure(msg("The ERP page reader failed; the batch was "
+                                               "skipped and will be read again on the next "
+                                               "run."),
                                            "reader_failed", f"{type(exc).__name__}: {exc}"),
                        None))
     finally:
@@ -407,8 +410,9 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
         try:
             return function()
         except Exception as exc:  # a connector must never take the reader down
-            return result_type.failure("The connector failed unexpectedly; see the log for "
-                                       "details.", tech_message=f"{type(exc).__name__}: {exc}",
+            return result_type.failure(msg("The connector failed unexpectedly; see the log for "
+                                           "details."),
+                                       tech_message=f"{type(exc).__name__}: {exc}",
                                        error_code="connector_exception")
 
     connector = guarded(lambda: create_connector(source.kind), Result)
@@ -418,8 +422,8 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
     bound = guarded(lambda: connector.create_connection(request.connection_id, source.values),
                     Result)
     if not bound.ok:
-        pipe.send(("failure", _failure(bound.user_message or "The connector refused the "
-                                       "connection's configuration.", bound.error_code,
+        pipe.send(("failure", _failure(bound.user_message or msg(
+            "The connector refused the connection's configuration."), bound.error_code,
                                        bound.tech_message), None))
         return
     cursor: Cursor | None = start if start is not None else pipe.recv()
@@ -429,7 +433,7 @@ def _read_pages(pipe: Pipe, source: ReaderSource, request: PageRequest,
             request.connection_id, request.actor_type, at, request.field_keys,
             request.page_size), PageResult)
         if not isinstance(result, PageResult):
-            result = _failure("The connector returned an answer of the wrong kind.",
+            result = _failure(msg("The connector returned an answer of the wrong kind."),
                               "connector_bad_answer", type(result).__name__)
         page = result.page if result.ok else None
         if page is None:

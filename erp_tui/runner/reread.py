@@ -19,7 +19,9 @@ from sqlalchemy import insert
 
 from erp_tui.context import AppContext
 from erp_tui.contract import ActorPage, Cursor, PageResult
+from erp_tui.crm_catalog import actor_param
 from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
+from erp_tui.i18n import Msg, msg, msgn
 from erp_tui.logs import logger
 from erp_tui.rules import Direction
 from erp_tui.runner import crm
@@ -30,11 +32,12 @@ from erp_tui.runner.lock import run_lock
 from erp_tui.runner.options import Counts, ProgressEvent, RunOptions
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.service import RunReport, status_text
+from erp_tui.runner.stored import message_of, to_stored
 from erp_tui.runner.tables import ERRORS
 from erp_tui.services.common import get_connection
 
 KIND = "reread"
-PHASE = "ERP → CRM (re-read)"
+PHASE = msg("ERP → CRM (re-read)")
 # Chosen keys named in a refusal, and the characters of each shown.
 SHOWN_KEYS = 3
 SHOWN_KEY_LENGTH = 60
@@ -56,7 +59,8 @@ def resync_from_erp(ctx: AppContext, name: str, actor_type: str | None = None,
     with ctx.session() as session:
         connection = get_connection(session, name)
     if not connection.active:
-        raise RefusedError(f"Connection '{connection.name}' is not active; activate it first.")
+        raise RefusedError(msg("Connection '{name}' is not active; activate it first.",
+                               name=connection.name))
     report = RunReport(connection.name, None, "running", Counts())
     keys = list(dict.fromkeys(erp_keys)) if erp_keys else None
     with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
@@ -89,13 +93,13 @@ def resync_from_erp(ctx: AppContext, name: str, actor_type: str | None = None,
                         _reread_all(ctx, sync)
                 except ErpTuiError as exc:
                     sync.counts.errors += 1
-                    report.message = str(exc)
+                    report.message = message_of(exc)
                 report.actors[plan.actor_type] = sync.counts
                 report.counts.add(sync.counts)
         except BaseException:
             with ctx.engine.begin() as conn:
-                finish_run(conn, run_id, "failed", "The re-read stopped on an unexpected "
-                           "error.", **report.counts.as_dict())
+                finish_run(conn, run_id, "failed", msg("The re-read stopped on an unexpected "
+                                                       "error."), **report.counts.as_dict())
             raise
         report.status = "cancelled" if options.cancel.is_set() else "finished"
         report.seconds = time.perf_counter() - started
@@ -117,13 +121,17 @@ def _chosen_plans(plans: list[ActorPlan], connection: str, actor_type: str | Non
     if actor_type:
         plans = [p for p in plans if p.actor_type.lower() == actor_type.lower()]
         if not plans:
-            raise NotFoundError(f"Actor {_shown([actor_type])} is not synced by '{connection}'.")
+            raise NotFoundError(msg("Actor {actor} is not synced by '{name}'.",
+                                    actor=_shown([actor_type]), name=connection))
     readable = [p for p in plans if p.in_fields]
-    if not readable:
-        what = plans[0].actor_type if actor_type else "any actor type"
-        raise RefusedError(f"'{connection}' maps no field of {what} from the ERP to the CRM; "
-                           "there is nothing to re-read.")
-    return readable
+    if readable:
+        return readable
+    if actor_type:
+        raise RefusedError(msg("'{name}' maps no field of {actor} from the ERP to the CRM; "
+                               "there is nothing to re-read.", name=connection,
+                               actor=actor_param(plans[0].actor_type)))
+    raise RefusedError(msg("'{name}' maps no field of any actor type from the ERP to the CRM; "
+                           "there is nothing to re-read.", name=connection))
 
 
 def _linked_keys(ctx: AppContext, plans: list[ActorPlan], keys: list[str], connection: str,
@@ -137,11 +145,20 @@ def _linked_keys(ctx: AppContext, plans: list[ActorPlan], keys: list[str], conne
             found[plan.actor_type] = {k: links[k].crm_id for k in keys if k in links}
     linked = {k for mine in found.values() for k in mine}
     missing = [k for k in keys if k not in linked]
+    if missing and actor_type:
+        raise RefusedError(msgn(
+            "'{name}' has no link as {actor} for ERP key {keys}; only linked actors can be "
+            "re-read by key (without keys every actor is read).",
+            "'{name}' has no link as {actor} for ERP keys {keys}; only linked actors can be "
+            "re-read by key (without keys every actor is read).", len(missing),
+            name=connection, actor=actor_param(plans[0].actor_type), keys=_shown(missing)))
     if missing:
-        where = f" as {plans[0].actor_type}" if actor_type else ""
-        raise RefusedError(f"'{connection}' has no link{where} for ERP key(s) "
-                           f"{_shown(missing)}; only linked actors can be re-read by key "
-                           "(without keys every actor is read).")
+        raise RefusedError(msgn(
+            "'{name}' has no link for ERP key {keys}; only linked actors can be re-read by key "
+            "(without keys every actor is read).",
+            "'{name}' has no link for ERP keys {keys}; only linked actors can be re-read by key "
+            "(without keys every actor is read).", len(missing),
+            name=connection, keys=_shown(missing)))
     return found
 
 
@@ -152,8 +169,10 @@ def _shown(keys: list[str]) -> str:
         cut = key[:SHOWN_KEY_LENGTH]
         inert = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in cut)
         quoted.append(f"'{inert}{'…' if len(key) > SHOWN_KEY_LENGTH else ''}'")
-    more = f" and {len(keys) - SHOWN_KEYS} more" if len(keys) > SHOWN_KEYS else ""
-    return ", ".join(quoted) + more
+    shown = ", ".join(quoted)
+    if len(keys) > SHOWN_KEYS:
+        return msg("{keys} and {count} more", keys=shown, count=len(keys) - SHOWN_KEYS)
+    return shown
 
 
 def _reread_keys(ctx: AppContext, sync: ActorSync, wanted: dict[str, int]) -> None:
@@ -172,7 +191,8 @@ def _reread_keys(ctx: AppContext, sync: ActorSync, wanted: dict[str, int]) -> No
         if problem:
             # Each key waits as a record error: 'erp-tui retry' reads exactly these again.
             _record_errors(ctx, sync, [(k, wanted[k]) for k in keys[start:]],
-                           f"Re-reading from the ERP failed: {problem}", tech)
+                           msg("Re-reading from the ERP failed: {problem}", problem=problem),
+                           tech)
             return
         page = result.page
         assert page is not None
@@ -180,9 +200,9 @@ def _reread_keys(ctx: AppContext, sync: ActorSync, wanted: dict[str, int]) -> No
         returned = set(page.erp_keys)
         gone = [(k, wanted[k]) for k in chunk if k not in returned]
         if gone:
-            _record_errors(ctx, sync, gone, f"The ERP has no {plan.actor_type} with this key "
-                           "any more; its link was left as it is (disconnect it if the actor "
-                           "was deleted).")
+            _record_errors(ctx, sync, gone, msg(
+                "The ERP has no {actor} with this key any more; its link was left as it is "
+                "(disconnect it if the actor was deleted).", actor=actor_param(plan.actor_type)))
         sync.options.progress(ProgressEvent(plan.connection_name, plan.actor_type, PHASE,
                                             sync.counts, min(1.0, (start + len(chunk))
                                                              / len(keys))))
@@ -202,13 +222,14 @@ def _reread_all(ctx: AppContext, sync: ActorSync) -> None:
         page = result.page
         if not problem and page is not None and page.next_cursor is not None \
                 and page.next_cursor.as_tuple() <= at.as_tuple():
-            problem = "the connector's next cursor does not move past the one asked from."
+            problem = msg("the connector's next cursor does not move past the one asked from.")
             tech = f"next_cursor {page.next_cursor.as_tuple()!r:.200} after " \
                    f"{at.as_tuple()!r:.200}"
         if problem:
             _record_errors(ctx, sync, [("", None)],
-                           f"Re-reading {plan.actor_type} from the ERP stopped: {problem} "
-                           "Actors read before it were applied; re-read again.", tech)
+                           msg("Re-reading {actor} from the ERP stopped: {problem} Actors read "
+                               "before it were applied; re-read again.",
+                               actor=actor_param(plan.actor_type), problem=problem), tech)
             return
         assert page is not None
         if len(page) == 0:
@@ -231,16 +252,17 @@ def _page_problem(result: PageResult, field_keys: list[str], asked: set[str] | N
     from erp_tui.runner.translate import malformed
 
     if not result.ok or result.page is None:
-        message = result.user_message or "The ERP returned no page."
-        return message, result.tech_message or message
+        message = result.user_message or msg("The ERP returned no page.")
+        return message, result.tech_message or str(message)
     page: ActorPage = result.page
     problem = malformed(page)
     if problem:
-        return "the ERP returned a malformed page (columns of different lengths).", problem
+        return msg("the ERP returned a malformed page (columns of different lengths)."), problem
     if page.field_keys and tuple(page.field_keys) != tuple(field_keys):
-        return "the ERP returned other fields than asked for.", f"got {page.field_keys!r:.200}"
+        return msg("the ERP returned other fields than asked for."), \
+            f"got {page.field_keys!r:.200}"
     if asked is not None and not set(page.erp_keys) <= asked:
-        return "the ERP returned actors that were not asked for.", \
+        return msg("the ERP returned actors that were not asked for."), \
             f"{len(set(page.erp_keys) - asked)} unasked key(s)"
     return "", ""
 
@@ -252,7 +274,8 @@ def _record_errors(ctx: AppContext, sync: ActorSync, keys: Sequence[tuple[str, i
     now = datetime.now(UTC)
     rows = [{"run_id": sync.run_id, "connection_id": plan.connection_id,
              "actor_type": plan.actor_type, "erp_key": key, "crm_id": crm_id,
-             "direction": Direction.TO_CRM, "message": message, "tech_message": tech or message,
+             "direction": Direction.TO_CRM, "message": to_stored(message),
+             "tech_message": str(tech or message),
              "resolved": False, "at": now} for key, crm_id in keys]
     with ctx.engine.begin() as conn:
         conn.execute(insert(ERRORS), rows)
@@ -261,8 +284,10 @@ def _record_errors(ctx: AppContext, sync: ActorSync, keys: Sequence[tuple[str, i
                                         sync.counts, message=message))
 
 
-def _summary(report: RunReport) -> str:
+def _summary(report: RunReport) -> Msg:
     c = report.counts
-    return (f"{status_text(report.status, c.errors)}: re-read from the ERP: {c.created} "
-            f"created, {c.updated} updated, {c.unchanged} unchanged, {c.deleted} deleted in "
-            f"ERP, {c.conflicts} conflicts, {c.errors} errors")
+    return msg("{status}: re-read from the ERP: {created} created, {updated} updated, "
+               "{unchanged} unchanged, {deleted} deleted in ERP, {conflicts} conflicts, "
+               "{errors} errors", status=status_text(report.status, c.errors),
+               created=c.created, updated=c.updated, unchanged=c.unchanged, deleted=c.deleted,
+               conflicts=c.conflicts, errors=c.errors)

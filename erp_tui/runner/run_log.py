@@ -1,6 +1,10 @@
 """The run log read back: runs, their field changes, the records they created and the open
 record errors, as plain frozen objects. No database row leaves the runner: the CLI and the log
 screen read these shapes only.
+
+A run's and an error's `message` is a message by code (`erp_tui.i18n.Msg`) when the runner
+made it: its text is the English sentence, `localize` shows it in the user's language. Text
+from the ERP, and rows stored before messages were kept by code, read as plain text.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from sqlmodel import select as sm_select
 
 from erp_tui.context import AppContext
 from erp_tui.errors import NotFoundError
+from erp_tui.i18n import msg
 from erp_tui.model import Connection
 from erp_tui.runner.liveness import mark_interrupted
+from erp_tui.runner.stored import from_stored
 from erp_tui.runner.tables import ERRORS, LINK, LOG, RUNS
 from erp_tui.services.common import get_connection
 
@@ -81,7 +87,8 @@ class LoggedChange:
 @dataclass(frozen=True, slots=True)
 class RecordError:
     """An open error: a record (or, with an empty `erp_key`, a batch) a run could not sync;
-    retryable until resolved. `message` is for the user, `tech_message` for the log."""
+    retryable until resolved. `message` is for the user (localize it), `tech_message` for the
+    log."""
 
     id: int
     run_id: int
@@ -110,6 +117,19 @@ def _select(shape: type, table: Table) -> Select[Any]:
     return select(*(table.c[field.name] for field in fields(shape)))
 
 
+# Where `message` stands among the fields of a shape that has one.
+_MESSAGE_AT: dict[type, int] = {shape: [f.name for f in fields(shape)].index("message")
+                                for shape in (LoggedRun, RecordError)}
+
+
+def _with_message(shape: type, row: Any) -> Any:
+    """A `shape` (LoggedRun, RecordError) of a row, its stored message read back."""
+    values = list(row)
+    at = _MESSAGE_AT[shape]
+    values[at] = from_stored(values[at])
+    return shape(*values)
+
+
 def _connection_id(ctx: AppContext, name: str) -> int:
     with ctx.session() as session:
         return get_connection(session, name).id or 0
@@ -123,7 +143,7 @@ def recent_runs(ctx: AppContext, name: str | None = None, limit: int = 20) -> li
         query = query.where(RUNS.c.connection_id == connection_id)
     mark_interrupted(ctx.engine, ctx.settings.data_dir, connection_id)
     with ctx.engine.connect() as conn:
-        return [LoggedRun(*row) for row in conn.execute(query)]
+        return [_with_message(LoggedRun, row) for row in conn.execute(query)]
 
 
 def get_run(ctx: AppContext, run_id: int) -> LoggedRun:
@@ -133,8 +153,9 @@ def get_run(ctx: AppContext, run_id: int) -> LoggedRun:
     with ctx.engine.connect() as conn:
         row = conn.execute(_select(LoggedRun, RUNS).where(RUNS.c.id == run_id)).first()
     if row is None:
-        raise NotFoundError(f"There is no run {run_id}; 'erp-tui log' lists the recent ones.")
-    return LoggedRun(*row)
+        raise NotFoundError(msg("There is no run {id}; 'erp-tui log' lists the recent ones.",
+                                id=run_id))
+    return _with_message(LoggedRun, row)
 
 
 def _change_filter(run_id: int, text: str) -> list[Any]:
@@ -181,7 +202,7 @@ def open_errors(ctx: AppContext, name: str | None = None, limit: int = 1000
     if name:
         query = query.where(ERRORS.c.connection_id == _connection_id(ctx, name))
     with ctx.engine.connect() as conn:
-        return [RecordError(*row) for row in conn.execute(query)]
+        return [_with_message(RecordError, row) for row in conn.execute(query)]
 
 
 def created_links(ctx: AppContext, run_id: int, offset: int = 0, limit: int = 100

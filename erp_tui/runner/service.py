@@ -14,7 +14,9 @@ from sqlmodel import select as sm_select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import PageResult
+from erp_tui.crm_catalog import actor_param
 from erp_tui.errors import ErpTuiError, NotFoundError, RefusedError
+from erp_tui.i18n import N_, Msg, msg, msgn
 from erp_tui.logs import logger
 from erp_tui.model import Connection, SyncError
 from erp_tui.runner.calls import timed_call
@@ -24,6 +26,7 @@ from erp_tui.runner.lock import LockLostError, run_lock
 from erp_tui.runner.options import Change, Counts, RunOptions
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.reader import reader_source
+from erp_tui.runner.stored import message_of
 from erp_tui.runner.tables import ERRORS, LINK
 from erp_tui.services.common import get_connection
 from erp_tui.sync_marks import LinkState
@@ -55,11 +58,16 @@ class RunReport:
                 "changes": [c.__dict__ for c in self.changes]}
 
 
+# A run's status words (RunReport.status, LoggedRun.status) as messages.
+_STATUS = {"running": N_("running"), "finished": N_("finished"), "cancelled": N_("cancelled"),
+           "failed": N_("failed"), "interrupted": N_("interrupted")}
+
+
 def status_text(status: str, errors: int) -> str:
     """A run's status as shown everywhere: "finished with 2 errors" when it had errors."""
     if status == "finished" and errors:
-        return f"finished with {errors} error{'s' if errors != 1 else ''}"
-    return status
+        return msgn("finished with {count} error", "finished with {count} errors", errors)
+    return Msg(_STATUS[status]) if status in _STATUS else status
 
 
 def _connections_to_run(ctx: AppContext, names: list[str] | None) -> list[Connection]:
@@ -71,8 +79,8 @@ def _connections_to_run(ctx: AppContext, names: list[str] | None) -> list[Connec
         chosen = [get_connection(session, name) for name in names]
         for connection in chosen:
             if not connection.active:
-                raise RefusedError(f"Connection '{connection.name}' is not active; activate it "
-                                   "before syncing it.")
+                raise RefusedError(msg("Connection '{name}' is not active; activate it "
+                                       "before syncing it.", name=connection.name))
         order = {c.id: i for i, c in enumerate(active)}
         return sorted(chosen, key=lambda c: order.get(c.id, 0))
 
@@ -91,8 +99,8 @@ def run_sync(ctx: AppContext, names: list[str] | None = None,
     options = options or RunOptions()
     connections = _connections_to_run(ctx, names)
     if not connections:
-        raise RefusedError("No connection is active; activate one first "
-                           "('erp-tui activate NAME').")
+        raise RefusedError(msg("No connection is active; activate one first "
+                               "('erp-tui activate NAME')."))
     reports = []
     for connection in connections:
         if options.cancel.is_set():
@@ -123,19 +131,20 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
                              source, dry_links)
             waits_for = [t for t in plan.parent_types if t in unfinished]
             if waits_for:
-                report.message = (f"{plan.actor_type} changes were not read: {waits_for[0]} "
-                                  "stopped early; the next run reads both.")
+                report.message = msg("{actor} changes were not read: {parent} stopped early; "
+                                     "the next run reads both.", actor=actor_param(plan.actor_type),
+                                     parent=actor_param(waits_for[0]))
             try:
                 counts = sync.run(pull=not waits_for)
             except LockLostError as exc:  # another run may carry on now: stop, say why
                 if not options.dry_run:
                     with ctx.engine.begin() as conn:
-                        finish_run(conn, run_id, "failed", str(exc))
+                        finish_run(conn, run_id, "failed", message_of(exc))
                 raise
             except ErpTuiError as exc:
                 counts = sync.counts
                 counts.errors += 1
-                report.message = str(exc)
+                report.message = message_of(exc)
             if not sync.read_all:
                 unfinished.append(plan.actor_type)
             elif not options.dry_run and plan.in_fields and not waits_for:
@@ -149,9 +158,10 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
         report.status = status
         report.seconds = time.perf_counter() - started
         if report.closed_errors:
-            note = (f"Closed {report.closed_errors} batch error(s) of earlier runs: their "
-                    "range was read again.")
-            report.message = f"{report.message} {note}".strip()
+            report.message = _with_note(report.message, msgn(
+                "Closed {count} batch error of an earlier run: its range was read again.",
+                "Closed {count} batch errors of earlier runs: their ranges were read again.",
+                report.closed_errors))
         _log_end(ctx, report)
         if not options.dry_run:
             summary = _summary(report)
@@ -162,6 +172,11 @@ def _run_connection(ctx: AppContext, connection: Connection, options: RunOptions
                              .where(Connection.__table__.c.id == connection.id)  # type: ignore[attr-defined]
                              .values(last_sync_at=datetime.now(UTC), status=summary[:200]))
     return report
+
+
+def _with_note(message: str, note: Msg) -> str:
+    """A run's message followed by a note."""
+    return msg("{message} {note}", message=message, note=note) if message else note
 
 
 def close_batch_errors(ctx: AppContext, connection_id: int, actor_type: str, run_id: int
@@ -201,11 +216,12 @@ def _log_end(ctx: AppContext, report: RunReport) -> None:
                            key or "(batch)", direction, tech)
 
 
-def _summary(report: RunReport) -> str:
+def _summary(report: RunReport) -> Msg:
     c = report.counts
-    text = (f"{status_text(report.status, c.errors)}: {c.created} created, {c.updated} "
-            f"updated, {c.pushed} pushed, {c.conflicts} conflicts, {c.errors} errors")
-    return text
+    return msg("{status}: {created} created, {updated} updated, {pushed} pushed, "
+               "{conflicts} conflicts, {errors} errors",
+               status=status_text(report.status, c.errors), created=c.created,
+               updated=c.updated, pushed=c.pushed, conflicts=c.conflicts, errors=c.errors)
 
 
 # ---- retry and resync ------------------------------------------------------------------------
@@ -221,8 +237,8 @@ def retry_errors(ctx: AppContext, name: str | None = None,
             query = query.where(col(SyncError.id).in_(error_ids))
         errors = list(session.exec(query))
         if error_ids and len(errors) != len(set(error_ids)):
-            raise NotFoundError("Some of those errors do not exist or are already resolved; "
-                                "'erp-tui log --errors' lists the open ones.")
+            raise NotFoundError(msg("Some of those errors do not exist or are already "
+                                    "resolved; 'erp-tui log --errors' lists the open ones."))
         connections = {e.connection_id: session.get(Connection, e.connection_id)
                        for e in errors}
     resolved = failing = 0
@@ -265,8 +281,9 @@ def _retry_connection(ctx: AppContext, connection: Connection, errors: list[Sync
             if fixed or replaced:
                 conn.execute(update(ERRORS).where(ERRORS.c.id.in_([*fixed, *replaced]))
                              .values(resolved=True))
-            finish_run(conn, run_id, "finished", f"retry: {len(fixed)} resolved, "
-                       f"{len(errors) - len(fixed)} still failing")
+            finish_run(conn, run_id, "finished", msg(
+                "retry: {resolved} resolved, {failing} still failing", resolved=len(fixed),
+                failing=len(errors) - len(fixed)))
         logger.info("run %d of '%s' finished: %d resolved, %d still failing", run_id,
                     connection.name, len(fixed), len(errors) - len(fixed))
     return len(fixed), len(errors) - len(fixed)
@@ -307,7 +324,8 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
     with ctx.session() as session:
         connection = get_connection(session, name)
     if not connection.active:
-        raise RefusedError(f"Connection '{connection.name}' is not active; activate it first.")
+        raise RefusedError(msg("Connection '{name}' is not active; activate it first.",
+                               name=connection.name))
     report = RunReport(connection.name, None, "running", Counts())
     with run_lock(ctx.engine, ctx.settings.data_dir, connection.id or 0, connection.name):
         connector = ctx.connectors.for_connection(connection)
@@ -315,7 +333,8 @@ def resync_from_crm(ctx: AppContext, name: str, actor_type: str | None = None,
             plans = [p for p in actor_plans(session, connection)
                      if actor_type is None or p.actor_type.lower() == actor_type.lower()]
         if actor_type and not plans:
-            raise NotFoundError(f"Actor '{actor_type}' is not synced by '{connection.name}'.")
+            raise NotFoundError(msg("Actor '{actor}' is not synced by '{name}'.",
+                                    actor=actor_param(actor_type), name=connection.name))
         run_id = start_run(ctx.engine, connection.id or 0, "resync")
         report.run_id = run_id
         for plan in plans:

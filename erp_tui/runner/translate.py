@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from erp_tui.contract import ActorPage, FieldType
+from erp_tui.i18n import msg
 from erp_tui.runner.values import SEPARATOR, canon
 
 _MISSING = "\x00missing"
@@ -82,8 +83,9 @@ def _column(f: InboundField, column: Sequence[Any], bad: dict[int, str]) -> Sequ
     if allowed is not None and not kinds <= {*allowed, type(None)}:
         for i, value in enumerate(column):
             if value is not None and not isinstance(value, allowed):
-                bad.setdefault(i, f"The ERP sent a {type(value).__name__} for {f.label}, a "
-                                  f"{f.erp_type.value} field; the record was skipped.")
+                bad.setdefault(i, msg("The ERP sent a {kind} for {label}, a {type} field; the "
+                                      "record was skipped.", kind=type(value).__name__,
+                                      label=f.label, type=f.erp_type.value))
     # Plain text is already canonical unless it holds the snapshot separator (one C-level
     # join per column finds out).
     texts: Sequence[str] = (column if kinds == {str} and SEPARATOR not in "".join(column)
@@ -94,15 +96,17 @@ def _column(f: InboundField, column: Sequence[Any], bad: dict[int, str]) -> Sequ
         if _MISSING in texts:
             for i, text in enumerate(texts):
                 if text == _MISSING:
-                    bad.setdefault(i, f"ERP item '{canon(column[i])}' of list '{f.erp_list}' "
-                                      f"({f.label}) has no CRM item; map it in List mapping, "
-                                      "then retry.")
+                    bad.setdefault(i, msg("ERP item '{item}' of list '{list}' ({label}) has no "
+                                          "CRM item; map it in List mapping, then retry.",
+                                          item=canon(column[i]), list=f.erp_list,
+                                          label=f.label))
     limit = f.crm_max_length
     if limit and max(map(len, texts)) > limit:
         for i, text in enumerate(texts):
             if len(text) > limit and text != _MISSING:
-                bad.setdefault(i, f"{f.label} is {len(text)} characters long; the CRM field "
-                                  f"holds at most {limit}.")
+                bad.setdefault(i, msg("{label} is {length} characters long; the CRM field "
+                                      "holds at most {limit}.", label=f.label,
+                                      length=len(text), limit=limit))
     return texts
 
 

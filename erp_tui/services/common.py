@@ -6,12 +6,25 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from erp_tui.contract import FieldAccess, FieldType
+from erp_tui.crm_catalog import COMPANY, PERSON, PROJECT, entity_label
 from erp_tui.errors import ConnectionActiveError, NotFoundError, StaleEditError
-from erp_tui.i18n import msg
+from erp_tui.i18n import N_, Msg, msg
 from erp_tui.model import Connection, ErpField, ErpListItem, utc_now
 from erp_tui.rules import ErpFieldView
 
 ConnectionRef = int | str
+# entity -> its name in a sentence: (at the start, inside).
+_ENTITY_NAMES = {COMPANY: (N_("Company"), N_("company")), PERSON: (N_("Person"), N_("person")),
+                 PROJECT: (N_("Project"), N_("project"))}
+
+
+def entity_name(entity: str, *, lower: bool = False) -> str:
+    """A CRM entity's name as a message parameter (translated where it is shown)."""
+    names = _ENTITY_NAMES.get(entity)
+    if names is None:
+        label = entity_label(entity)
+        return label.lower() if lower else label
+    return Msg(names[1] if lower else names[0])
 
 
 def get_connection(session: Session, ref: ConnectionRef) -> Connection:

@@ -12,15 +12,25 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from erp_tui.context import AppContext, call
-from erp_tui.contract import ConfigFieldsResult, Connector, FieldInfo, FieldType, Result
+from erp_tui.contract import (
+    ConfigFieldsResult,
+    Connector,
+    FieldInfo,
+    FieldType,
+    Result,
+    field_in,
+)
 from erp_tui.errors import ConnectorError, ErpTuiError, Problem, RefusedError, ValidationFailed
+from erp_tui.i18n import label_language, msg
 from erp_tui.model import Connection, utc_now
 from erp_tui.rules import ErpFieldView, parse_value
+from erp_tui.runner.stored import from_stored, to_stored
 from erp_tui.secrets import MASK
 from erp_tui.services.common import (
     ConnectionRef,
     bump_version,
     get_connection,
+    message_of,
     require_inactive,
 )
 
@@ -42,15 +52,20 @@ def single_line_problem(what: str, text: str, max_length: int | None = None, *,
                         multi_line: bool = False) -> str | None:
     """Why `text` is not an acceptable single-line text (None when it is).
 
-    `what` names the text in the message, e.g. "The connection name". With `multi_line`, tabs
-    and line ends are allowed (other control characters are not).
+    `what` names the text in the message, e.g. msg("The connection name"). With `multi_line`,
+    tabs and line ends are allowed (other control characters are not).
     """
     found = (_NOT_PLAIN if multi_line else _NOT_SINGLE_LINE).search(text)
     if found is not None:
-        return (f"{what} contains the control character U+{ord(found.group()):04X}; use "
-                "plain text" + ("." if multi_line else " on one line."))
+        code = f"{ord(found.group()):04X}"
+        if multi_line:
+            return msg("{what} contains the control character U+{code}; use plain text.",
+                       what=what, code=code)
+        return msg("{what} contains the control character U+{code}; use plain text on one "
+                   "line.", what=what, code=code)
     if max_length is not None and len(text) > max_length:
-        return f"{what} is {len(text)} characters long; use at most {max_length}."
+        return msg("{what} is {length} characters long; use at most {max}.", what=what,
+                   length=len(text), max=max_length)
     return None
 
 
@@ -58,8 +73,8 @@ def check_name(name: str) -> str:
     """The connection name stripped; RefusedError when empty, too long or not plain text."""
     stripped = name.strip()
     if not stripped:
-        raise RefusedError("Enter a name for the connection.")
-    problem = single_line_problem("The connection name", stripped, NAME_MAX_LENGTH)
+        raise RefusedError(msg("Enter a name for the connection."))
+    problem = single_line_problem(msg("The connection name"), stripped, NAME_MAX_LENGTH)
     if problem:
         raise RefusedError(problem)
     return stripped
@@ -95,7 +110,8 @@ def summarize(connection: Connection) -> ConnectionSummary:
         id=connection.id, name=connection.name, connector=connection.connector,
         active=connection.active, priority=connection.priority,
         last_test_ok=connection.last_test_ok, last_test_at=connection.last_test_at,
-        last_test_message=connection.last_test_message, last_sync_at=connection.last_sync_at,
+        last_test_message=from_stored(connection.last_test_message),
+        last_sync_at=connection.last_sync_at,
         status=connection.status, scope=connection.scope, version=connection.version)
 
 
@@ -139,7 +155,8 @@ def fields_of(connector: Connector) -> list[FieldInfo]:
     result = call(connector.config_fields, ConfigFieldsResult)
     if not result.ok:
         raise ConnectorError(result.user_message)
-    return list(result.fields)
+    language = label_language()
+    return [field_in(f, language) for f in result.fields]
 
 
 # ---- the connection dialog's draft and its test gate -----------------------------------------
@@ -215,26 +232,28 @@ def _parse_config(fields: list[FieldInfo], values: dict[str, Any]) -> tuple[dict
         raw = values.get(info.key)
         if raw is None or raw == "":
             if info.mandatory:
-                problems.append(f"Fill in the mandatory field '{info.label}' "
-                                f"{_set_hint(info)}.")
+                problems.append(msg("Fill in the mandatory field '{label}' {hint}.",
+                                    label=info.label, hint=_set_hint(info)))
             continue
         if isinstance(raw, str) and info.type is not FieldType.PASSWORD:
-            problem = single_line_problem(f"'{info.label}' {_set_hint(info)}", raw,
-                                          info.max_length or None, multi_line=True)
+            problem = single_line_problem(
+                msg("'{label}' {hint}", label=info.label, hint=_set_hint(info)), raw,
+                info.max_length or None, multi_line=True)
             if problem:
                 problems.append(problem)
                 continue
         if info.type is FieldType.LIST and info.options and str(raw) not in info.options:
-            problems.append(f"'{raw}' is not a choice of '{info.label}' {_set_hint(info)}; "
-                            f"choose one of {', '.join(info.options)}.")
+            problems.append(msg("'{value}' is not a choice of '{label}' {hint}; choose one of "
+                                "{choices}.", value=raw, label=info.label, hint=_set_hint(info),
+                                choices=", ".join(info.options)))
             continue
         if isinstance(raw, str) and info.type not in (FieldType.TEXT, FieldType.PASSWORD,
                                                       FieldType.LIST, FieldType.LABEL):
             view = ErpFieldView(info.key, info.label, info.type, max_length=info.max_length)
             try:
-                raw = parse_value(view, raw)
+                raw = parse_value(view, raw, hint=f" {_set_hint(info)}")
             except ValueError as exc:
-                problems.append(f"{str(exc).rstrip('.')} {_set_hint(info)}.")
+                problems.append(exc.args[0])
                 continue
         if isinstance(raw, date):
             raw = raw.isoformat()
@@ -251,9 +270,12 @@ def test_draft(ctx: AppContext, draft: ConnectionDraft) -> TestOutcome:
         return TestOutcome(False, problems[0], print_)
     connector = ctx.connectors.connector(draft.connector)
     result = call(lambda: connector.test_config(values), Result)
-    message = result.user_message or ("Connection test passed." if result.ok else
-                                      "Connection test failed.")
+    message = result.user_message or _test_verdict(result.ok)
     return TestOutcome(result.ok, message, print_)
+
+
+def _test_verdict(ok: bool) -> str:
+    return msg("Connection test passed.") if ok else msg("Connection test failed.")
 
 
 def draft_problems(ctx: AppContext, draft: ConnectionDraft,
@@ -263,28 +285,30 @@ def draft_problems(ctx: AppContext, draft: ConnectionDraft,
     try:
         check_name(draft.name)
     except RefusedError as exc:
-        problems.append(str(exc))
+        problems.append(message_of(exc))
     fields = config_fields(ctx, draft.connector)
     values, value_problems = _parse_config(fields, _resolved_values(ctx, draft))
     problems.extend(value_problems)
     if draft.scope not in (SCOPE_EVERYONE, SCOPE_CHOSEN):
-        problems.append("Choose who may use the connection (scope): everyone or chosen "
-                        "users/groups.")
+        problems.append(msg("Choose who may use the connection (scope): everyone or chosen "
+                            "users/groups."))
     elif draft.scope == SCOPE_CHOSEN:
         if not draft.scope_members:
-            problems.append("The scope is 'chosen users/groups': add at least one user or group.")
+            problems.append(msg("The scope is 'chosen users/groups': add at least one user or "
+                                "group."))
         bad = [m for m in draft.scope_members if not _MEMBER.match(m)]
         if bad:
-            problems.append(single_line_problem("A user or group of the scope", bad[0]) or
-                            f"'{bad[0]}' is not a user or group; write user:NAME or "
-                            "group:NAME.")
+            problems.append(single_line_problem(msg("A user or group of the scope"), bad[0]) or
+                            msg("'{member}' is not a user or group; write user:NAME or "
+                                "group:NAME.", member=bad[0]))
     if draft.conflict_policy not in CONFLICT_POLICIES:
-        problems.append(f"Conflict policy must be one of {', '.join(CONFLICT_POLICIES)}.")
+        problems.append(msg("Conflict policy must be one of {choices}.",
+                            choices=", ".join(CONFLICT_POLICIES)))
     current = fingerprint(ctx, draft.connector, values)
     if tested is None or tested.fingerprint != current:
-        problems.append("Test the connection with the values now in the form.")
+        problems.append(msg("Test the connection with the values now in the form."))
     elif not tested.ok:
-        problems.append(f"The connection test failed: {tested.message}")
+        problems.append(msg("The connection test failed: {reason}", reason=tested.message))
     return problems
 
 
@@ -296,7 +320,7 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
     """
     problems = draft_problems(ctx, draft, tested)
     if problems:
-        raise ValidationFailed("The connection cannot be saved yet:",
+        raise ValidationFailed(msg("The connection cannot be saved yet:"),
                                [Problem(p) for p in problems])
     fields = config_fields(ctx, draft.connector)
     values, _ = _parse_config(fields, _resolved_values(ctx, draft))
@@ -308,8 +332,8 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
         clash = session.exec(select(Connection).where(Connection.name == draft.name.strip())
                              ).first()
         if clash is not None and clash.id != draft.connection_id:
-            raise RefusedError(f"A connection named '{draft.name.strip()}' already exists; "
-                               "choose another name.")
+            raise RefusedError(msg("A connection named '{name}' already exists; choose another "
+                                   "name.", name=draft.name.strip()))
         settings_changed = False
         if is_new:
             connection = Connection(name=draft.name.strip(), connector=draft.connector)
@@ -319,8 +343,8 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
             require_inactive(connection)
             bump_version(session, connection, draft.expected_version)
             if connection.connector != draft.connector:
-                raise RefusedError("The connector of a saved connection cannot be changed; "
-                                   "add a new connection instead.")
+                raise RefusedError(msg("The connector of a saved connection cannot be changed; "
+                                       "add a new connection instead."))
             settings_changed = (tested is None or
                                 connection.tested_fingerprint != tested.fingerprint)
         connection.name = draft.name.strip()
@@ -332,7 +356,7 @@ def save_draft(ctx: AppContext, draft: ConnectionDraft, tested: TestOutcome | No
         connection.allow_import = draft.allow_import
         connection.last_test_ok = True
         connection.last_test_at = utc_now()
-        connection.last_test_message = tested.message if tested else ""
+        connection.last_test_message = to_stored(tested.message) if tested else ""
         connection.tested_fingerprint = tested.fingerprint if tested else ""
         connection.updated = utc_now()
         session.flush()
@@ -389,11 +413,10 @@ def test_connection(ctx: AppContext, ref: ConnectionRef) -> Result:
             connection_id = connection.id
             result = call(lambda: connector.test_connection(connection_id), Result)
         except ErpTuiError as exc:
-            result = Result.failure(str(exc))
+            result = Result.failure(message_of(exc))
         connection.last_test_ok = result.ok
         connection.last_test_at = utc_now()
-        connection.last_test_message = result.user_message or (
-            "Connection test passed." if result.ok else "Connection test failed.")
+        connection.last_test_message = to_stored(result.user_message or _test_verdict(result.ok))
         session.add(connection)
     return result
 
@@ -420,8 +443,8 @@ def activate(ctx: AppContext, ref: ConnectionRef, expected_version: int | None =
     with ctx.session() as session:
         connection = get_connection(session, ref)
         if problems:
-            raise ValidationFailed(f"Connection '{connection.name}' cannot be activated:",
-                                   problems)
+            raise ValidationFailed(msg("Connection '{name}' cannot be activated:",
+                                       name=connection.name), problems)
         if connection.active:
             return
         bump_version(session, connection, expected_version)
@@ -443,8 +466,8 @@ def set_priority_order(ctx: AppContext, connection_ids: list[int]) -> None:
         active = {c.id: c for c in session.exec(select(Connection)
                                                 .where(col(Connection.active).is_(True)))}
         if set(connection_ids) != set(active) or len(connection_ids) != len(active):
-            raise RefusedError("The priority order must list every active connection once; "
-                               "reopen the dialog (the active connections changed).")
+            raise RefusedError(msg("The priority order must list every active connection once; "
+                                   "reopen the dialog (the active connections changed)."))
         for position, connection_id in enumerate(connection_ids, start=1):
             active[connection_id].priority = position
             session.add(active[connection_id])

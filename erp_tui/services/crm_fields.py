@@ -20,6 +20,7 @@ from erp_tui.contract import FieldType
 from erp_tui.crm_catalog import CRM_FIELDS, CrmField
 from erp_tui.crm_schema import entity_fields, user_field
 from erp_tui.errors import NotFoundError, RefusedError
+from erp_tui.i18n import msg
 from erp_tui.model import (
     USER_FIELD_SLOTS,
     ActorMapping,
@@ -63,8 +64,8 @@ class NewField:
 def require_entity(entity: str) -> str:
     """The entity's name, or NotFoundError naming the entities."""
     if entity not in CRM_FIELDS:
-        raise NotFoundError(f"'{entity}' is not a CRM entity; entities: "
-                            f"{', '.join(CRM_FIELDS)}.")
+        raise NotFoundError(msg("'{entity}' is not a CRM entity; entities: {entities}.",
+                                entity=entity, entities=", ".join(CRM_FIELDS)))
     return entity
 
 
@@ -85,8 +86,8 @@ def parse_type(name: str) -> FieldType:
     """The field type a user names (text, integer, decimal, date, checkbox, list)."""
     found = TYPE_NAMES.get(name.strip().lower())
     if found is None:
-        raise RefusedError(f"'{name}' is not a type of user-defined field; use one of: "
-                           "text, integer, decimal, date, checkbox, list.")
+        raise RefusedError(msg("'{name}' is not a type of user-defined field; use one of: "
+                               "text, integer, decimal, date, checkbox, list.", name=name))
     return found
 
 
@@ -96,28 +97,30 @@ def add_field(ctx: AppContext, spec: NewField) -> CrmField:
     entity = require_entity(spec.entity)
     kind = parse_type(spec.type)
     key = spec.key.strip()
-    label = _label(spec.label, "label")
-    label_nl = _label(spec.label_nl, "Dutch label", required=False)
+    label = _label(spec.label, msg("label"))
+    label_nl = _label(spec.label_nl, msg("Dutch label"), required=False)
     _check_key(entity, key)
     if kind is not FieldType.TEXT and spec.max_length:
-        raise RefusedError("A maximum length applies to text fields only.")
+        raise RefusedError(msg("A maximum length applies to text fields only."))
     if not 0 <= spec.max_length <= MAX_TEXT_LENGTH:
-        raise RefusedError(f"The maximum length must be between 1 and {MAX_TEXT_LENGTH} "
-                           "(or 0 for no limit).")
+        raise RefusedError(msg("The maximum length must be between 1 and {max} (or 0 for no "
+                               "limit).", max=MAX_TEXT_LENGTH))
     if kind is not FieldType.LIST and (spec.list_name or spec.items):
-        raise RefusedError("Only a list field takes a list (and list items).")
+        raise RefusedError(msg("Only a list field takes a list (and list items)."))
     items = _check_items(spec.items)
     with ctx.session() as session:
         if kind is FieldType.LIST:
             _use_list(session, spec.list_name.strip(), items)
         if any(f.key == key for f in entity_fields(session, entity)):
-            raise RefusedError(f"{entity} already has a field '{key}'.")
+            raise RefusedError(msg("{entity} already has a field '{key}'.", entity=entity,
+                                   key=key))
         used = set(session.exec(select(CrmUserField.slot)
                                 .where(CrmUserField.entity == entity)).all())
         free = [slot for slot in USER_FIELD_SLOTS if slot not in used]
         if not free:
-            raise RefusedError(f"{entity} has no free slot: all {len(USER_FIELD_SLOTS)} "
-                               "user-defined fields are in use; remove one first.")
+            raise RefusedError(msg("{entity} has no free slot: all {count} user-defined fields "
+                                   "are in use; remove one first.", entity=entity,
+                                   count=len(USER_FIELD_SLOTS)))
         position = session.exec(select(func.coalesce(func.max(CrmUserField.position), 0))
                                 .where(CrmUserField.entity == entity)).one()
         row = CrmUserField(entity=entity, key=key, label=label, label_nl=label_nl,
@@ -127,8 +130,8 @@ def add_field(ctx: AppContext, spec: NewField) -> CrmField:
         try:
             session.flush()
         except IntegrityError:
-            raise RefusedError(f"{entity} fields were changed meanwhile; list them and try "
-                               "again (nothing was saved).") from None
+            raise RefusedError(msg("{entity} fields were changed meanwhile; list them and try "
+                                   "again (nothing was saved).", entity=entity)) from None
         return user_field(row)
 
 
@@ -141,15 +144,17 @@ def remove_field(ctx: AppContext, entity: str, key: str) -> str:
                                                       CrmUserField.key == key)).first()
         if row is None:
             if any(f.key == key for f in CRM_FIELDS[entity]):
-                raise RefusedError(f"'{key}' is a standard field of {entity}; only "
-                                   "user-defined fields can be removed.")
-            raise NotFoundError(f"{entity} has no user-defined field '{key}'; "
-                                f"'erp-tui crm-fields {entity}' lists the fields.")
+                raise RefusedError(msg("'{key}' is a standard field of {entity}; only "
+                                       "user-defined fields can be removed.", key=key,
+                                       entity=entity))
+            raise NotFoundError(msg("{entity} has no user-defined field '{key}'; "
+                                    "'erp-tui crm-fields {entity}' lists the fields.",
+                                    entity=entity, key=key))
         users = _connections_mapping(session, entity, key)
         if users:
             names = ", ".join(f"'{name}'" for name in users)
-            raise RefusedError(f"Field '{key}' of {entity} is mapped in {names}; unmap it "
-                               "there first.")
+            raise RefusedError(msg("Field '{key}' of {entity} is mapped in {names}; unmap it "
+                                   "there first.", key=key, entity=entity, names=names))
         from erp_tui.runner.crm import table
 
         t = table(entity)
@@ -173,39 +178,42 @@ def _connections_mapping(session: Session, entity: str, key: str) -> list[str]:
 def _label(text: str, what: str, required: bool = True) -> str:
     cleaned = text.strip()
     if required and not cleaned:
-        raise RefusedError(f"Give the field a {what}.")
+        raise RefusedError(msg("Give the field a {what}.", what=what))
     if len(cleaned) > MAX_LABEL or _CONTROL.search(cleaned):
-        raise RefusedError(f"The {what} must be one line of at most {MAX_LABEL} characters.")
+        raise RefusedError(msg("The {what} must be one line of at most {max} characters.",
+                               what=what, max=MAX_LABEL))
     return cleaned
 
 
 def _check_key(entity: str, key: str) -> None:
     if not _KEY.fullmatch(key):
-        raise RefusedError(f"'{key[:60]}' is not a valid field key: use a lowercase letter "
-                           "followed by lowercase letters, digits or '_' (at most 50).")
+        raise RefusedError(msg("'{key}' is not a valid field key: use a lowercase letter "
+                               "followed by lowercase letters, digits or '_' (at most 50).",
+                               key=key[:60]))
     if any(f.key == key for f in CRM_FIELDS[entity]):
-        raise RefusedError(f"'{key}' is a standard field of {entity}; choose another key.")
+        raise RefusedError(msg("'{key}' is a standard field of {entity}; choose another key.",
+                               key=key, entity=entity))
     from erp_tui.runner.crm import table
 
     if key in table(entity).c:
-        raise RefusedError(f"'{key}' is reserved by the CRM; choose another key.")
+        raise RefusedError(msg("'{key}' is reserved by the CRM; choose another key.", key=key))
 
 
 def _check_items(items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     if len(items) > MAX_ITEMS:
-        raise RefusedError(f"A new list takes at most {MAX_ITEMS} items.")
+        raise RefusedError(msg("A new list takes at most {max} items.", max=MAX_ITEMS))
     seen: set[str] = set()
     checked = []
     for raw_key, raw_text in items:
         key, text = raw_key.strip(), raw_text.strip()
         if not key or len(key) > 200 or _CONTROL.search(key):
-            raise RefusedError(f"List item key '{key[:60]}' must be one line of 1 to 200 "
-                               "characters.")
+            raise RefusedError(msg("List item key '{key}' must be one line of 1 to 200 "
+                                   "characters.", key=key[:60]))
         if len(text) > MAX_LABEL or _CONTROL.search(text):
-            raise RefusedError(f"The text of list item '{key}' must be one line of at most "
-                               f"{MAX_LABEL} characters.")
+            raise RefusedError(msg("The text of list item '{key}' must be one line of at most "
+                                   "{max} characters.", key=key, max=MAX_LABEL))
         if key in seen:
-            raise RefusedError(f"List item '{key}' is given twice.")
+            raise RefusedError(msg("List item '{key}' is given twice.", key=key))
         seen.add(key)
         checked.append((key, text or key))
     return checked
@@ -214,18 +222,19 @@ def _check_items(items: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
 def _use_list(session: Session, list_name: str, items: list[tuple[str, str]]) -> None:
     """Check the list of a list field; create it when items are given."""
     if not list_name:
-        raise RefusedError("A list field needs a list: name an existing CRM list, or a new "
-                           "one with its items.")
+        raise RefusedError(msg("A list field needs a list: name an existing CRM list, or a "
+                               "new one with its items."))
     if not _LIST_NAME.fullmatch(list_name):
-        raise RefusedError(f"'{list_name[:60]}' is not a valid list name: use a lowercase "
-                           "letter followed by lowercase letters, digits or '_'.")
+        raise RefusedError(msg("'{name}' is not a valid list name: use a lowercase letter "
+                               "followed by lowercase letters, digits or '_'.",
+                               name=list_name[:60]))
     exists = session.exec(select(CrmListItem.key)
                           .where(CrmListItem.list_name == list_name)).first() is not None
     if exists and items:
-        raise RefusedError(f"CRM list '{list_name}' exists already; leave out the items to "
-                           "use it.")
+        raise RefusedError(msg("CRM list '{name}' exists already; leave out the items to use "
+                               "it.", name=list_name))
     if not exists and not items:
-        raise NotFoundError(f"There is no CRM list '{list_name}'; give its items to create "
-                            "it.")
+        raise NotFoundError(msg("There is no CRM list '{name}'; give its items to create it.",
+                                name=list_name))
     for position, (key, text) in enumerate(items):
         session.add(CrmListItem(list_name=list_name, key=key, text=text, position=position))

@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from erp_tui.context import AppContext
+from erp_tui.contract import FieldType
 from erp_tui.errors import NotFoundError, Problem, ValidationFailed
+from erp_tui.i18n import msg
 from erp_tui.model import ActorMapping, SyncDefault
-from erp_tui.rules import DefaultSpec, ErpFieldView, default_problems, effective_mandatory
+from erp_tui.rules import (
+    DefaultSpec,
+    ErpFieldView,
+    default_problems,
+    effective_mandatory,
+    parse_value,
+)
 from erp_tui.services.common import (
     ConnectionRef,
     bump_version,
@@ -64,7 +72,8 @@ class DefaultsState:
         for tab in self.tabs:
             if tab.actor_type.lower() == actor_type.lower():
                 return tab
-        raise NotFoundError(f"There is no actor '{actor_type}' on this connection.")
+        raise NotFoundError(msg("There is no actor '{actor}' on this connection.",
+                                actor=actor_type))
 
 
 def load_defaults(ctx: AppContext, ref: ConnectionRef) -> DefaultsState:
@@ -112,7 +121,7 @@ def save_default(ctx: AppContext, ref: ConnectionRef, actor_type: str, spec: Def
         tab = _tab(session, cid, _actor(session, cid, actor_type))
         problems = check_default(tab, spec)
         if problems:
-            raise ValidationFailed("The default cannot be saved:",
+            raise ValidationFailed(msg("The default cannot be saved:"),
                                    [Problem(p, tab.actor_type, spec.erp_field, code="default")
                                     for p in problems])
         view = tab.field(spec.erp_field)
@@ -122,11 +131,19 @@ def save_default(ctx: AppContext, ref: ConnectionRef, actor_type: str, spec: Def
             row = SyncDefault(connection_id=cid, actor_type=tab.actor_type,
                               erp_field=spec.erp_field)
         row.set_value = spec.set_value
-        row.value = spec.value if spec.set_value else ""
+        row.value = _stored_value(tab, view, spec) if spec.set_value else ""
         row.ask_user = spec.ask_user
         row.mandatory = effective_mandatory(spec.mandatory, view)
         session.add(row)
         return connection.version
+
+
+def _stored_value(tab: DefaultsTab, view: ErpFieldView | None, spec: DefaultSpec) -> str:
+    """The value as stored: a list item by its key, whichever language its text was typed in
+    (`check_default` has accepted it)."""
+    if view is None or view.type is not FieldType.LIST:
+        return spec.value
+    return str(parse_value(view, spec.value, tab.list_items.get(view.list_name, {})))
 
 
 def remove_default(ctx: AppContext, ref: ConnectionRef, actor_type: str, erp_field: str,
@@ -139,7 +156,8 @@ def remove_default(ctx: AppContext, ref: ConnectionRef, actor_type: str, erp_fie
         actor = _actor(session, cid, actor_type)
         row = session.get(SyncDefault, (cid, actor, erp_field))
         if row is None:
-            raise NotFoundError(f"{actor} has no default for '{erp_field}'.")
+            raise NotFoundError(msg("{actor} has no default for '{field}'.", actor=actor,
+                                    field=erp_field))
         bump_version(session, connection, expected_version)
         session.delete(row)
         return connection.version
@@ -150,7 +168,8 @@ def _actor(session: Session, connection_id: int, actor_type: str) -> str:
             ActorMapping.connection_id == connection_id)):
         if actor.actor_type.lower() == actor_type.lower():
             return actor.actor_type
-    raise NotFoundError(f"There is no actor '{actor_type}' on this connection.")
+    raise NotFoundError(msg("There is no actor '{actor}' on this connection.",
+                            actor=actor_type))
 
 
 def stored_default_problems(session: Session, connection_id: int) -> list[Problem]:

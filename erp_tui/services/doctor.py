@@ -16,6 +16,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from erp_tui.i18n import Msg, msg, msgn
+
 if TYPE_CHECKING:
     from erp_tui.context import AppContext
     from erp_tui.model import Connection
@@ -48,11 +50,32 @@ def passed(checks: list[Check]) -> bool:
 
 
 def _short(text: object) -> str:
+    """`text` on one line, secrets masked, bounded; a message stays one where it can."""
+    line = _short_line(str(text))
+    if not isinstance(text, Msg) or line == text:
+        return text if isinstance(text, Msg) else line
+    if text.plural:
+        return line
+    shortened = _with_params(text, {key: _short_line(value) for key, value in text.params.items()
+                                if isinstance(value, str) and not isinstance(value, Msg)})
+    return shortened if shortened == line else line
+
+
+def _with_params(message: Msg, params: dict[str, object]) -> Msg:
+    """`message` with some of its parameters replaced."""
+    return Msg(message.template, {**message.params, **params})
+
+
+def _short_line(text: str) -> str:
     from erp_tui.logs import redact
 
-    line = " ".join(str(text).split())
-    line = redact(line)
+    line = redact(" ".join(text.split()))
     return line if len(line) <= MESSAGE_MAX else line[:MESSAGE_MAX - 1] + "…"
+
+
+def _failure(exc: Exception) -> str:
+    """An unexpected exception as "Kind: message"."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 def run_checks(settings: Settings, *, test_connections: bool = True,
@@ -71,8 +94,8 @@ def run_checks(settings: Settings, *, test_connections: bool = True,
         checks.append(key_check)
         checks.extend(_check_connections(ctx, readable, test_connections))
     except Exception as exc:  # a broken store must not hide the checks already made
-        checks.append(Check("store", "", FAIL, _short(f"The store could not be read: "
-                                                      f"{type(exc).__name__}: {exc}")))
+        checks.append(Check("store", "", FAIL, _short(msg("The store could not be read: "
+                                                          "{reason}", reason=_failure(exc)))))
     finally:
         ctx.engine.dispose()
     return checks
@@ -87,20 +110,23 @@ def _mode(path: Path) -> int:
 def _check_data_dir(settings: Settings) -> Check:
     folder = settings.data_dir.expanduser()
     if not folder.exists():
-        return Check("data_dir", "", WARN, f"The data directory {folder} does not exist yet; "
-                     "it is created on first use.")
+        return Check("data_dir", "", WARN, msg("The data directory {folder} does not exist "
+                                               "yet; it is created on first use.",
+                                               folder=str(folder)))
     if not folder.is_dir():
-        return Check("data_dir", "", FAIL, f"{folder} is not a folder; fix --data-dir / "
-                     "ERP_TUI_DATA_DIR.")
+        return Check("data_dir", "", FAIL, msg("{folder} is not a folder; fix --data-dir / "
+                                               "ERP_TUI_DATA_DIR.", folder=str(folder)))
     if not os.access(folder, os.W_OK | os.X_OK):
-        return Check("data_dir", "", FAIL, f"The data directory {folder} is not writable by "
-                     "this user.")
+        return Check("data_dir", "", FAIL, msg("The data directory {folder} is not writable "
+                                               "by this user.", folder=str(folder)))
     loose = [p for p in (folder, *(folder / n for n in ("secret.key", "erp-tui.sqlite")))
              if p.exists() and _mode(p) & 0o022]
     if loose:
-        return Check("data_dir", "", FAIL, f"{loose[0]} is writable by others (mode "
-                     f"{_mode(loose[0]):o}); run 'chmod go-w {loose[0]}'.")
-    return Check("data_dir", "", OK, f"The data directory {folder} is writable.")
+        return Check("data_dir", "", FAIL, msg("{path} is writable by others (mode {mode}); "
+                                               "run 'chmod go-w {path}'.", path=str(loose[0]),
+                                               mode=format(_mode(loose[0]), "o")))
+    return Check("data_dir", "", OK, msg("The data directory {folder} is writable.",
+                                         folder=str(folder)))
 
 
 def _check_log_file(settings: Settings, log_file: Path | None) -> Check:
@@ -114,9 +140,11 @@ def _check_log_file(settings: Settings, log_file: Path | None) -> Check:
         parent = next((p for p in folder.parents if p.exists()), None)
         writable = parent is not None and os.access(parent, os.W_OK | os.X_OK)
     if not writable:
-        return Check("log_file", "", FAIL, f"The log file {path} cannot be written; set "
-                     "ERP_TUI_LOG_DIR to a writable folder.")
-    return Check("log_file", "", OK, f"Logging to {path} (level {settings.log_level.upper()}).")
+        return Check("log_file", "", FAIL, msg("The log file {path} cannot be written; set "
+                                               "ERP_TUI_LOG_DIR to a writable folder.",
+                                               path=str(path)))
+    return Check("log_file", "", OK, msg("Logging to {path} (level {level}).", path=str(path),
+                                         level=settings.log_level.upper()))
 
 
 # ---- connectors -----------------------------------------------------------------------------
@@ -127,16 +155,18 @@ def _check_connectors() -> list[Check]:
     try:
         found = connector_choices()
     except Exception as exc:
-        return [Check("connector", "", FAIL, _short(f"The installed connectors cannot be "
-                                                    f"listed: {type(exc).__name__}: {exc}"))]
+        return [Check("connector", "", FAIL, _short(msg("The installed connectors cannot be "
+                                                        "listed: {reason}",
+                                                        reason=_failure(exc))))]
     checks = []
     for choice in found:
         if choice.broken:  # a broken plugin is named, never fatal
-            checks.append(Check("connector", choice.kind, FAIL, _short(
-                f"Cannot be loaded from {choice.target} ({choice.origin}): {choice.broken}")))
+            checks.append(Check("connector", choice.kind, FAIL, _short(msg(
+                "Cannot be loaded from {target} ({origin}): {reason}", target=choice.target,
+                origin=choice.origin, reason=choice.broken))))
         else:
-            checks.append(Check("connector", choice.kind, OK, _short(
-                f"{choice.label} loads ({choice.origin}).")))
+            checks.append(Check("connector", choice.kind, OK, _short(msg(
+                "{label} loads ({origin}).", label=choice.label, origin=choice.origin))))
     return checks
 
 
@@ -149,7 +179,7 @@ def shown(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
-        return "(an unreadable URL)"
+        return msg("(an unreadable URL)")
 
 
 def _open_store(settings: Settings) -> tuple[AppContext | None, list[Check]]:
@@ -162,7 +192,7 @@ def _open_store(settings: Settings) -> tuple[AppContext | None, list[Check]]:
     try:
         settings.check_paths()
     except ErpTuiError as exc:
-        return None, [Check("store", "", FAIL, str(exc))]
+        return None, [Check("store", "", FAIL, exc.args[0] if len(exc.args) == 1 else str(exc))]
     url = settings.resolved_database_url()
     try:
         engine = make_engine(url)
@@ -172,18 +202,19 @@ def _open_store(settings: Settings) -> tuple[AppContext | None, list[Check]]:
             upgrade(engine)
     except Exception as exc:
         reason = getattr(exc, "orig", None) or exc
-        return None, [Check("store", "", FAIL, _short(
-            f"The store {shown(url)} cannot be used: {reason}; check --db / "
-            "ERP_TUI_DATABASE_URL."))]
+        return None, [Check("store", "", FAIL, _short(msg(
+            "The store {url} cannot be used: {reason}; check --db / ERP_TUI_DATABASE_URL.",
+            url=shown(url), reason=str(reason))))]
     if before == head:
-        check = Check("store", "", OK, f"The store {shown(url)} is reachable and at the "
-                      f"current migration ({head}).")
+        check = Check("store", "", OK, msg("The store {url} is reachable and at the current "
+                                           "migration ({head}).", url=shown(url), head=head))
     elif before is None:
-        check = Check("store", "", OK, f"The store {shown(url)} was empty; its tables were "
-                      f"created (migration {head}).")
+        check = Check("store", "", OK, msg("The store {url} was empty; its tables were created "
+                                           "(migration {head}).", url=shown(url), head=head))
     else:
-        check = Check("store", "", OK, f"The store {shown(url)} was upgraded from migration "
-                      f"{before} to {head}.")
+        check = Check("store", "", OK, msg("The store {url} was upgraded from migration "
+                                           "{before} to {head}.", url=shown(url),
+                                           before=before, head=head))
     # A throw-away key until the real one is checked: nothing here writes a key file.
     box = SecretBox(new_key().encode())
     return AppContext(settings, engine, box, ConnectorHost(box)), [check]
@@ -205,28 +236,36 @@ def _check_secret_key(ctx: AppContext, settings: Settings) -> tuple[Check, bool]
         try:
             box = SecretBox(settings.secret_key.encode())
         except ValueError:
-            return Check("secret_key", "", FAIL, "ERP_TUI_SECRET_KEY is not a valid key; "
-                         "generate one with 'erp-tui secret-key'."), False
+            return Check("secret_key", "", FAIL, msg("ERP_TUI_SECRET_KEY is not a valid key; "
+                                                     "generate one with 'erp-tui "
+                                                     "secret-key'.")), False
     elif not key_file.exists():
         if stored:
-            return Check("secret_key", "", FAIL, f"The key file {key_file} is missing, so the "
-                         f"stored secrets of {len(stored)} connection(s) cannot be decrypted; "
-                         "restore it from a backup or set ERP_TUI_SECRET_KEY (a new key would "
-                         "not open them)."), False
-        return Check("secret_key", "", OK, f"No secrets are stored yet; the key file "
-                     f"{key_file} is created when the first one is saved."), True
+            return Check("secret_key", "", FAIL, msgn(
+                "The key file {path} is missing, so the stored secrets of {count} "
+                "connection cannot be decrypted; restore it from a backup or set "
+                "ERP_TUI_SECRET_KEY (a new key would not open them).",
+                "The key file {path} is missing, so the stored secrets of {count} "
+                "connections cannot be decrypted; restore it from a backup or set "
+                "ERP_TUI_SECRET_KEY (a new key would not open them).",
+                len(stored), path=str(key_file))), False
+        return Check("secret_key", "", OK, msg("No secrets are stored yet; the key file "
+                                               "{path} is created when the first one is "
+                                               "saved.", path=str(key_file))), True
     else:
-        source = f"the key file {key_file}"
+        source = msg("the key file {path}", path=str(key_file))
         mode = _mode(key_file)
         if mode & 0o077:
-            return Check("secret_key", "", FAIL, f"The key file {key_file} is readable by "
-                         f"others (mode {mode:o}); run 'chmod 600 {key_file}'."), False
+            return Check("secret_key", "", FAIL, msg(
+                "The key file {path} is readable by others (mode {mode}); run 'chmod 600 "
+                "{path}'.", path=str(key_file), mode=format(mode, "o"))), False
         try:
             box = SecretBox(key_file.read_bytes().strip())
         except (OSError, ValueError) as exc:
-            return Check("secret_key", "", FAIL, _short(
-                f"The key file {key_file} is not a usable key ({type(exc).__name__}); "
-                "restore it from a backup or set ERP_TUI_SECRET_KEY.")), False
+            return Check("secret_key", "", FAIL, _short(msg(
+                "The key file {path} is not a usable key ({kind}); restore it from a backup "
+                "or set ERP_TUI_SECRET_KEY.", path=str(key_file),
+                kind=type(exc).__name__))), False
     unreadable = []
     for name, secrets in stored:
         try:
@@ -238,13 +277,19 @@ def _check_secret_key(ctx: AppContext, settings: Settings) -> tuple[Check, bool]
     ctx.connectors.secrets = box
     if unreadable:
         names = ", ".join(unreadable[:3]) + (" …" if len(unreadable) > 3 else "")
-        return Check("secret_key", "", FAIL, _short(
-            f"The secret key ({source}) cannot decrypt the stored secrets of "
-            f"{len(unreadable)} connection(s) ({names}): it is not the key they were saved "
-            "with (a key from another machine, or a new one). Restore the original key, or "
-            "enter those passwords again.")), False
-    return Check("secret_key", "", OK, f"The secret key ({source}) decrypts the stored "
-                 f"secrets of {len(stored)} connection(s)."), True
+        return Check("secret_key", "", FAIL, _short(msgn(
+            "The secret key ({source}) cannot decrypt the stored secrets of {count} "
+            "connection ({names}): it is not the key they were saved with (a key from "
+            "another machine, or a new one). Restore the original key, or enter those "
+            "passwords again.",
+            "The secret key ({source}) cannot decrypt the stored secrets of {count} "
+            "connections ({names}): it is not the key they were saved with (a key from "
+            "another machine, or a new one). Restore the original key, or enter those "
+            "passwords again.", len(unreadable), source=source, names=names))), False
+    return Check("secret_key", "", OK, msgn(
+        "The secret key ({source}) decrypts the stored secrets of {count} connection.",
+        "The secret key ({source}) decrypts the stored secrets of {count} connections.",
+        len(stored), source=source)), True
 
 
 # ---- connections ----------------------------------------------------------------------------
@@ -270,16 +315,18 @@ def _check_connections(ctx: AppContext, secrets_readable: bool, test: bool) -> l
             sm_select(SyncRun).where(col(SyncRun.id).in_(last_ids or [0])))}
         running = list(session.exec(sm_select(SyncRun).where(SyncRun.status == "running")))
     if not connections:
-        return [Check("connection", "", WARN, "There are no connections yet; add one (or "
-                      "try 'erp-tui demo').")]
+        return [Check("connection", "", WARN, msg("There are no connections yet; add one (or "
+                                                  "try 'erp-tui demo')."))]
     checks: list[Check] = []
     for connection in connections:
         checks.append(_connection_test(ctx, connection, secrets_readable, test))
         checks.append(_lock_check(ctx, connection, running))
         errors = open_errors.get(connection.id or 0, 0)
         checks.append(Check("errors", connection.name, WARN if errors else OK,
-                            f"{errors} open record error(s); 'erp-tui log --errors' lists "
-                            "them." if errors else "No open record errors."))
+                            msgn("{count} open record error; 'erp-tui log --errors' lists "
+                                 "it.", "{count} open record errors; 'erp-tui log "
+                                 "--errors' lists them.", errors)
+                            if errors else msg("No open record errors.")))
         last = last_runs.get(connection.id or 0)
         checks.append(Check("last_run", connection.name, OK if last is None or
                             last.status in ("finished", "running") else WARN,
@@ -292,21 +339,23 @@ def _connection_test(ctx: AppContext, connection: Connection, secrets_readable: 
     from erp_tui.services.connections import test_connection
 
     if not connection.active:
-        return Check("connection", connection.name, OK, "Inactive: not tested.")
+        return Check("connection", connection.name, OK, msg("Inactive: not tested."))
     if connection.secrets and not secrets_readable:
-        return Check("connection", connection.name, FAIL, "Not tested: its secrets cannot be "
-                     "decrypted with the current key.")
+        return Check("connection", connection.name, FAIL, msg(
+            "Not tested: its secrets cannot be decrypted with the current key."))
     if not test:
-        return Check("connection", connection.name, OK, "Active; not tested (--no-test).")
+        return Check("connection", connection.name, OK, msg("Active; not tested (--no-test)."))
     try:
         result = test_connection(ctx, connection.name)
     except Exception as exc:
-        return Check("connection", connection.name, FAIL, _short(
-            f"The test could not run: {type(exc).__name__}: {exc}"))
+        return Check("connection", connection.name, FAIL, _short(msg(
+            "The test could not run: {reason}", reason=_failure(exc))))
     if result.ok:
-        return Check("connection", connection.name, OK, "Active; the connection test passed.")
-    return Check("connection", connection.name, FAIL, _short(
-        f"Active, but the connection test failed: {result.user_message or 'no reason given'}"))
+        return Check("connection", connection.name, OK,
+                     msg("Active; the connection test passed."))
+    return Check("connection", connection.name, FAIL, _short(msg(
+        "Active, but the connection test failed: {reason}",
+        reason=result.user_message or msg("no reason given"))))
 
 
 def _lock_check(ctx: AppContext, connection: Connection, running: list[Any]) -> Check:
@@ -320,17 +369,18 @@ def _lock_check(ctx: AppContext, connection: Connection, running: list[Any]) -> 
     if holder is None:
         if mine:
             ids = ", ".join(str(r.id) for r in mine[:5])
-            return Check("lock", connection.name, WARN, f"Run(s) {ids} were interrupted (still "
-                         "marked running, but no process holds the lock); the next sync "
-                         "carries on where they stopped.")
-        return Check("lock", connection.name, OK, "No run is in progress.")
-    who = holder.text().strip() or "(another process)"
+            return Check("lock", connection.name, WARN, msg(
+                "Run(s) {ids} were interrupted (still marked running, but no process holds "
+                "the lock); the next sync carries on where they stopped.", ids=ids))
+        return Check("lock", connection.name, OK, msg("No run is in progress."))
+    who = holder.who() or msg("another process")
     started = [_aware(r.started) for r in mine]
     if started and now - min(started) > LONG_RUN:
         minutes = int((now - min(started)).total_seconds() // 60)
-        return Check("lock", connection.name, WARN, f"Being synced {who} for {minutes} "
-                     "minutes (long running).")
-    return Check("lock", connection.name, OK, f"Being synced now {who}.")
+        return Check("lock", connection.name, WARN, msg(
+            "Being synced ({who}) for {minutes} minutes (long running).", who=who,
+            minutes=minutes))
+    return Check("lock", connection.name, OK, msg("Being synced now ({who}).", who=who))
 
 
 def _aware(moment: datetime) -> datetime:
@@ -341,6 +391,7 @@ def _last_run_text(run: Any) -> str:
     from erp_tui.runner.service import status_text
 
     if run is None:
-        return "Never synced."
+        return msg("Never synced.")
     when = _aware(run.started).strftime("%Y-%m-%d %H:%M UTC")
-    return f"Run {run.id} ({run.kind}) {when}: {status_text(run.status, run.errors)}."
+    return msg("Run {id} ({kind}) {when}: {status}.", id=run.id, kind=run.kind, when=when,
+               status=status_text(run.status, run.errors))

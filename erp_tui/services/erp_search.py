@@ -27,13 +27,15 @@ from erp_tui.contract import (
     SearchOperator,
     Value,
 )
-from erp_tui.crm_catalog import entity_label
+from erp_tui.crm_catalog import actor_param
 from erp_tui.errors import ConnectorError, NotFoundError, Problem, RefusedError, ValidationFailed
+from erp_tui.i18n import N_, Msg, msg
 from erp_tui.model import ActorMapping, Connection, ErpActorType, ErpField, FieldMapping, Link
 from erp_tui.rules import ErpFieldView, parse_value
 from erp_tui.runner.linking import _plan
 from erp_tui.runner.plan import ActorPlan, actor_plans
 from erp_tui.runner.translate import InboundField, malformed, translate_page
+from erp_tui.services.common import entity_name
 from erp_tui.services.erp_values import (
     ask_erp,
     display,
@@ -64,28 +66,30 @@ _OPERATORS: dict[FieldType, tuple[SearchOperator, ...]] = {
     FieldType.LIST: (Op.ONE_OF, Op.NOT_ONE_OF, Op.EQUALS),
 }
 
-# operator -> (English, Dutch)
+# operator -> (English, Dutch). The English is the operator's name as shown, through the
+# catalogue (its Dutch entry is the Dutch here); `parse_where` accepts both, whatever the
+# language.
 _LABELS: dict[SearchOperator, tuple[str, str]] = {
-    Op.EQUALS: ("equals", "is gelijk aan"),
-    Op.NOT_EQUAL: ("does not equal", "is niet gelijk aan"),
-    Op.BEGINS: ("begins with", "begint met"),
-    Op.CONTAINS: ("contains", "bevat"),
-    Op.ENDS: ("ends with", "eindigt op"),
-    Op.NOT_BEGINS: ("does not begin with", "begint niet met"),
-    Op.NOT_CONTAINS: ("does not contain", "bevat niet"),
-    Op.NOT_ENDS: ("does not end with", "eindigt niet op"),
-    Op.IS_NOT: ("is not", "is niet"),
-    Op.BETWEEN: ("between", "tussen"),
-    Op.GREATER: ("greater than", "groter dan"),
-    Op.LESS: ("less than", "kleiner dan"),
-    Op.GREATER_EQUAL: ("at least", "minstens"),
-    Op.LESS_EQUAL: ("at most", "hoogstens"),
-    Op.ONE_OF: ("is one of", "is een van"),
-    Op.NOT_ONE_OF: ("is none of", "is geen van"),
-    Op.BEFORE: ("before", "voor"),
-    Op.AFTER: ("after", "na"),
-    Op.BEFORE_OR_EQUAL: ("on or before", "op of voor"),
-    Op.AFTER_OR_EQUAL: ("on or after", "op of na"),
+    Op.EQUALS: (N_("equals"), "is gelijk aan"),
+    Op.NOT_EQUAL: (N_("does not equal"), "is niet gelijk aan"),
+    Op.BEGINS: (N_("begins with"), "begint met"),
+    Op.CONTAINS: (N_("contains"), "bevat"),
+    Op.ENDS: (N_("ends with"), "eindigt op"),
+    Op.NOT_BEGINS: (N_("does not begin with"), "begint niet met"),
+    Op.NOT_CONTAINS: (N_("does not contain"), "bevat niet"),
+    Op.NOT_ENDS: (N_("does not end with"), "eindigt niet op"),
+    Op.IS_NOT: (N_("is not"), "is niet"),
+    Op.BETWEEN: (N_("between"), "tussen"),
+    Op.GREATER: (N_("greater than"), "groter dan"),
+    Op.LESS: (N_("less than"), "kleiner dan"),
+    Op.GREATER_EQUAL: (N_("at least"), "minstens"),
+    Op.LESS_EQUAL: (N_("at most"), "hoogstens"),
+    Op.ONE_OF: (N_("is one of"), "is een van"),
+    Op.NOT_ONE_OF: (N_("is none of"), "is geen van"),
+    Op.BEFORE: (N_("before"), "voor"),
+    Op.AFTER: (N_("after"), "na"),
+    Op.BEFORE_OR_EQUAL: (N_("on or before"), "op of voor"),
+    Op.AFTER_OR_EQUAL: (N_("on or after"), "op of na"),
 }
 # More ways to write an operator in `parse_where` (besides its symbol, name and labels).
 _EXTRA_NAMES: dict[str, SearchOperator] = {
@@ -103,9 +107,15 @@ def operators_for(field_type: FieldType) -> list[SearchOperator]:
 
 
 def operator_label(op: SearchOperator, language: str) -> str:
-    """How an operator reads in a criteria row ("begins with" / "begint met")."""
+    """An operator's name as `parse_where` reads it in `language` ("begins with" /
+    "begint met")."""
     english, dutch = _LABELS[op]
     return dutch if language == "nl" else english
+
+
+def operator_name(op: SearchOperator) -> Msg:
+    """How an operator reads in a criteria row or a message, in the user's language."""
+    return Msg(_LABELS[op][0])
 
 
 def value_count(op: SearchOperator) -> int | None:
@@ -150,8 +160,8 @@ def parse_where(text: str) -> Criterion:
     raw = text.strip()
     match = re.match(r"\"([^\"]+)\"|'([^']+)'|([^\s<>=!\"']+)", raw)
     if match is None:
-        raise ValueError(f"'{shown(text)}' does not start with a field; write "
-                         "\"FIELD OPERATOR VALUE\", e.g. \"name begins Fjord\".")
+        raise ValueError(msg("'{text}' does not start with a field; write \"FIELD OPERATOR "
+                             "VALUE\", e.g. \"name begins Fjord\".", text=shown(text)))
     field_key = next(group for group in match.groups() if group)
     rest = raw[match.end():].lstrip()
     lowered = rest.lower()
@@ -166,11 +176,12 @@ def parse_where(text: str) -> Criterion:
         return Criterion(field_key, op, _split_values(op, after.strip()))
     word = rest.split(maxsplit=1)[0] if rest.split() else ""
     if not word:
-        raise ValueError(f"'{shown(text)}' has no operator; write \"FIELD OPERATOR VALUE\", "
-                         "e.g. \"name begins Fjord\".")
-    raise ValueError(f"'{shown(word)}' is not a search operator; use one of =, !=, >, >=, <, "
-                     "<=, begins, contains, ends, notbegins, notcontains, notends, isnot, "
-                     "between, oneof, notoneof, before, after, beforeOrEqual, afterOrEqual.")
+        raise ValueError(msg("'{text}' has no operator; write \"FIELD OPERATOR VALUE\", e.g. "
+                             "\"name begins Fjord\".", text=shown(text)))
+    raise ValueError(msg("'{word}' is not a search operator; use one of =, !=, >, >=, <, <=, "
+                         "begins, contains, ends, notbegins, notcontains, notends, isnot, "
+                         "between, oneof, notoneof, before, after, beforeOrEqual, "
+                         "afterOrEqual.", word=shown(word)))
 
 
 def _unquote(value: str) -> str:
@@ -257,8 +268,8 @@ def _searchable(ctx: AppContext, connection: Connection, plan: ActorPlan, timeou
     result = ask_erp(ctx, connection, lambda c: c.searchable_fields(cid, actor),
                      SearchableFieldsResult, timeout)
     if not result.ok:
-        raise ConnectorError(inert(result.user_message or "The ERP did not say which fields "
-                                   "it searches on.", 300))
+        raise ConnectorError(inert(result.user_message, 300) or
+                             msg("The ERP did not say which fields it searches on."))
     keys = set(result.field_keys)
     with ctx.session() as session:
         fields = list(session.exec(sm_select(ErpField).where(
@@ -288,21 +299,22 @@ def _restrictions(actor_type: str, fields: Sequence[SearchField],
     for criterion in criteria:
         field = by_key.get(criterion.field_key) or by_key.get(criterion.field_key.lower())
         if field is None:
-            known = ", ".join(f.key for f in fields[:12]) or "none"
+            known = ", ".join(f.key for f in fields[:12]) or msg("none")
             known += ", …" if len(fields) > 12 else ""
             problems.append(Problem(
-                f"{actor_type} has no searchable field '{shown(criterion.field_key)}'; "
-                f"searchable: {known}.", actor_type, criterion.field_key, code="unknown_field"))
+                msg("{actor} has no searchable field '{field}'; searchable: {known}.",
+                    actor=actor_type, field=shown(criterion.field_key), known=known),
+                actor_type, criterion.field_key, code="unknown_field"))
             continue
         try:
             values = _values(field, criterion)
         except ValueError as exc:
-            problems.append(Problem(str(exc), actor_type, field.key, code="bad_criterion"))
+            problems.append(Problem(exc.args[0], actor_type, field.key, code="bad_criterion"))
             continue
         restrictions.append(Restriction(field_key=field.key, operator=criterion.operator,
                                         values=values))
     if problems:
-        raise ValidationFailed("The search criteria cannot be used:", problems)
+        raise ValidationFailed(msg("The search criteria cannot be used:"), problems)
     return restrictions
 
 
@@ -310,29 +322,34 @@ def _values(field: SearchField, criterion: Criterion) -> list[Value]:
     op = criterion.operator
     allowed = operators_for(field.type)
     if op not in allowed:
-        raise ValueError(f"'{operator_label(op, 'en')}' ({op.value}) cannot be used on "
-                         f"'{field.label}', a {field.type.value} field; use "
-                         f"{', '.join(o.value for o in allowed)}.")
+        raise ValueError(msg("'{operator}' ({symbol}) cannot be used on '{label}', a {type} "
+                             "field; use {allowed}.", operator=operator_name(op),
+                             symbol=op.value, label=field.label, type=field.type.value,
+                             allowed=", ".join(o.value for o in allowed)))
     count = value_count(op)
     given = criterion.values
     if count == 2 and len(given) != 2:
-        raise ValueError(f"'between' on '{field.label}' needs two values, as in "
-                         f"\"{field.key} between A and B\"; {len(given)} given.")
+        raise ValueError(msg("'between' on '{label}' needs two values, as in \"{key} between A "
+                             "and B\"; {count} given.", label=field.label, key=field.key,
+                             count=len(given)))
     if count is None and not given:
-        raise ValueError(f"'{op.value}' on '{field.label}' needs at least one value.")
+        raise ValueError(msg("'{operator}' on '{label}' needs at least one value.",
+                             operator=op.value, label=field.label))
     if count == 1 and len(given) != 1:
-        raise ValueError(f"'{op.value}' on '{field.label}' takes one value; {len(given)} given.")
+        raise ValueError(msg("'{operator}' on '{label}' takes one value; {count} given.",
+                             operator=op.value, label=field.label, count=len(given)))
     view = ErpFieldView(key=field.key, label=field.label, type=field.type)
     items = dict(field.choices)
     values: list[Value] = []
     for text in given:
         if has_control(text):
-            raise ValueError(f"A value for '{field.label}' cannot hold control characters.")
+            raise ValueError(msg("A value for '{label}' cannot hold control characters.",
+                                 label=field.label))
         if text.strip() == "":
             if field.type in (FieldType.TEXT, FieldType.LABEL) and count == 1:
                 values.append("")
                 continue
-            raise ValueError(f"Give a value for '{field.label}'.")
+            raise ValueError(msg("Give a value for '{label}'.", label=field.label))
         if field.type is FieldType.LIST and not items:
             values.append(text.strip())
             continue
@@ -381,11 +398,11 @@ def search(ctx: AppContext, connection: str, actor_type: str, criteria: list[Cri
                                                                     keys),
                      PageResult, timeout)
     if not result.ok or result.page is None:
-        raise ConnectorError(inert(result.user_message or "The ERP search failed.", 300))
+        raise ConnectorError(inert(result.user_message, 300) or msg("The ERP search failed."))
     page = result.page
     problem = malformed(page)
     if problem:
-        raise ConnectorError("The ERP answered the search with a malformed page.")
+        raise ConnectorError(msg("The ERP answered the search with a malformed page."))
     at = {key: i for i, key in enumerate(page.field_keys)}
     take = min(len(page), limit)
     erp_keys = [str(k) for k in page.erp_keys[:take]]
@@ -443,11 +460,13 @@ def import_actor(ctx: AppContext, connection: str, actor_type: str, erp_key: str
     for step, page in chain:
         inbound = [InboundField(f.label, f.erp_type, f.to_crm_items, f.erp_list,
                                 f.crm_max_length) for f in step.in_fields]
-        problems += [Problem(f"{step.actor_type} {shown(page.erp_keys[0])}: {inert(m, 300)}",
+        problems += [Problem(msg("{actor} {key}: {problem}", actor=actor_param(step.actor_type),
+                                 key=shown(page.erp_keys[0]), problem=inert(m, 300)),
                              step.actor_type) for m in translate_page(page, inbound).bad.values()]
     if problems:
-        raise ValidationFailed(f"ERP {plan.actor_type} '{shown(erp_key)}' cannot be imported:",
-                               problems)
+        raise ValidationFailed(msg("ERP {actor} '{key}' cannot be imported:",
+                                   actor=actor_param(plan.actor_type), key=shown(erp_key)),
+                              problems)
     with run_lock(ctx.engine, ctx.settings.data_dir, plan.connection_id, found.name):
         connector = ctx.connectors.for_connection(found)
         run_id = start_run(ctx.engine, plan.connection_id, "import")
@@ -463,8 +482,8 @@ def import_actor(ctx: AppContext, connection: str, actor_type: str, erp_key: str
                        f"import: {plan.actor_type} {erp_key}")
     linked = _links(ctx, plan.connection_id, plan.actor_type, [erp_key]).get(erp_key)
     if linked is None:
-        raise RefusedError(f"ERP {plan.actor_type} '{shown(erp_key)}' was not imported; "
-                           "'erp-tui log --errors' says why.")
+        raise RefusedError(msg("ERP {actor} '{key}' was not imported; 'erp-tui log --errors' "
+                               "says why.", actor=actor_param(plan.actor_type), key=shown(erp_key)))
     return linked
 
 
@@ -476,22 +495,26 @@ def _import_chain(ctx: AppContext, connection: Connection, plans: dict[str, Acto
     if taken is not None:
         if depth:
             return []  # the parent is in the CRM already
-        raise RefusedError(f"ERP {actor} '{shown(erp_key)}' is already linked to CRM "
-                           f"{entity_label(taken[0]).lower()} {taken[1]} in "
-                           f"'{connection.name}'.")
+        raise RefusedError(msg("ERP {actor} '{key}' is already linked to CRM {entity} {id} in "
+                               "'{name}'.", actor=actor, key=shown(erp_key),
+                               entity=entity_name(taken[0], lower=True), id=taken[1],
+                               name=connection.name))
     if not plan.in_fields:
-        raise RefusedError(f"No field of {actor} flows from the ERP to the CRM in "
-                           f"'{connection.name}'; map one '>' or '<>' first.")
+        raise RefusedError(msg("No field of {actor} flows from the ERP to the CRM in "
+                               "'{name}'; map one '>' or '<>' first.", actor=actor,
+                               name=connection.name))
     keys = [f.erp_key for f in plan.in_fields]
     result = ask_erp(ctx, connection, lambda c: c.get_actors(cid, actor, [erp_key], keys),
                      PageResult, SEARCH_TIMEOUT)
     if not result.ok or result.page is None:
-        raise ConnectorError(inert(result.user_message or "The ERP did not answer.", 300))
+        raise ConnectorError(inert(result.user_message, 300) or msg("The ERP did not answer."))
     page = result.page
     if malformed(page) or (len(page) and tuple(page.field_keys) != tuple(keys)):
-        raise ConnectorError(f"The ERP answered with a malformed page for {actor}.")
+        raise ConnectorError(msg("The ERP answered with a malformed page for {actor}.",
+                                 actor=actor))
     if erp_key not in page.erp_keys:
-        raise NotFoundError(f"The ERP has no {actor} with key '{shown(erp_key)}'.")
+        raise NotFoundError(msg("The ERP has no {actor} with key '{key}'.", actor=actor,
+                                key=shown(erp_key)))
     i = page.erp_keys.index(erp_key)
     one = ActorPage.trusted(
         actor_type=actor, field_keys=page.field_keys, erp_keys=[erp_key],

@@ -18,16 +18,18 @@ from sqlmodel import select as sm_select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType, PageResult
-from erp_tui.crm_catalog import entity_label
+from erp_tui.crm_catalog import actor_param
 from erp_tui.crm_schema import find_field
 from erp_tui.errors import NotFoundError, RefusedError
+from erp_tui.i18n import msg, msgn
 from erp_tui.model import ChangeLog, Connection, ErpField, FieldMapping, Link, SyncError
 from erp_tui.rules import Direction
 from erp_tui.runner import crm
 from erp_tui.runner.plan import FieldPlan, actor_plans
+from erp_tui.runner.stored import from_stored
 from erp_tui.runner.translate import malformed
 from erp_tui.runner.values import canon
-from erp_tui.services.common import get_connection
+from erp_tui.services.common import entity_name, get_connection
 from erp_tui.services.erp_values import ask_erp, crm_lists, display, erp_lists, inert, shown
 from erp_tui.services.records import check_entity
 from erp_tui.sync_marks import LinkState
@@ -115,8 +117,8 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _require_record(ctx: AppContext, entity: str, record_id: int) -> None:
     with ctx.engine.connect() as conn:
         if not crm.records(conn, entity, [record_id], []):
-            raise NotFoundError(f"There is no CRM {entity_label(entity).lower()} with id "
-                                f"{record_id}.")
+            raise NotFoundError(msg("There is no CRM {entity} with id {id}.",
+                                    entity=entity_name(entity, lower=True), id=record_id))
 
 
 def _tab_fields(session: Session, connection_id: int, actor_type: str
@@ -146,7 +148,7 @@ def erp_tab_links(ctx: AppContext, entity: str, record_id: int) -> list[TabLink]
                       LINK.c.actor_type)))
         out = []
         for link_id, cid, name, actor_type, erp_key, state, last_sync_at in links:
-            errors = tuple(TabError(int(r[0]), r[1], inert(r[2] or "", 300), _aware(r[3])
+            errors = tuple(TabError(int(r[0]), r[1], inert(from_stored(r[2]), 300), _aware(r[3])
                                     or datetime.now(UTC)) for r in conn.execute(
                 select(ERRORS.c.id, ERRORS.c.direction, ERRORS.c.message, ERRORS.c.at).where(
                     ERRORS.c.connection_id == cid, ERRORS.c.actor_type == actor_type,
@@ -197,9 +199,10 @@ def erp_tab_values(ctx: AppContext, entity: str, record_id: int, connection: str
             Link.connection_id == cid, Link.actor_type == actor_type, Link.erp_key == erp_key,
             Link.crm_entity == entity, Link.crm_id == record_id)).first()
         if link is None:
-            raise NotFoundError(f"CRM {entity_label(entity).lower()} {record_id} is not linked "
-                                f"to ERP {shown(actor_type)} '{shown(erp_key)}' in "
-                                f"'{found.name}'.")
+            raise NotFoundError(msg("CRM {entity} {id} is not linked to ERP {actor} '{key}' in "
+                                    "'{name}'.", entity=entity_name(entity, lower=True),
+                                    id=record_id, actor=shown(actor_type), key=shown(erp_key),
+                                    name=found.name))
         fields = _tab_fields(session, cid, actor_type)
         plans = {p.actor_type: p for p in actor_plans(session, found)}
         plan = plans.get(actor_type)
@@ -213,20 +216,22 @@ def erp_tab_values(ctx: AppContext, entity: str, record_id: int, connection: str
     if not fields:
         return TabValues((), "")
     if link.state == LinkState.DELETED_IN_ERP:
-        return TabValues((), f"ERP {actor_type} '{shown(erp_key)}' was deleted in the ERP; "
-                             "its values can no longer be read.")
+        return TabValues((), msg("ERP {actor} '{key}' was deleted in the ERP; its values can "
+                                 "no longer be read.", actor=actor_param(actor_type),
+                                 key=shown(erp_key)))
     keys = [m.erp_field for m, _f in fields]
     result = ask_erp(ctx, found, lambda c: c.get_actors(cid, actor_type, [erp_key], keys),
                      PageResult, timeout)
     if not result.ok or result.page is None:
-        return TabValues((), inert(result.user_message or "The ERP did not give the values.",
-                                   300))
+        return TabValues((), inert(result.user_message, 300) or
+                         msg("The ERP did not give the values."))
     page = result.page
     if malformed(page):
-        return TabValues((), "The ERP answered with a malformed page.")
+        return TabValues((), msg("The ERP answered with a malformed page."))
     if erp_key not in page.erp_keys:
-        return TabValues((), f"The ERP no longer has {actor_type} '{shown(erp_key)}'; it may "
-                             "have been deleted there.")
+        return TabValues((), msg("The ERP no longer has {actor} '{key}'; it may have been "
+                                 "deleted there.", actor=actor_param(actor_type),
+                                 key=shown(erp_key)))
     row = page.rows[page.erp_keys.index(erp_key)]
     at = {key: i for i, key in enumerate(page.field_keys)}
     current = _crm_values(ctx, entity, record_id, [synced[k] for k in keys if k in synced])
@@ -283,15 +288,15 @@ def retry_record_errors(ctx: AppContext, connection: str, error_ids: list[int]) 
     from erp_tui.runner.service import retry_errors
 
     if not error_ids:
-        raise RefusedError("Choose at least one error to retry.")
+        raise RefusedError(msg("Choose at least one error to retry."))
     with ctx.session() as session:
         found = get_connection(session, connection)
         mine = set(session.exec(sm_select(SyncError.id).where(
             SyncError.connection_id == found.id, col(SyncError.id).in_(error_ids))))
     if mine != set(error_ids):
-        raise NotFoundError(f"Some of those errors are not errors of '{found.name}'; "
-                            "'erp-tui log --errors' lists the open ones.")
+        raise NotFoundError(msg("Some of those errors are not errors of '{name}'; 'erp-tui log "
+                                "--errors' lists the open ones.", name=found.name))
     resolved, failing = retry_errors(ctx, found.name, list(error_ids))
-    total = resolved + failing
-    noun = "error" if total == 1 else "errors"
-    return f"Retried {total} {noun}: {resolved} resolved, {failing} still failing."
+    return msgn("Retried {count} error: {resolved} resolved, {failing} still failing.",
+                "Retried {count} errors: {resolved} resolved, {failing} still failing.",
+                resolved + failing, resolved=resolved, failing=failing)

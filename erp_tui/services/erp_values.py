@@ -15,10 +15,13 @@ from sqlmodel import Session, col, select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import Connector, FieldType, Result
+from erp_tui.crm_catalog import list_item_text
 from erp_tui.errors import ErpTuiError
+from erp_tui.i18n import label_language, msg
 from erp_tui.model import Connection, CrmListItem, ErpListItem
 from erp_tui.runner.calls import timed_call
 from erp_tui.runner.values import canon
+from erp_tui.services.common import message_of
 
 R = TypeVar("R", bound=Result)
 
@@ -82,9 +85,10 @@ def crm_lists(session: Session, names: Iterable[str]) -> dict[str, dict[str, str
     out: dict[str, dict[str, str]] = {name: {} for name in wanted}
     if not wanted:
         return out
+    language = label_language()
     for row in session.exec(select(CrmListItem).where(col(CrmListItem.list_name).in_(wanted))
                             .order_by(col(CrmListItem.position))):
-        out[row.list_name][row.key] = row.text
+        out[row.list_name][row.key] = list_item_text(row.list_name, row.key, row.text, language)
     return out
 
 
@@ -97,12 +101,13 @@ def ask_erp(ctx: AppContext, connection: Connection, request: Callable[[Connecto
         try:
             connector = ctx.connectors.for_connection(connection)
         except ErpTuiError as exc:
-            return result_type.failure(str(exc), error_code="connector_refused")
+            return result_type.failure(message_of(exc), error_code="connector_refused")
         return request(connector)
 
     result = timed_call(run, result_type, timeout)
     if result.error_code == "connector_timeout":
         return result_type.failure(
-            f"The ERP did not answer within {timeout:g} seconds; try again later.",
+            msg("The ERP did not answer within {seconds} seconds; try again later.",
+                seconds=format(timeout, "g")),
             tech_message=result.tech_message, error_code="connector_timeout")
     return result

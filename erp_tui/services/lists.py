@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete
@@ -9,8 +10,10 @@ from sqlmodel import Session, col, select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldType
+from erp_tui.crm_catalog import list_item_text
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import NotFoundError, Problem, RefusedError, ValidationFailed
+from erp_tui.i18n import label_language, msg
 from erp_tui.model import ActorMapping, CrmListItem, ErpField, FieldMapping, ListMapping
 from erp_tui.rules import find_crm_field, list_duplicates
 from erp_tui.services.common import (
@@ -99,7 +102,8 @@ def crm_list_items(session: Session, list_name: str) -> dict[str, str]:
     """Items (key -> text) of a CRM list."""
     rows = session.exec(select(CrmListItem).where(CrmListItem.list_name == list_name)
                         .order_by(col(CrmListItem.position)))
-    return {row.key: row.text for row in rows}
+    language = label_language()
+    return {row.key: list_item_text(list_name, row.key, row.text, language) for row in rows}
 
 
 def load_list_mapping(ctx: AppContext, ref: ConnectionRef, erp_list: str,
@@ -114,11 +118,11 @@ def load_list_mapping(ctx: AppContext, ref: ConnectionRef, erp_list: str,
                   and (crm_list is None or m.crm_list == crm_list)]
         if not chosen:
             if not lists:
-                raise NotFoundError("No list fields are mapped; map a list field in Mappings "
-                                    "first, then its list appears here.")
+                raise NotFoundError(msg("No list fields are mapped; map a list field in "
+                                        "Mappings first, then its list appears here."))
             names = ", ".join(m.erp_list for m in lists)
-            raise NotFoundError(f"List '{erp_list}' is not used by a mapped field; "
-                                f"lists to map: {names}.")
+            raise NotFoundError(msg("List '{list}' is not used by a mapped field; lists to "
+                                    "map: {names}.", list=erp_list, names=names))
         target = chosen[0].crm_list
         erp_items = erp_list_items(session, cid, erp_list)
         crm_items = crm_list_items(session, target)
@@ -144,32 +148,58 @@ def _guess(key: str, text: str, crm_items: dict[str, str]) -> str | None:
 
 def save_list_mapping(ctx: AppContext, state: ListMappingState) -> int:
     """Save one list's mapping; refused while two ERP items map to the same CRM item."""
+    return save_list_mappings(ctx, [state])
+
+
+def save_list_mappings(ctx: AppContext, states: Sequence[ListMappingState]) -> int:
+    """Save the mappings of several lists in one transaction (all or none); refused, with
+    nothing written, while any list maps two ERP items to the same CRM item. Returns the
+    connection's new version."""
+    if not states:
+        raise RefusedError(msg("There is no list mapping to save."))
+    for state in states:
+        _check_list(state)
+    with ctx.session() as session:
+        connection = get_connection(session, states[0].connection_id)
+        require_inactive(connection)
+        bump_version(session, connection, states[0].version)
+        for state in states:
+            _write_list(session, state)
+        for state in states:
+            state.version = connection.version
+        return connection.version
+
+
+def _check_list(state: ListMappingState) -> None:
+    """Refuse a list mapping with duplicates or an item the CRM list does not have."""
     duplicates = state.duplicates()
     if duplicates:
-        problems = [Problem(f"CRM item '{state.crm_items.get(crm, crm)}' is chosen for "
-                            f"{len(keys)} ERP items ({', '.join(keys)}); each CRM item may be "
-                            "chosen once.", list_name=state.erp_list, code="list_duplicate")
+        problems = [Problem(msg("CRM item '{crm}' is chosen for {count} ERP items ({erp}); each "
+                                "CRM item may be chosen once.",
+                                crm=state.crm_items.get(crm, crm), count=len(keys),
+                                erp=", ".join(keys)),
+                            list_name=state.erp_list, code="list_duplicate")
                     for crm, keys in duplicates.items()]
-        raise ValidationFailed(f"List '{state.erp_list}' has duplicate mappings:", problems)
+        raise ValidationFailed(msg("List '{list}' has duplicate mappings:",
+                                   list=state.erp_list), problems)
     unknown = [row.crm_key for row in state.rows
                if row.crm_key is not None and row.crm_key not in state.crm_items]
     if unknown:
-        raise RefusedError(f"'{unknown[0]}' is not an item of CRM list '{state.crm_list}'.")
-    with ctx.session() as session:
-        connection = get_connection(session, state.connection_id)
-        require_inactive(connection)
-        bump_version(session, connection, state.version)
-        session.execute(delete(ListMapping).where(
-            col(ListMapping.connection_id) == state.connection_id,
-            col(ListMapping.erp_list) == state.erp_list,
-            col(ListMapping.crm_list) == state.crm_list))
-        for row in state.rows:
-            session.add(ListMapping(connection_id=state.connection_id, erp_list=state.erp_list,
-                                    crm_list=state.crm_list, erp_key=row.erp_key,
-                                    crm_key=row.crm_key))
-            row.suggested = False
-        state.version = connection.version
-        return connection.version
+        raise RefusedError(msg("'{item}' is not an item of CRM list '{list}'.", item=unknown[0],
+                               list=state.crm_list))
+
+
+def _write_list(session: Session, state: ListMappingState) -> None:
+    """Replace the stored rows of one list's mapping by `state`'s rows."""
+    session.execute(delete(ListMapping).where(
+        col(ListMapping.connection_id) == state.connection_id,
+        col(ListMapping.erp_list) == state.erp_list,
+        col(ListMapping.crm_list) == state.crm_list))
+    for row in state.rows:
+        session.add(ListMapping(connection_id=state.connection_id, erp_list=state.erp_list,
+                                crm_list=state.crm_list, erp_key=row.erp_key,
+                                crm_key=row.crm_key))
+        row.suggested = False
 
 
 def stored_list_duplicates(session: Session, connection_id: int) -> list[Problem]:

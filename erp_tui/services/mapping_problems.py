@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from erp_tui.crm_catalog import CrmField
+from erp_tui.crm_catalog import CrmField, actor_param
 from erp_tui.errors import Problem
+from erp_tui.i18n import msg
 from erp_tui.rules import (
     Direction,
     ErpFieldView,
@@ -49,25 +50,25 @@ def field_problems(mapped: MappedField, *, require_direction: bool = False) -> l
     possible and, with `require_direction` (an enabled actor being activated), a mandatory ERP
     field without a direction."""
     erp, actor_type = mapped.erp, mapped.actor_type
-    where = f"{actor_type} › {erp.label}"
 
     def problem(message: str, code: str) -> Problem:
-        return Problem(f"{where}: {message}", actor_type, erp.key, code=code)
+        return Problem(msg("{actor} › {field}: {problem}", actor=actor_param(actor_type),
+                           field=erp.label, problem=message), actor_type, erp.key, code=code)
 
     if erp.missing:
         if mapped.direction is None:
             return []
-        return [problem("the field is no longer available in the ERP but still has a "
-                        "direction; clear its direction.", MISSING_FIELD)]
+        return [problem(msg("the field is no longer available in the ERP but still has a "
+                            "direction; clear its direction."), MISSING_FIELD)]
     problems: list[Problem] = []
     if require_direction and erp.mandatory and mapped.direction is None:
-        problems.append(problem("mandatory ERP field has no sync direction; map it to a CRM "
-                                "field and choose a direction.", MANDATORY_DIRECTION))
+        problems.append(problem(msg("mandatory ERP field has no sync direction; map it to a "
+                                    "CRM field and choose a direction."), MANDATORY_DIRECTION))
     entity, crm_key = mapped.crm_entity, mapped.crm_field
     if crm_key and find_crm_field(mapped.crm_fields, crm_key) is None:
-        problems.append(problem(f"this CRM has no {entity} field '{crm_key}'; add it first "
-                                f"(erp-tui crm-fields {entity} --add {crm_key} ...).",
-                                CRM_FIELD))
+        problems.append(problem(msg("this CRM has no {entity} field '{key}'; add it first "
+                                    "(erp-tui crm-fields {entity} --add {key} ...).",
+                                    entity=entity, key=crm_key), CRM_FIELD))
         return problems
     refusal = crm_field_refusal(erp, entity, crm_key, mapped.crm_fields)
     if refusal:
@@ -75,7 +76,8 @@ def field_problems(mapped: MappedField, *, require_direction: bool = False) -> l
         return problems
     refusal = direction_refusal(erp, entity, crm_key, mapped.direction, mapped.crm_fields)
     if refusal:
-        problems.append(problem(f"direction '{mapped.direction}' is not possible: {refusal}",
+        problems.append(problem(msg("direction '{direction}' is not possible: {reason}",
+                                    direction=str(mapped.direction), reason=refusal),
                                 DIRECTION))
     return problems
 
@@ -83,14 +85,15 @@ def field_problems(mapped: MappedField, *, require_direction: bool = False) -> l
 def list_duplicate_problems(erp_list: str, items: Mapping[str, str | None]) -> list[Problem]:
     """One problem per CRM item chosen for more than one ERP item of list `erp_list`
     (`items`: ERP item -> CRM item)."""
-    return [Problem(f"List '{erp_list}': CRM item '{crm}' is chosen for ERP items "
-                    f"{', '.join(keys)}; open List mapping and resolve the duplicate.",
-                    list_name=erp_list, code=LIST_DUPLICATE)
+    return [Problem(msg("List '{list}': CRM item '{crm}' is chosen for ERP items {erp}; open "
+                        "List mapping and resolve the duplicate.", list=erp_list, crm=crm,
+                        erp=", ".join(keys)), list_name=erp_list, code=LIST_DUPLICATE)
             for crm, keys in list_duplicates(items).items()]
 
 
 def default_problem(actor_type: str, erp_field: str, label: str, message: str) -> Problem:
     """The problem `message` (a `rules.default_problems` sentence) of the default of ERP field
     `erp_field` (shown as `label`)."""
-    return Problem(f"{actor_type} › default of '{label}': {message}", actor_type, erp_field,
-                   code=DEFAULT)
+    return Problem(msg("{actor} › default of '{label}': {problem}",
+                           actor=actor_param(actor_type),
+                       label=label, problem=message), actor_type, erp_field, code=DEFAULT)

@@ -14,6 +14,8 @@ from erp_tui.contract import FieldAccess, FieldType
 from erp_tui.crm_catalog import CrmField
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import NotFoundError, Problem, ValidationFailed
+from erp_tui.i18n import msg
+from erp_tui.metadata_names import names_language, shown_text
 from erp_tui.model import ActorMapping, ErpActorType, ErpField, FieldMapping
 from erp_tui.rules import (
     Direction,
@@ -67,7 +69,8 @@ class ActorTab:
         for row in self.rows:
             if row.erp.key == erp_field:
                 return row
-        raise NotFoundError(f"Actor {self.actor_type} has no ERP field '{erp_field}'.")
+        raise NotFoundError(msg("Actor {actor} has no ERP field '{field}'.",
+                                actor=self.actor_type, field=erp_field))
 
     def cells(self, row: FieldRow) -> list[DirectionCell]:
         """The direction cells of a row (grey/white/blue with reasons)."""
@@ -92,9 +95,9 @@ class MappingsState:
         for tab in self.tabs:
             if tab.actor_type.lower() == actor_type.lower():
                 return tab
-        known = ", ".join(t.actor_type for t in self.tabs) or "none"
-        raise NotFoundError(f"Connection '{self.connection_name}' has no actor "
-                            f"'{actor_type}'; actors: {known}.")
+        known = ", ".join(t.actor_type for t in self.tabs) or msg("none")
+        raise NotFoundError(msg("Connection '{name}' has no actor '{actor}'; actors: {known}.",
+                                name=self.connection_name, actor=actor_type, known=known))
 
 
 def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
@@ -105,10 +108,12 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
     with ctx.session() as session:
         connection = get_connection(session, ref)
         cid = connection.id or 0
-        actor_labels = dict(session.exec(
-            select(ErpActorType.key, ErpActorType.label)
-            .where(ErpActorType.connection_id == cid)
-            .order_by(col(ErpActorType.position))).all())
+        language = names_language()
+        actor_labels = {key: shown_text(names, "label", label, language)
+                        for key, label, names in session.exec(
+                            select(ErpActorType.key, ErpActorType.label, ErpActorType.labels)
+                            .where(ErpActorType.connection_id == cid)
+                            .order_by(col(ErpActorType.position))).all()}
         actors = {actor_type: (crm_entity, enabled) for actor_type, crm_entity, enabled
                   in session.exec(
                       select(ActorMapping.actor_type, ActorMapping.crm_entity,
@@ -116,15 +121,16 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
                       .where(ActorMapping.connection_id == cid)).all()}
         fields: dict[tuple[str, str], tuple[ErpFieldView, str, bool]] = {}
         for (actor_type, key, label, type_, access, list_name, max_length, description,
-             searchable) in session.exec(
+             searchable, names) in session.exec(
                 select(ErpField.actor_type, ErpField.key, ErpField.label,  # type: ignore[call-overload]
                        ErpField.type, ErpField.access, ErpField.list_name, ErpField.max_length,
-                       ErpField.description, ErpField.searchable)
+                       ErpField.description, ErpField.searchable, ErpField.labels)
                 .where(ErpField.connection_id == cid).order_by(col(ErpField.position))).all():
             fields[(actor_type, key)] = (
-                ErpFieldView(key=key, label=label, type=_field_type(type_),
-                             access=_field_access(access), list_name=list_name,
-                             max_length=max_length), description, searchable)
+                ErpFieldView(key=key, label=shown_text(names, "label", label, language),
+                             type=_field_type(type_), access=_field_access(access),
+                             list_name=list_name, max_length=max_length),
+                shown_text(names, "description", description, language), searchable)
         mappings = session.exec(
             select(FieldMapping.actor_type, FieldMapping.erp_field,  # type: ignore[call-overload]
                    FieldMapping.crm_field, FieldMapping.to_crm, FieldMapping.to_erp,
@@ -167,7 +173,7 @@ def _row(mapping: Any, erp: tuple[ErpFieldView, str, bool] | None) -> FieldRow:
      missing_in_erp) = mapping
     if erp is None:
         view = ErpFieldView(erp_field, erp_field, FieldType.TEXT, missing=True)
-        description = "No longer available in the ERP."
+        description: str = msg("No longer available in the ERP.")
         searchable = False
     else:
         view, description, searchable = erp
@@ -194,7 +200,7 @@ def save_mappings(ctx: AppContext, state: MappingsState) -> int:
     """
     problems = mapping_problems(state)
     if problems:
-        raise ValidationFailed("The mapping cannot be saved:", problems)
+        raise ValidationFailed(msg("The mapping cannot be saved:"), problems)
     with ctx.session() as session:
         connection = get_connection(session, state.connection_id)
         require_inactive(connection)

@@ -1,5 +1,13 @@
 """ERP metadata: fetch actor types, fields and lists from the connector, cache them, and map
-fields automatically."""
+fields automatically.
+
+The cache holds the names in every language the connector gives (`erp_tui.metadata_names`):
+its own label in `label`/`description`/`text`, its labels per language in `labels`, for an actor
+type the CRM knows with the CRM's Dutch name (Klant, Leverancier…) when the connector gives
+none. Whoever reads the cache sees the names in the current `erp_tui.i18n.label_language()`
+(`--json`: English; `erp_tui.metadata_names.names_language`), whichever language the process
+that refreshed it had.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +21,19 @@ from erp_tui.contract import (
     UNSYNCED_ACTOR_TYPES,
     ActorTypeInfo,
     ActorTypesResult,
+    Connector,
     FieldInfo,
     FieldsResult,
     FieldType,
     ListItemsResult,
     SearchableFieldsResult,
+    field_in,
 )
-from erp_tui.crm_catalog import DEFAULT_ENTITY_FOR_ACTOR
+from erp_tui.crm_catalog import ACTOR_LABELS, DEFAULT_ENTITY_FOR_ACTOR, actor_label
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ConnectorError
+from erp_tui.i18n import Msg, msg
+from erp_tui.metadata_names import NamesByLanguage, by_language, names_language
 from erp_tui.model import (
     ActorMapping,
     ErpActorType,
@@ -34,13 +46,28 @@ from erp_tui.services.common import ConnectionRef, bump_version, get_connection,
 
 
 @dataclass(frozen=True)
+class GivenNames:
+    """The metadata as the connector gave it, names in every language: what the cache keeps."""
+
+    # Each with the CRM's Dutch name in `labels` when the CRM knows it and the connector gives none.
+    actor_types: list[ActorTypeInfo]
+    fields: dict[str, list[FieldInfo]]
+    # List name -> key -> the connector's own text, and list name -> language -> key -> text.
+    lists: dict[str, dict[str, str]]
+    list_labels: dict[str, dict[str, dict[str, str]]]
+
+
+@dataclass(frozen=True)
 class ErpMetadata:
-    """Everything the connector told about one connection."""
+    """Everything the connector told about one connection: `actor_types`, `fields` and `lists`
+    named in the label language of the fetch (for checks and messages), `given` in every
+    language (for the cache)."""
 
     actor_types: list[ActorTypeInfo]
     fields: dict[str, list[FieldInfo]]
     searchable: dict[str, set[str]]
     lists: dict[str, dict[str, str]]
+    given: GivenNames
 
 
 @dataclass(frozen=True)
@@ -55,39 +82,71 @@ class RefreshReport:
 
 
 def fetch_metadata(ctx: AppContext, session: Session, ref: ConnectionRef) -> ErpMetadata:
-    """Ask the connector for actor types, fields, searchable fields and list items."""
+    """Ask the connector for actor types, fields, searchable fields and list items, named in
+    the language the cache is read in (`names_language`), and as given in every language."""
+    language = names_language()
     connection = get_connection(session, ref)
     assert connection.id is not None
     cid = connection.id
     connector = ctx.connectors.for_connection(connection)
     types_result = call(lambda: connector.actor_types(cid), ActorTypesResult)
-    _check(types_result.ok, types_result.user_message, "actor types")
+    _check(types_result.ok, types_result.user_message, msg("actor types"))
     fields: dict[str, list[FieldInfo]] = {}
     searchable: dict[str, set[str]] = {}
+    given_fields: dict[str, list[FieldInfo]] = {}
     list_names: set[str] = set()
     for actor in types_result.actor_types:
         fields_result = call(lambda a=actor.key: connector.actor_fields(cid, a),  # type: ignore[misc]
                              FieldsResult)
-        _check(fields_result.ok, fields_result.user_message, f"fields of {actor.key}")
-        fields[actor.key] = list(fields_result.fields)
+        _check(fields_result.ok, fields_result.user_message,
+               msg("fields of {actor}", actor=actor.key))
+        given_fields[actor.key] = list(fields_result.fields)
+        fields[actor.key] = [field_in(f, language) for f in fields_result.fields]
         search_result = call(lambda a=actor.key: connector.searchable_fields(cid, a),  # type: ignore[misc]
                              SearchableFieldsResult)
         searchable[actor.key] = set(search_result.field_keys) if search_result.ok else set()
         list_names.update(f.list_name for f in fields_result.fields
                           if f.type is FieldType.LIST and f.list_name)
-    lists: dict[str, dict[str, str]] = {}
-    for list_name in sorted(list_names):
-        items_result = call(lambda n=list_name: connector.list_items(cid, n),  # type: ignore[misc]
-                            ListItemsResult)
-        _check(items_result.ok, items_result.user_message, f"list {list_name}")
-        lists[list_name] = dict(items_result.items)
-    return ErpMetadata(list(types_result.actor_types), fields, searchable, lists)
+    items = {name: _list_items(connector, cid, name) for name in sorted(list_names)}
+    actor_types = [actor_in(a, language) for a in types_result.actor_types]
+    given = GivenNames(
+        [with_crm_names(a) for a in types_result.actor_types], given_fields,
+        {name: dict(result.items) for name, result in items.items()},
+        {name: {lang: dict(texts) for lang, texts in result.labels.items()}
+         for name, result in items.items()})
+    lists = {name: result.items_in(language) for name, result in items.items()}
+    return ErpMetadata(actor_types, fields, searchable, lists, given)
 
 
-def _check(ok: bool, message: str, what: str) -> None:
+def _list_items(connector: Connector, cid: int, list_name: str) -> ListItemsResult:
+    """The items of one ERP list, with their texts per language."""
+    result = call(lambda: connector.list_items(cid, list_name), ListItemsResult)
+    _check(result.ok, result.user_message, msg("list {name}", name=list_name))
+    return result
+
+
+def actor_in(actor: ActorTypeInfo, language: str) -> ActorTypeInfo:
+    """`actor` named in `language`: the connector's label for it, else for an actor type the
+    CRM knows its name in a language other than English, else the connector's own label."""
+    label = actor.labels.get(language)
+    if not label and language != "en" and actor.key in ACTOR_LABELS:
+        label = actor_label(actor.key, language)
+    return actor.model_copy(update={"label": label}) if label else actor
+
+
+def with_crm_names(actor: ActorTypeInfo) -> ActorTypeInfo:
+    """`actor` with, for an actor type the CRM knows, the CRM's Dutch name in its `labels`
+    where the connector gives no Dutch label (as `actor_in` names it in Dutch)."""
+    if actor.key not in ACTOR_LABELS or actor.labels.get("nl"):
+        return actor
+    return actor.model_copy(update={"labels": {**actor.labels,
+                                               "nl": actor_label(actor.key, "nl")}})
+
+
+def _check(ok: bool, message: str, what: Msg) -> None:
     if not ok:
-        raise ConnectorError(f"The ERP did not return its {what}: "
-                             f"{message or 'no reason given'}")
+        raise ConnectorError(msg("The ERP did not return its {what}: {reason}", what=what,
+                                 reason=message or msg("no reason given")))
 
 
 def refresh_metadata(ctx: AppContext, ref: ConnectionRef,
@@ -104,31 +163,47 @@ def refresh_metadata(ctx: AppContext, ref: ConnectionRef,
 
 
 def store_metadata(session: Session, connection_id: int, meta: ErpMetadata) -> RefreshReport:
-    """Replace the metadata cache and update actor and field mappings (in the caller's
-    transaction)."""
+    """Replace the metadata cache (names in every language: `meta.given`) and update actor and
+    field mappings (in the caller's transaction)."""
     for table in (ErpActorType, ErpField, ErpListItem):
         session.execute(delete(table).where(col(table.connection_id) == connection_id))
-    for position, actor in enumerate(meta.actor_types):
+    given = meta.given
+    for position, actor in enumerate(given.actor_types):
         session.add(ErpActorType(connection_id=connection_id, key=actor.key, label=actor.label,
-                                 parent_types=list(actor.parent_types), position=position))
+                                 parent_types=list(actor.parent_types), position=position,
+                                 labels=by_language(label=actor.labels)))
     field_count = 0
-    for actor_key, fields in meta.fields.items():
+    for actor_key, fields in given.fields.items():
         for position, info in enumerate(fields):
             field_count += 1
-            session.add(ErpField(
-                connection_id=connection_id, actor_type=actor_key, key=info.key,
-                label=info.label, description=info.description, type=info.type.value,
-                list_name=info.list_name, default_value=info.default,
-                max_length=info.max_length, access=info.access.value,
-                searchable=info.key in meta.searchable.get(actor_key, set()),
-                position=position))
-    for list_name, items in meta.lists.items():
+            session.add(_field_row(connection_id, actor_key, info, position,
+                                   info.key in meta.searchable.get(actor_key, set())))
+    for list_name, items in given.lists.items():
         for position, (key, text) in enumerate(items.items()):
             session.add(ErpListItem(connection_id=connection_id, list_name=list_name, key=key,
-                                    text=text, position=position))
+                                    text=text, position=position,
+                                    labels=_item_names(given.list_labels.get(list_name, {}),
+                                                       key)))
     new_fields, auto_mapped, missing = _update_mappings(session, connection_id, meta)
     session.flush()
-    return RefreshReport(len(meta.actor_types), field_count, new_fields, auto_mapped, missing)
+    return RefreshReport(len(given.actor_types), field_count, new_fields, auto_mapped, missing)
+
+
+def _field_row(connection_id: int, actor_key: str, info: FieldInfo, position: int,
+               searchable: bool) -> ErpField:
+    """The cache row of an actor field: its own label and description, and those per
+    language."""
+    return ErpField(
+        connection_id=connection_id, actor_type=actor_key, key=info.key, label=info.label,
+        description=info.description, type=info.type.value, list_name=info.list_name,
+        default_value=info.default, max_length=info.max_length, access=info.access.value,
+        searchable=searchable, position=position,
+        labels=by_language(label=info.labels, description=info.descriptions))
+
+
+def _item_names(by_lang: dict[str, dict[str, str]], key: str) -> NamesByLanguage:
+    """The texts of list item `key` per language, as the `labels` column holds them."""
+    return by_language(text={lang: texts.get(key, "") for lang, texts in by_lang.items()})
 
 
 def _update_mappings(session: Session, connection_id: int, meta: ErpMetadata
@@ -177,3 +252,12 @@ def _update_mappings(session: Session, connection_id: int, meta: ErpMetadata
         if key not in seen:
             missing.append(f"{key[0]}.{key[1]}")
     return new_fields, auto_mapped, missing
+
+
+def actor_type_names(ctx: AppContext) -> dict[tuple[int, str], str]:
+    """The name of every cached ERP actor type in the current names language, by
+    (connection id, key): the CRM's name for a type the CRM knows, else the ERP's."""
+    language = names_language()
+    with ctx.session() as session:
+        return {(t.connection_id, t.key): actor_label(t.key, language, t.label)
+                for t in session.exec(select(ErpActorType))}

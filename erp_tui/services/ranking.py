@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from erp_tui.context import AppContext
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import msg
 from erp_tui.model import ErpField, FieldMapping
 from erp_tui.services.common import ConnectionRef, bump_version, get_connection, require_inactive
 
@@ -57,12 +58,15 @@ def save_ranking(ctx: AppContext, ref: ConnectionRef, actor_type: str, order: li
         rows = {m.erp_field: m for m in session.exec(select(FieldMapping).where(
             FieldMapping.connection_id == cid, FieldMapping.actor_type == actor_type))}
         if not rows:
-            raise RefusedError(f"Actor '{actor_type}' has no fields on this connection.")
+            raise RefusedError(msg("Actor '{actor}' has no fields on this connection.",
+                                   actor=actor_type))
         if sorted(order) != sorted(rows):
             unknown = [f for f in order if f not in rows]
             if unknown:
-                raise RefusedError(f"'{unknown[0]}' is not a field of {actor_type}.")
-            raise RefusedError(f"The order must list every field of {actor_type} exactly once.")
+                raise RefusedError(msg("'{field}' is not a field of {actor}.", field=unknown[0],
+                                       actor=actor_type))
+            raise RefusedError(msg("The order must list every field of {actor} exactly once.",
+                                   actor=actor_type))
         bump_version(session, connection, expected_version)
         for rank, key in enumerate(order, start=1):
             if rows[key].rank != rank:
@@ -76,6 +80,6 @@ def move_field(order: list[str], field: str, delta: int) -> list[str]:
     from erp_tui.services.connections import move_in_order
 
     if field not in order:
-        raise RefusedError(f"'{field}' is not in the list.")
+        raise RefusedError(msg("'{field}' is not in the list.", field=field))
     moved, _ = move_in_order(order, order.index(field), delta)
     return moved

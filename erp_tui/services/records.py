@@ -28,11 +28,12 @@ from erp_tui.crm_catalog import (
     PERSON,
     PROJECT,
     CrmField,
-    entity_label,
+    list_item_text,
     parent_column,
 )
 from erp_tui.crm_schema import entity_fields
 from erp_tui.errors import NotFoundError, Problem, StaleEditError, ValidationFailed
+from erp_tui.i18n import label_language, msg
 from erp_tui.model import (
     ActorMapping,
     Connection,
@@ -44,6 +45,7 @@ from erp_tui.model import (
 from erp_tui.rules import ErpFieldView, parse_value
 from erp_tui.runner import crm
 from erp_tui.runner.values import canon
+from erp_tui.services.common import entity_name
 from erp_tui.sync_marks import LinkState
 
 # The longest filter text and page a caller may ask for.
@@ -149,8 +151,9 @@ def check_entity(entity: str) -> str:
     cleaned = aliases.get(cleaned, cleaned)
     if cleaned not in CRM_ENTITIES:
         shown = canon(entity)[:40].encode("unicode_escape").decode("ascii")
-        raise NotFoundError(f"There is no CRM entity '{shown}'; use "
-                            f"{', '.join(CRM_ENTITIES[:-1])} or {CRM_ENTITIES[-1]}.")
+        raise NotFoundError(msg("There is no CRM entity '{entity}'; use {choices} or {last}.",
+                                entity=shown, choices=", ".join(CRM_ENTITIES[:-1]),
+                                last=CRM_ENTITIES[-1]))
     return cleaned
 
 
@@ -371,7 +374,8 @@ def list_choices(ctx: AppContext, list_name: str) -> list[tuple[str, str]]:
     with ctx.session() as session:
         rows = session.exec(sm_select(CrmListItem).where(CrmListItem.list_name == list_name)
                             .order_by(col(CrmListItem.position), col(CrmListItem.key)))
-        return [(r.key, r.text) for r in rows]
+        language = label_language()
+        return [(r.key, list_item_text(list_name, r.key, r.text, language)) for r in rows]
 
 
 def _display(field: CrmField, value: str, choices: dict[str, str]) -> str:
@@ -395,7 +399,7 @@ def get_record(ctx: AppContext, entity: str, record_id: int) -> RecordDetail:
     with ctx.engine.connect() as conn:
         row = conn.execute(select(t).where(t.c.id == record_id)).mappings().first()
         if row is None:
-            raise NotFoundError(f"There is no CRM {entity_label(entity)} with id {record_id}.")
+            raise NotFoundError(_no_record(entity, record_id))
         badges = _badges(conn, entity, [record_id]).get(record_id, ())
         parent = None
         column = parent_column(entity)
@@ -427,9 +431,10 @@ def parse_crm_value(field: CrmField, text: str, choices: dict[str, str]) -> str:
     """`text` as the canonical value of a CRM field, or ValueError with one sentence."""
     if "\x00" in text or any((unicodedata.category(ch) == "Cc" and ch not in "\n\t")
                              or ch in _REORDERING for ch in text):
-        raise ValueError(f"'{field.label}' cannot hold control characters; type plain text.")
+        raise ValueError(msg("'{label}' cannot hold control characters; type plain text.",
+                             label=field.label))
     if field.type is FieldType.TEXT and "\n" in text and field.max_length:
-        raise ValueError(f"'{field.label}' holds one line of text.")
+        raise ValueError(msg("'{label}' holds one line of text.", label=field.label))
     if text.strip() == "" and field.type is not FieldType.TEXT:
         return ""
     view = ErpFieldView(key=field.key, label=field.label, type=field.type,
@@ -476,40 +481,48 @@ def edit_record(ctx: AppContext, entity: str, record_id: int, values: dict[str, 
         if field is None:
             shown = canon(key)[:60].encode("unicode_escape").decode("ascii")
             problems.append(Problem(
-                f"{entity_label(entity)} has no field '{shown}'; 'erp-tui crm-fields "
-                f"{entity}' lists them.", field_key=key, code="unknown_field"))
+                msg("{entity} has no field '{field}'; 'erp-tui crm-fields {key}' lists them.",
+                    entity=entity_name(entity), field=shown, key=entity),
+                field_key=key, code="unknown_field"))
             continue
         if field.read_only:
-            problems.append(Problem(f"'{field.label}' is read-only.", field_key=key,
-                                    code="read_only"))
+            problems.append(Problem(msg("'{label}' is read-only.", label=field.label),
+                                    field_key=key, code="read_only"))
             continue
         choices = dict(list_choices(ctx, field.list_name)) if field.list_name else {}
         try:
             parsed[key] = (field, parse_crm_value(field, text, choices))
         except ValueError as exc:
-            problems.append(Problem(str(exc), field_key=key, code="bad_value"))
+            problems.append(Problem(exc.args[0], field_key=key, code="bad_value"))
     if problems:
-        raise ValidationFailed(f"{entity_label(entity)} {record_id} was not saved:", problems)
+        raise ValidationFailed(msg("{entity} {id} was not saved:", entity=entity_name(entity),
+                                   id=record_id), problems)
     t = crm.table(entity)
     with ctx.engine.begin() as conn:
         current = conn.execute(select(t.c.change_stamp).where(t.c.id == record_id)).first()
         if current is None:
-            raise NotFoundError(f"There is no CRM {entity_label(entity)} with id {record_id}.")
+            raise NotFoundError(_no_record(entity, record_id))
         if int(current[0]) != stamp:
-            raise StaleEditError(
-                f"{entity_label(entity)} {record_id} was changed by someone else (or a sync) "
-                "since you opened it; reopen it and apply your change again (nothing was "
-                "saved).")
+            raise StaleEditError(msg(
+                "{entity} {id} was changed by someone else (or a sync) since you opened it; "
+                "reopen it and apply your change again (nothing was saved).",
+                entity=entity_name(entity), id=record_id))
         if parsed:
             new_stamp = crm.next_stamps(conn, entity, 1)[0]
             writes = {f.column: _stored(f, v) for f, v in parsed.values()}
             done = conn.execute(update(t).where(t.c.id == record_id, t.c.change_stamp == stamp)
                                 .values(**writes, change_stamp=new_stamp, updated=utc_now()))
             if done.rowcount != 1:
-                raise StaleEditError(
-                    f"{entity_label(entity)} {record_id} was changed by someone else meanwhile; "
-                    "reopen it and apply your change again (nothing was saved).")
+                raise StaleEditError(msg(
+                    "{entity} {id} was changed by someone else meanwhile; reopen it and apply "
+                    "your change again (nothing was saved).", entity=entity_name(entity),
+                    id=record_id))
     return get_record(ctx, entity, record_id)
+
+
+def _no_record(entity: str, record_id: int) -> str:
+    return msg("There is no CRM {entity} with id {id}.", entity=entity_name(entity),
+               id=record_id)
 
 
 def record_as_dict(detail: RecordDetail) -> dict[str, Any]:

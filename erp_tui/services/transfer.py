@@ -21,6 +21,7 @@ from erp_tui.contract import FieldType
 from erp_tui.crm_catalog import CrmField
 from erp_tui.crm_schema import all_entity_fields
 from erp_tui.errors import ErpTuiError, Problem, RefusedError, ValidationFailed
+from erp_tui.i18n import msg
 from erp_tui.model import (
     ActorMapping,
     Connection,
@@ -119,8 +120,8 @@ def export_connection(ctx: AppContext, ref: ConnectionRef, *,
     import yaml
 
     if secrets_passphrase is not None and len(secrets_passphrase) < MIN_PASSPHRASE:
-        raise RefusedError(f"Use a passphrase of at least {MIN_PASSPHRASE} characters for "
-                           "the secrets; nothing was written.")
+        raise RefusedError(msg("Use a passphrase of at least {min} characters for the secrets; "
+                               "nothing was written.", min=MIN_PASSPHRASE))
     with ctx.session() as session:
         connection = get_connection(session, ref)
         cid = connection.id or 0
@@ -180,20 +181,21 @@ def read_export(path: Path) -> str:
         with path.open("rb") as handle:
             data = handle.read(MAX_IMPORT_BYTES + 1)
     except OSError as exc:
-        raise ErpTuiError(f"Cannot read {path}: {exc.strerror}.") from None
+        raise ErpTuiError(msg("Cannot read {path}: {reason}.", path=str(path),
+                              reason=exc.strerror)) from None
     if len(data) > MAX_IMPORT_BYTES:
         raise _too_large()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ErpTuiError(f"{path} is not a UTF-8 text file (byte {exc.start + 1}); an export "
-                          "file is YAML text.") from None
+        raise ErpTuiError(msg("{path} is not a UTF-8 text file (byte {byte}); an export file "
+                              "is YAML text.", path=str(path), byte=exc.start + 1)) from None
     return text
 
 
 def _too_large() -> ErpTuiError:
-    return ErpTuiError(f"The file is larger than {MAX_IMPORT_BYTES:,} bytes, the limit of an "
-                       "export file; nothing was imported.")
+    return ErpTuiError(msg("The file is larger than {max} bytes, the limit of an export file; "
+                           "nothing was imported.", max=format(MAX_IMPORT_BYTES, ",")))
 
 
 def _load_yaml(text: str) -> Any:
@@ -209,13 +211,13 @@ def _load_yaml(text: str) -> Any:
     for event in yaml.parse(text, Loader=base):  # checked before any node is built
         mark: Any = event.start_mark
         if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
-            raise ComposerError(None, None, "anchors and aliases (& and *) are not allowed "
-                                "in an export file", mark)
+            raise ComposerError(None, None, msg("anchors and aliases (& and *) are not "
+                                                "allowed in an export file"), mark)
         if isinstance(event, CollectionStartEvent):
             depth += 1
             if depth > MAX_IMPORT_DEPTH:
-                raise ComposerError(None, None, f"it nests deeper than {MAX_IMPORT_DEPTH} "
-                                    "levels", mark)
+                raise ComposerError(None, None, msg("it nests deeper than {max} levels",
+                                                    max=MAX_IMPORT_DEPTH), mark)
         elif isinstance(event, CollectionEndEvent):
             depth -= 1
 
@@ -227,8 +229,9 @@ def _load_yaml(text: str) -> Any:
                 if isinstance(key, list | dict):
                     continue  # refused by the base as an unhashable key
                 if key in seen:
-                    raise ConstructorError(None, None, f"key {str(key)[:60]!r} appears twice "
-                                           "in one mapping", key_node.start_mark)
+                    raise ConstructorError(None, None, msg("key {key} appears twice in one "
+                                                           "mapping", key=repr(str(key)[:60])),
+                                           key_node.start_mark)
                 seen.add(key)
             return super().construct_mapping(node, deep=deep)
 
@@ -245,28 +248,41 @@ def parse_export(text: str) -> ExportFile:
     try:
         raw = _load_yaml(text)
     except yaml.reader.ReaderError as exc:
-        raise ErpTuiError(f"The file contains the control character U+{exc.character:04X} "
-                          f"(character {exc.position + 1}); an export file is plain YAML "
-                          "text.") from None
+        raise ErpTuiError(msg("The file contains the control character U+{code} (character "
+                              "{position}); an export file is plain YAML text.",
+                              code=format(exc.character, "04X"),
+                              position=exc.position + 1)) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None)
-        raise ErpTuiError(f"The file is not valid YAML{where}" +
-                          (f": {problem}" if problem else "") +
-                          "; fix it and import again.") from None
+        raise ErpTuiError(_yaml_problem(exc)) from None
     except (ValueError, OverflowError) as exc:  # a number or date out of range
-        raise ErpTuiError(f"The file holds a value YAML cannot read ({exc}); fix it and "
-                          "import again.") from None
+        raise ErpTuiError(msg("The file holds a value YAML cannot read ({reason}); fix it and "
+                              "import again.", reason=str(exc))) from None
     if not isinstance(raw, dict) or raw.get("erp_tui_export") != FORMAT_VERSION:
-        raise ErpTuiError("This is not an erp-tui export file (expected 'erp_tui_export: 1' "
-                          "at the top).")
+        raise ErpTuiError(msg("This is not an erp-tui export file (expected 'erp_tui_export: "
+                              "1' at the top)."))
     try:
         return ExportFile.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ErpTuiError(f"The file is invalid at '{where}': {first['msg']}.") from None
+        raise ErpTuiError(msg("The file is invalid at '{where}': {reason}.", where=where,
+                              reason=first["msg"])) from None
+
+
+def _yaml_problem(error: Exception) -> str:
+    """Why YAML could not read the file, with the line where it could tell."""
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None)
+    if mark is None and not problem:
+        return msg("The file is not valid YAML; fix it and import again.")
+    if mark is None:
+        return msg("The file is not valid YAML: {problem}; fix it and import again.",
+                   problem=problem)
+    if not problem:
+        return msg("The file is not valid YAML at line {line}; fix it and import again.",
+                   line=mark.line + 1)
+    return msg("The file is not valid YAML at line {line}: {problem}; fix it and import again.",
+               line=mark.line + 1, problem=problem)
 
 
 def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
@@ -290,24 +306,25 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
     clear_secrets: dict[str, str] = {}
     if entry.secrets is not None:
         if secrets_passphrase is None:
-            raise ErpTuiError("The file holds encrypted secrets; give the passphrase "
-                              "(ERP_TUI_EXPORT_PASSPHRASE) or import without them "
-                              "(--without-secrets).")
+            raise ErpTuiError(msg("The file holds encrypted secrets; give the passphrase "
+                                  "(ERP_TUI_EXPORT_PASSPHRASE) or import without them "
+                                  "(--without-secrets)."))
         try:
             box = SecretBox.from_passphrase(secrets_passphrase,
                                             base64.b64decode(entry.secrets.salt, validate=True))
             clear_secrets = {k: box.decrypt(v) for k, v in entry.secrets.values.items()}
         except (ErpTuiError, ValueError):
-            raise ErpTuiError("The passphrase does not decrypt the file's secrets; "
-                              "check it and import again.") from None
+            raise ErpTuiError(msg("The passphrase does not decrypt the file's secrets; check it "
+                                  "and import again.")) from None
     stray = [k for k in entry.config if k in secret_keys]
     if stray:
-        raise ErpTuiError(f"Secret '{stray[0]}' appears in clear in the file; remove it.")
+        raise ErpTuiError(msg("Secret '{key}' appears in clear in the file; remove it.",
+                              key=stray[0]))
     config = dict(entry.config)
     for key, value in (values or {}).items():
         if key not in known:
-            raise ErpTuiError(f"'{key}' is not a config field of connector "
-                              f"'{entry.connector}'.")
+            raise ErpTuiError(msg("'{key}' is not a config field of connector '{connector}'.",
+                                  key=key, connector=entry.connector))
         if key in secret_keys:
             clear_secrets[key] = value
         else:
@@ -315,8 +332,9 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
     with ctx.session() as session:
         existing = session.exec(select(Connection).where(Connection.name == name)).first()
         if existing is not None and not replace:
-            raise RefusedError(f"A connection named '{name}' already exists; use --replace "
-                               "to overwrite it or --name to import under another name.")
+            raise RefusedError(msg("A connection named '{name}' already exists; use --replace "
+                                   "to overwrite it or --name to import under another name.",
+                                   name=name))
         if existing is not None:
             require_inactive(existing)
             connection = existing
@@ -346,7 +364,8 @@ def import_connection(ctx: AppContext, text: str, *, replace: bool = False,
         crm_lists = set(session.exec(select(CrmListItem.list_name).distinct()).all())
         problems = _check_import(data, meta, all_entity_fields(session), crm_lists)
         if problems:
-            raise ValidationFailed("The file was not imported; nothing was changed:", problems)
+            raise ValidationFailed(msg("The file was not imported; nothing was changed:"),
+                                   problems)
         store_metadata(session, cid, meta)
         session.flush()
         _apply(session, cid, data)
@@ -360,15 +379,16 @@ def _check_config(entry: ConnectionEntry, known: set[str]) -> None:
 
     unknown = [k for k in entry.config if k not in known]
     if unknown:
-        raise RefusedError(f"{unknown[0][:60]!r} under 'config' is not a config field of "
-                           f"connector '{entry.connector}'; fields: "
-                           f"{', '.join(sorted(known))}.")
+        raise RefusedError(msg("{key} under 'config' is not a config field of connector "
+                               "'{connector}'; fields: {fields}.", key=repr(unknown[0][:60]),
+                               connector=entry.connector, fields=", ".join(sorted(known))))
     for key, value in entry.config.items():
         if value is not None and not isinstance(value, str | int | float | bool):
-            raise RefusedError(f"Config field '{key}' holds a {type(value).__name__}; give "
-                               "it as text, a number or yes/no.")
+            raise RefusedError(msg("Config field '{key}' holds a {type}; give it as text, a "
+                                   "number or yes/no.", key=key, type=type(value).__name__))
         if isinstance(value, str):
-            problem = single_line_problem(f"Config field '{key}'", value, multi_line=True)
+            problem = single_line_problem(msg("Config field '{key}'", key=key), value,
+                                          multi_line=True)
             if problem:
                 raise RefusedError(problem)
 
@@ -388,21 +408,23 @@ def _check_import(data: ExportFile, meta: ErpMetadata,
     actor_keys = {a.key for a in meta.actor_types}
     for actor_type, actor in data.actors.items():
         if actor_type not in actor_keys:
-            problems.append(Problem(f"Actor '{actor_type}' does not exist in this ERP.",
-                                    actor_type))
+            problems.append(Problem(msg("Actor '{actor}' does not exist in this ERP.",
+                                        actor=actor_type), actor_type))
             continue
         entity_fields = crm_fields.get(actor.crm_entity)
         if entity_fields is None:
-            problems.append(Problem(f"{actor_type}: '{actor.crm_entity}' is not a CRM entity.",
-                                    actor_type))
+            problems.append(Problem(msg("{actor}: '{entity}' is not a CRM entity.",
+                                        actor=actor_type, entity=actor.crm_entity), actor_type))
             continue
         views = {f.key: ErpFieldView(f.key, f.label, f.type, f.access, f.list_name,
                                      f.max_length) for f in meta.fields.get(actor_type, [])}
         for entry in actor.fields:
             view = views.get(entry.erp_field)
             if view is None:
-                problems.append(Problem(f"{actor_type}: ERP field '{entry.erp_field}' does not "
-                                        "exist in this ERP.", actor_type, entry.erp_field))
+                problems.append(Problem(msg("{actor}: ERP field '{field}' does not exist in "
+                                            "this ERP.", actor=actor_type,
+                                            field=entry.erp_field),
+                                        actor_type, entry.erp_field))
                 continue
             direction = Direction(entry.direction) if entry.direction else None
             problems.extend(field_problems(MappedField(
@@ -417,24 +439,26 @@ def _check_import(data: ExportFile, meta: ErpMetadata,
                             for message in default_problems(spec, view, items))
         unknown_rank = [f for f in actor.rank if f not in views]
         if unknown_rank:
-            problems.append(Problem(f"{actor_type}: ranked field '{unknown_rank[0]}' does not "
-                                    "exist in this ERP.", actor_type))
+            problems.append(Problem(msg("{actor}: ranked field '{field}' does not exist in "
+                                        "this ERP.", actor=actor_type, field=unknown_rank[0]),
+                                    actor_type))
     for list_entry in data.lists:
         name = list_entry.erp_list
         erp_items = meta.lists.get(name)
         if erp_items is None:
-            problems.append(Problem(f"ERP list '{name}' does not exist in this ERP.",
-                                    list_name=name))
+            problems.append(Problem(msg("ERP list '{list}' does not exist in this ERP.",
+                                        list=name), list_name=name))
             continue
         if list_entry.crm_list not in crm_lists:
-            problems.append(Problem(
-                f"List '{name}': this CRM has no list '{list_entry.crm_list}'; add the CRM "
-                "field that uses it first (erp-tui crm-fields ENTITY --add KEY --type list "
-                f"--list {list_entry.crm_list} --item KEY=TEXT ...).", list_name=name))
+            problems.append(Problem(msg(
+                "List '{list}': this CRM has no list '{crm_list}'; add the CRM field that uses "
+                "it first (erp-tui crm-fields ENTITY --add KEY --type list --list {crm_list} "
+                "--item KEY=TEXT ...).", list=name, crm_list=list_entry.crm_list),
+                list_name=name))
         unknown = [k for k in list_entry.items if k not in erp_items]
         if unknown:
-            problems.append(Problem(f"List '{name}': ERP item '{unknown[0]}' does not exist.",
-                                    list_name=name))
+            problems.append(Problem(msg("List '{list}': ERP item '{item}' does not exist.",
+                                        list=name, item=unknown[0]), list_name=name))
         problems.extend(list_duplicate_problems(name, list_entry.items))
     return problems
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from procrastinate import App, JobContext, PsycopgConnector, exceptions
 
+from erp_tui.i18n import msg
 from erp_tui.logs import logger
 from erp_tui.workers.liveness import LiveJobManager
 from erp_tui.workers.schedule import cron_of, periodic_id
@@ -182,30 +183,32 @@ def sync_one(ctx: AppContext, connection_id: int, cancel: threading.Event) -> Jo
     from erp_tui.errors import ErpTuiError
     from erp_tui.model import Connection
     from erp_tui.runner import AlreadyRunningError, RunOptions, run_sync
+    from erp_tui.runner.stored import message_of
 
     with ctx.session() as session:
         connection = session.get(Connection, connection_id)
-        name = connection.name if connection else f"connection {connection_id}"
+        name = connection.name if connection else msg("connection {id}", id=connection_id)
         active = bool(connection and connection.active)
     if not active:
-        note = "not synced: it is no longer active"
+        note = msg("not synced: it is no longer active")
         logger.info("worker: '%s' %s", name, note)
         return JobOutcome(name, note=note)
     if cancel.is_set():
-        return JobOutcome(name, note="not started: the worker is stopping", unfinished=True)
+        return JobOutcome(name, note=msg("not started: the worker is stopping"),
+                          unfinished=True)
     try:
         reports = run_sync(ctx, [name], RunOptions(cancel=cancel))
     except AlreadyRunningError as exc:
         logger.info("worker: '%s' not synced by this job: %s", name, exc)
-        return JobOutcome(name, note=f"skipped: {exc}")
+        return JobOutcome(name, note=msg("skipped: {reason}", reason=message_of(exc)))
     except ErpTuiError as exc:
         logger.warning("worker: sync of '%s' failed: %s", name, exc)
-        return JobOutcome(name, note=str(exc), failed=True)
+        return JobOutcome(name, note=message_of(exc), failed=True)
     except Exception as exc:  # the job fails (kept in the queue as failed); the worker goes on
         logger.exception("worker: sync of '%s' failed unexpectedly", name)
         reason = " ".join(str(exc).split())
-        return JobOutcome(name, note=f"unexpected error: {type(exc).__name__}: {reason}",
-                          failed=True)
+        return JobOutcome(name, note=msg("unexpected error: {kind}: {reason}",
+                                         kind=type(exc).__name__, reason=reason), failed=True)
     report = reports[0] if reports else None
     return JobOutcome(name, report=report,
                       unfinished=report is None or report.status == "cancelled")

@@ -7,6 +7,7 @@ from sqlalchemy.engine import make_url
 
 from erp_tui import lock_spaces
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import msg
 from erp_tui.logs import logger
 
 # The first key of every advisory lock the workers take; the second is 0 for applying the
@@ -31,8 +32,8 @@ def conninfo_of(url: str) -> str:
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
-        raise RefusedError("erp-tui worker needs a PostgreSQL store; on this store run "
-                           "'erp-tui sync --every 5m' instead.")
+        raise RefusedError(msg("erp-tui worker needs a PostgreSQL store; on this store run "
+                               "'erp-tui sync --every 5m' instead."))
     params: dict[str, str | int] = {"application_name": APPLICATION_NAME}
     for key, value in parsed.query.items():
         params[key] = value if isinstance(value, str) else ",".join(value)
@@ -58,9 +59,9 @@ def ensure_schema(conninfo: str) -> bool:
                                (_CURRENT_SCHEMA_MARK,)).fetchone()
             present, current = bool(row and row[0]), bool(row and row[1])
             if present and not current:
-                raise RefusedError("The job queue in this database was made by an older "
-                                   "procrastinate; apply its migrations (procrastinate "
-                                   "schema --migrations) before starting workers.")
+                raise RefusedError(msg("The job queue in this database was made by an older "
+                                       "procrastinate; apply its migrations (procrastinate "
+                                       "schema --migrations) before starting workers."))
             if present:
                 return False
             with conn.transaction():

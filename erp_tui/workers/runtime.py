@@ -15,13 +15,14 @@ from procrastinate import App
 
 from erp_tui.context import AppContext
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import msg
 from erp_tui.logs import logger
 from erp_tui.workers.app import STATE_KEY, JobOutcome, WorkerState, add_schedule, build_app
 from erp_tui.workers.database import conninfo_of, ensure_schema, is_postgresql
 from erp_tui.workers.liveness import LiveJobManager
 
-SQLITE_REFUSAL = ("erp-tui worker needs a PostgreSQL store; on this SQLite store keep "
-                  "syncing on one machine with 'erp-tui sync --every 5m'.")
+SQLITE_REFUSAL = msg("erp-tui worker needs a PostgreSQL store; on this SQLite store keep "
+                     "syncing on one machine with 'erp-tui sync --every 5m'.")
 # Seconds between looks at the queue (new jobs also wake a worker at once) and between
 # sweeps for the jobs of dead workers.
 POLL_SECONDS = 2.0
@@ -59,7 +60,7 @@ def prepare(ctx: AppContext, plan: WorkerPlan) -> str:
     from erp_tui.workers.schedule import cron_of
 
     if plan.concurrency < 1:
-        raise RefusedError("--concurrency must be at least 1.")
+        raise RefusedError(msg("--concurrency must be at least 1."))
     conninfo = check_store(store_url(ctx))
     cron_of(plan.every)  # an interval the clock cannot keep is refused before starting
     ensure_schema(conninfo)

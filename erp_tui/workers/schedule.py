@@ -4,6 +4,7 @@ whichever worker comes first, whatever the number of workers."""
 from __future__ import annotations
 
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import msg
 
 DEFAULT_EVERY = "5m"
 
@@ -13,7 +14,7 @@ def cron_of(seconds: float) -> str:
     `seconds`; the interval must divide a minute, an hour or a day evenly."""
     whole = int(seconds)
     if whole != seconds or whole < 1:
-        raise RefusedError("The interval of a worker must be whole seconds (e.g. 30s, 5m).")
+        raise RefusedError(msg("The interval of a worker must be whole seconds (e.g. 30s, 5m)."))
     if whole < 60 and 60 % whole == 0:
         return f"* * * * * */{whole}"
     minutes, rest = divmod(whole, 60)
@@ -22,8 +23,8 @@ def cron_of(seconds: float) -> str:
     hours, rest = divmod(whole, 3600)
     if not rest and hours <= 24 and 24 % hours == 0:
         return f"0 */{hours} * * *" if hours < 24 else "0 0 * * *"
-    raise RefusedError(f"A worker's interval must divide a minute, an hour or a day evenly "
-                       f"(e.g. 30s, 5m, 2h); {whole} seconds does not.")
+    raise RefusedError(msg("A worker's interval must divide a minute, an hour or a day evenly "
+                           "(e.g. 30s, 5m, 2h); {seconds} seconds does not.", seconds=whole))
 
 
 def periodic_id(seconds: float) -> str:

@@ -86,3 +86,7 @@ class ConfirmScreen(Dialog[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class QuitQuestion(ConfirmScreen):
+    """"Quit erp-tui?" (the app ignores F10 while it asks)."""

@@ -32,6 +32,7 @@ TEXT = {
     "matches": N_("{shown} of {total}"),
     "no_match": N_("Nothing matches '{text}'."),
     "picker.cancel": N_("Cancel"),
+    "picker.keys": N_("Type to filter · ↑/↓ · Enter chooses · Esc cancels"),
     "picker.choose": N_("Choose"),
     "message.close": N_("Close"),
     "done": N_("Done"),
@@ -84,20 +85,23 @@ def error_message(error: BaseException) -> str:
     from erp_tui.screens.engine_text import engine_text
 
     if isinstance(error, StaleEditError):
-        return f"{engine_text(str(error))}\n{tr(TEXT, 'stale')}"
+        return f"{engine_text(error)}\n{tr(TEXT, 'stale')}"
     if isinstance(error, ValidationFailed):
-        lines = [error.summary, *(f"- {engine_text(p.message)}" for p in error.problems)]
+        lines = [engine_text(error.summary),
+                 *(f"- {engine_text(p.message)}" for p in error.problems)]
         return "\n".join(lines)
     if isinstance(error, ErpTuiError):
-        return engine_text(str(error))
+        return engine_text(error)
     return f"{type(error).__name__}: {error}"
 
 
 def done_bindings(prefix: str) -> list[BindingType]:
     """Done (F10, Ctrl+S) and Cancel (Escape) of an `EditDialog`, with ids `<prefix>.done`,
-    `<prefix>.save` and `<prefix>.cancel`."""
+    `<prefix>.save` and `<prefix>.cancel`; in a read-only view F10 is Close
+    (`<prefix>.close`)."""
     return [
         Binding("f10", "save", "Done", id=f"{prefix}.done"),
+        Binding("f10", "close_view", "Close", id=f"{prefix}.close"),
         Binding("ctrl+s", "save", "Done", id=f"{prefix}.save"),
         Binding("escape", "cancel", "Cancel", id=f"{prefix}.cancel"),
     ]
@@ -135,6 +139,23 @@ class EditDialog(Dialog[ResultT]):
     def dirty(self) -> bool:
         """Are there changes that were not saved?"""
         return False
+
+    @property
+    def read_only_view(self) -> bool:
+        """Is this the read-only view of an active connection (Done is Close)?"""
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """In a read-only view F10 closes instead of saving (never the app's Quit)."""
+        if action == "save" and self.read_only_view:
+            return False
+        if action == "close_view" and not self.read_only_view:
+            return False
+        return super().check_action(action, parameters)
+
+    def action_close_view(self) -> None:
+        """Close the read-only view (nothing can have changed)."""
+        self.dismiss(self.cancel_result())
 
     def discard_question(self) -> str:
         """The question Cancel asks when `dirty`."""
@@ -246,6 +267,7 @@ class PickerDialog(Dialog[Picked | None]):
     }
     PickerDialog #title { text-style: bold; width: 100%; }
     PickerDialog #count { color: $text-muted; width: 100%; }
+    PickerDialog #keys { color: $text-muted; width: 100%; }
     PickerDialog OptionList { height: 1fr; }
     """
 
@@ -270,6 +292,7 @@ class PickerDialog(Dialog[Picked | None]):
             yield Input(placeholder=tr(TEXT, "filter"), id="filter", compact=True)
             yield OptionList(id="options", markup=False)
             yield Label("", id="count", markup=False)
+            yield Label(tr(TEXT, "picker.keys"), id="keys", markup=False)
 
     def on_mount(self) -> None:
         self._fill("")

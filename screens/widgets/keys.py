@@ -21,8 +21,6 @@ from textual.widget import Widget
 
 from erp_tui.screens.i18n import gettext
 
-# The catalogue context of the key bar's short words (the same English may be shorter there).
-KEY_BAR_CONTEXT = "key bar"
 # Ids of the app's own bindings start with this; the key bar never leaves them out.
 _APP_PREFIX = "app."
 
@@ -84,9 +82,9 @@ class KeyBar(Widget):
     """The keys of the current screen at the bottom, wrapped over at most `MAX_LINES` lines (an
     item "key description" is never split).
 
-    `short` maps binding ids to shorter English words for the bar (translated in the catalogue
-    context `KEY_BAR_CONTEXT`); the help and the palette keep the full descriptions. When the
-    items still need more lines, the screen's last keys are left out, never the app's."""
+    `short` maps binding ids to shorter English words for the bar (marked with `N_`, translated
+    here); the help and the palette keep the full descriptions. When the items still need more
+    lines, the screen's last keys are left out, never the app's."""
 
     MAX_LINES = 4
 
@@ -119,7 +117,7 @@ class KeyBar(Widget):
 
     def _word(self, binding: Binding) -> str:
         short = self._short.get(binding.id or "")
-        return gettext(short, KEY_BAR_CONTEXT) if short else binding.description
+        return gettext(short) if short else binding.description
 
     def _collect(self) -> None:
         items = [(key, self._word(binding), enabled, (binding.id or "").startswith(_APP_PREFIX))
@@ -127,6 +125,11 @@ class KeyBar(Widget):
         if items != self._items:
             self._items = items
             self.refresh(layout=True)
+
+    def words(self) -> list[tuple[str, str]]:
+        """(key, word) of every key the bar lists when it has room (a screen's short word
+        where it gave one): what a test of the bar looks for."""
+        return [(key, word) for key, word, _enabled, _app in self._items]
 
     def _lines(self, width: int) -> list[Text]:
         """The items laid out in `width`, leaving out screen keys from the end until they fit."""

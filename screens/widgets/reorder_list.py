@@ -8,11 +8,13 @@ Two ways to move the selected item, so that it works in any terminal:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.widget import Widget
 
 from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
@@ -75,6 +77,9 @@ class ReorderList(GridTable):
                  classes: str | None = None) -> None:
         self.items: list[ReorderItem] = list(items or [])
         self.grabbing = False
+        # Asked before a move or a pick-up; a read-only dialog answers False (and offers to
+        # make itself editable).
+        self.may_change: Callable[[], bool] = lambda: True
         columns = [
             GridColumn("pos", "#", 5, align="left"),
             GridColumn("label", label or tr(TEXT, "item"), 30, flex=True),
@@ -123,7 +128,8 @@ class ReorderList(GridTable):
         self.post_message(self.Moved(self))
 
     def action_move(self, delta: int) -> None:
-        self.move(delta)
+        if self.may_change():
+            self.move(delta)
 
     def _set_grab(self, grabbing: bool) -> None:
         if grabbing != self.grabbing:
@@ -133,7 +139,7 @@ class ReorderList(GridTable):
             self.post_message(self.GrabChanged(self, grabbing))
 
     def action_grab(self) -> None:
-        if self.items:
+        if self.items and (self.grabbing or self.may_change()):
             self._set_grab(not self.grabbing)
 
     def action_drop(self) -> None:
@@ -182,3 +188,10 @@ class ReorderList(GridTable):
 
     def on_blur(self) -> None:
         self._set_grab(False)
+
+
+def grow_status(status: Widget) -> None:
+    """Let a re-ordering dialog's two-line status take a third line when its help wraps (Dutch
+    at 80 columns), so the position line under the help is never cut."""
+    status.styles.height = "auto"
+    status.styles.max_height = 3

@@ -64,7 +64,7 @@ def test_a_run_that_fails_again_keeps_the_old_batch_error_open(
     assert open_errors(small, "F") == []
     (latest, *_rest) = recent_runs(small, "F")
     assert latest.id == third.run_id
-    assert latest.message == ("Closed 2 batch error(s) of earlier runs: their range was read "
+    assert latest.message == ("Closed 2 batch errors of earlier runs: their ranges were read "
                               "again.")
 
 

@@ -116,7 +116,7 @@ def test_reader_killed_mid_run_is_a_batch_error_and_the_next_run_completes(
     assert again.counts.created == 2 * CUSTOMERS - report.counts.created
     # The next run read the skipped range again: it closed the first run's batch error.
     assert open_errors(ctx, "Ahead") == [] and again.closed_errors == 1
-    assert "Closed 1 batch error(s) of earlier runs" in again.message
+    assert "Closed 1 batch error of an earlier run: its range" in again.message
     state = _state(ctx)
     state["errors"] = []  # the first run's (closed) error stays on record
     assert state == _state(reference)

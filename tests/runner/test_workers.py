@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from erp_tui.connectors.sample_data import generate_sample_erp
 from erp_tui.context import AppContext
@@ -57,7 +57,18 @@ class Store:
         self.workers.extend(started)
         for worker in started:
             worker.wait_started()
+        # Queued jobs go to whichever worker asks first: wait until every live worker has
+        # joined the queue (procrastinate registers it as it starts fetching), so a worker
+        # that starts slowly on a busy machine does not find the queue already emptied.
+        live = sum(1 for w in self.workers if w.process.poll() is None)
+        wait_until(lambda: self.registered() >= live, f"{live} workers to join the queue")
         return started
+
+    def registered(self) -> int:
+        """How many workers are registered with the queue now."""
+        with self.ctx.engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM procrastinate_workers"))
+                       .scalar_one())
 
     def add_connection(self, name: str, customers: int, page_size: int, seed: int) -> int:
         erp_file = self.tmp / f"{name}.sqlite"

@@ -87,7 +87,10 @@ async def _list_duplicate(pilot: Any, ctx: Any) -> None:
     await pilot.pause()
     await pilot.press("down", "enter")
     await pilot.pause()
-    await pilot.press(*"netherl", "enter")
+    from erp_tui.i18n import language
+
+    # The picker filters the item texts, which are in the UI's language.
+    await pilot.press(*("nederl" if language() == "nl" else "netherl"), "enter")
 
 
 async def _defaults(pilot: Any, ctx: Any) -> None:

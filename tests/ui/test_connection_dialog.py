@@ -10,6 +10,7 @@ from textual.widgets import Button, Input, Select, Static
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.connection_dialog import ConnectionDialog
 from erp_tui.screens.connections import ConnectionsScreen
+from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.services.connections import list_connections
 from tests.store_support import API_KEY, sample_erp
 
@@ -153,7 +154,9 @@ async def test_escape_while_testing_cancels_and_ignores_result(ctx: Any, tmp_pat
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert dialog.query_one("#ok", Button).disabled  # the late result was ignored
-        await pilot.press("escape")
+        await pilot.press("escape")  # the typed values would be lost: it asks first
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
         assert isinstance(app.screen, ConnectionsScreen)
 
 

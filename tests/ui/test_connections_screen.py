@@ -1,10 +1,11 @@
-"""The connections screen: rule 1 (edit only inactive), activation, test, delete."""
+"""The connections screen: rule 1 (edit only inactive; an active one is shown read-only),
+activation, test, delete."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 
 from erp_tui.screens.activation_problems import ActivationProblemsScreen, target_of
 from erp_tui.screens.app import ErpTuiApp
@@ -12,6 +13,7 @@ from erp_tui.screens.connection_dialog import ConnectionDialog
 from erp_tui.screens.connections import ConnectionsScreen
 from erp_tui.screens.widgets.confirm import ConfirmScreen
 from erp_tui.services.connections import list_connections, require_connection
+from tests.screen_support import screen_text
 from tests.store_support import DUTCH, NORDIC
 
 
@@ -19,46 +21,59 @@ def _message(app: ErpTuiApp) -> str:
     return str(app.screen.query_one("#message", Static).render())
 
 
-async def test_editing_active_connection_offers_to_deactivate(two_connections: Any) -> None:
+async def test_configuring_active_connection_opens_it_read_only(two_connections: Any) -> None:
+    """Rule 1: an active connection's dialog shows its values read-only; trying to change
+    them (F2) offers to deactivate it, and after yes the dialog is editable."""
     ctx = two_connections
     app = ErpTuiApp(ctx, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")  # Nordic, active
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConnectionDialog) and dialog.read_only
+        assert "read-only (active)" in screen_text(app)
+        assert dialog.query_one("#name", Input).disabled
+        await pilot.press("f2")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "deactivate → change → test → OK → reactivate" in str(
-            app.screen.query_one(".question", Static).render())
+        assert "Deactivate it to change" in str(app.screen.query_one(".question").render())
         await pilot.press("n")
-        assert isinstance(app.screen, ConnectionsScreen)
+        assert app.screen is dialog and dialog.read_only
         assert require_connection(ctx, NORDIC).active
-        assert "stays active" in _message(app)
 
-        await pilot.press("e")
-        await pilot.press("y")
+        await pilot.press("f2", "y")
         await pilot.pause()
         assert not require_connection(ctx, NORDIC).active
-        assert isinstance(app.screen, ConnectionDialog)  # then the editor opens
+        assert app.screen is dialog and not dialog.read_only
+        assert not dialog.query_one("#name", Input).disabled
         await pilot.press("escape")
         assert isinstance(app.screen, ConnectionsScreen)
         table = app.screen.query_one("#connections", DataTable)
         assert all(table.get_row_at(i)[0] == "" for i in range(table.row_count))
 
 
-async def test_enter_on_active_connection_also_asks(two_connections: Any) -> None:
+async def test_enter_on_active_connection_opens_it_read_only(two_connections: Any) -> None:
     app = ErpTuiApp(two_connections, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("enter")
-        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.pause()
+        assert isinstance(app.screen, ConnectionDialog) and app.screen.read_only
         await pilot.press("escape")
+        assert isinstance(app.screen, ConnectionsScreen)
         assert require_connection(two_connections, NORDIC).active
 
 
-async def test_every_edit_action_on_active_connection_asks(two_connections: Any) -> None:
+async def test_every_edit_action_on_active_connection_is_read_only(two_connections: Any
+                                                                   ) -> None:
     app = ErpTuiApp(two_connections, language="en")
     async with app.run_test(size=(80, 24)) as pilot:
         for key in ("m", "l", "d", "r"):
             await pilot.press(key)
-            assert isinstance(app.screen, ConfirmScreen), key
-            await pilot.press("n")
+            await pilot.pause()
+            assert not isinstance(app.screen, (ConnectionsScreen, ConfirmScreen)), key
+            assert "read-only (active)" in screen_text(app), key
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, ConnectionsScreen), (key, screen_text(app))
         assert require_connection(two_connections, NORDIC).active
 
 

@@ -99,12 +99,15 @@ async def test_search_link_tab_rank_mappings_create_and_push(demo_ctx: Any) -> N
         await _back_to_connections(app, pilot)
         await pilot.press("r")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)  # Nordic is active: deactivate first
+        assert isinstance(app.screen, RankFieldsDialog)  # Nordic is active: read-only
+        ranked = [row.erp_field for row in load_ranking(ctx, NORDIC).tabs["Customer"]]
+        await pilot.press(*["down"] * ranked.index("note"), "shift+up")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)  # a change asks to deactivate first
         await pilot.press("y")
         await pilot.pause()
         assert isinstance(app.screen, RankFieldsDialog)
-        ranked = [row.erp_field for row in load_ranking(ctx, NORDIC).tabs["Customer"]]
-        await pilot.press(*["down"] * ranked.index("note"), "shift+up")
+        await pilot.press("shift+up")  # the change, now that it is allowed
         await pilot.press("f10")
         await settle(app, pilot)
         moved = _tab_labels(ctx)

@@ -6,10 +6,12 @@ import sqlite3
 from typing import Any
 
 from erp_tui.connectors.sample_data import mark_deleted, touch_actors
+from erp_tui.i18n import set_language
 from erp_tui.runner import open_errors, recent_runs, run_sync
 from erp_tui.screens.app import ErpTuiApp
 from erp_tui.screens.change_pages import PAGE, ChangePages
 from erp_tui.screens.log_screen import SyncLogScreen
+from erp_tui.screens.log_text import changes_head, errors_head, retrying_text
 from tests.list_support import map_list_item
 
 NORDIC = "Nordic Trading AB"
@@ -51,7 +53,7 @@ async def test_log_lists_runs_and_the_changes_of_a_run(demo_ctx: Any) -> None:
         await pilot.press("slash", *keys[1], "enter")  # filter by ERP key
         assert screen.changes.count == 1
         assert screen.cell_text("changes", 0, 1) == keys[1]
-        assert "1 of 3" in screen.head_text()
+        assert "1 of 3 field changes shown" in screen.head_text()
         await pilot.press("escape")
         assert not isinstance(app.screen, SyncLogScreen)
 
@@ -97,7 +99,7 @@ async def test_open_errors_retry_selected_after_fixing_the_mapping(demo_ctx: Any
         screen = app.screen
         assert isinstance(screen, SyncLogScreen)
         assert screen.current_view == "errors"
-        assert f"{len(errors)} open error(s), 0 marked" in screen.head_text()
+        assert len(errors) > 1 and f"{len(errors)} open errors, 0 marked" in screen.head_text()
         row = next(i for i, e in enumerate(screen.errors) if e.actor_type == "Customer")
         await pilot.press(*["down"] * row)
         assert f"ERP item '{country}'" in screen.cell_text("errors", row, 5)
@@ -161,3 +163,15 @@ def test_change_pages_read_by_key_from_either_end(demo_ctx: Any) -> None:
     filtered = ChangePages(demo_ctx, 7, "C00001")
     assert filtered.count == 100 and filtered.total == total
     assert filtered.row(99).erp_key == "C0000199"
+
+
+def test_the_heads_count_in_singular_and_plural() -> None:
+    """One error or change reads in the singular, more in the plural, in both languages."""
+    assert errors_head(1, 0) == "1 open error, 0 marked."
+    assert retrying_text(2) == "⏳ Retrying 2 errors…"
+    assert changes_head(7, 1) == "Run 7: 1 field change."
+    assert changes_head(7, 1200, 0) == "Run 7: 0 of 1,200 field changes shown."
+    set_language("nl")
+    assert errors_head(2, 1) == "2 openstaande fouten, 1 gemarkeerd."
+    assert retrying_text(1) == "⏳ 1 fout opnieuw proberen…"
+    assert changes_head(7, 1) == "Run 7: 1 veldwijziging."

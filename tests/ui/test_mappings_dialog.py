@@ -190,5 +190,5 @@ async def test_switching_actor_tabs(two_connections: Any) -> None:
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert dialog.tab is not None and dialog.tab.actor_type == "Supplier"
-        assert "Synchroniseer ERP-Supplier met CRM-Bedrijf" in str(
+        assert "Synchroniseer ERP-Leverancier met CRM-Bedrijf" in str(
             dialog.query_one("#enabled").label)

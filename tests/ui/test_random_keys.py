@@ -1,19 +1,24 @@
-"""Random keys on every screen must never crash the app.
+"""Random keys on every screen, in English and in Dutch, must never crash the app.
 
-Starting on the connections screen of the demo, seeded random keys (arrows, tab, enter, escape,
-space, the letters screens bind, F-keys, shift+arrows, `<` `>` `=` `[` `]` `-`, digits, ...) open
-and drive every dialog: 5,000 keys in total over ten seeds, typed ahead (see `press`). The app
-must either still be running or have exited cleanly through quit (return code 0); an exception
-anywhere fails `run_test`.
-After a quit the remaining keys go to a new app on the same store.
+Seeded random keys (arrows, tab, enter, escape, space, the letters screens bind, F-keys,
+shift+arrows, `<` `>` `=` `[` `]` `-`, digits, ...), typed ahead (see `press`), drive the demo
+in both languages. Each seed's keys come in three parts; before each part the app goes back to
+the connections screen and opens a screen of `tests.screen_tour.STOPS` (the seeds take the
+stops in turn, so the ten seeds start on every screen and dialog in each language); from there
+the keys open and drive the others: 4,200 keys in all. The app must either still be running
+or have exited cleanly through quit (return code 0); an exception anywhere fails `run_test`.
+After a quit the remaining keys go to a new app on the same store. When keys earlier in the
+seed removed what a stop needs (a deleted connection), that part starts where its opening step
+got to.
 
-CI runs ten seeds. A wider sweep, run by hand after UI changes:
+CI runs ten seeds per language. A wider sweep, run by hand after UI changes:
 `ERP_TUI_TEST_KEY_SEEDS=11-200 pytest tests/ui/test_random_keys.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 from typing import Any
@@ -22,7 +27,9 @@ import pytest
 from textual import events
 from textual.app import App
 
+from erp_tui.errors import ErpTuiError
 from erp_tui.screens.app import ErpTuiApp
+from tests.screen_tour import STOPS
 
 KEYS = [
     "up", "down", "left", "right", "tab", "shift+tab", "enter", "escape", "space",
@@ -49,7 +56,9 @@ def seeds_to_run() -> list[int]:
 
 
 SEEDS = seeds_to_run()
-KEYS_PER_SEED = 500
+LANGUAGES = ["en", "nl"]
+PARTS = 3
+KEYS_PER_PART = 70
 BATCH = 25
 
 
@@ -81,30 +90,72 @@ def random_keys(seed: int, count: int) -> list[str]:
     return rng.choices(KEYS, weights=weights, k=count)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-async def test_random_keys_never_crash(demo_ctx: Any, seed: int) -> None:
-    keys = random_keys(seed, KEYS_PER_SEED)
-    language = "nl" if seed % 2 == 0 else "en"
-    sent = 0
+def starting_stops(seed: int) -> list[str]:
+    """The stops where the parts of `seed` start: seed 1 takes the first three, and so on."""
+    names = list(STOPS)
+    return [names[((seed - 1) * PARTS + part) % len(names)] for part in range(PARTS)]
+
+
+async def open_stop(pilot: Any, ctx: Any, stop: str, base: int) -> None:
+    """Back to the connections screen (`base` screens deep), then open `stop` from there."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    while len(app.screen_stack) > base:
+        app.pop_screen()
+        await pilot.pause()
+    with contextlib.suppress(ErpTuiError):  # earlier keys removed what the stop needs
+        await STOPS[stop](pilot, ctx)
+
+
+async def send_batch(app: App[Any], keys: list[str]) -> int:
+    """Send the next batch of `keys`; a quit key ends it. Returns how many were sent."""
+    batch = keys[:BATCH]
+    for index, key in enumerate(batch):
+        if key in ("f10", "ctrl+q"):
+            batch = batch[:index + 1]
+            break
+    for key in batch:
+        await press(app, key)
+    return len(batch)
+
+
+async def drive(ctx: Any, language: str, parts: list[tuple[str, list[str]]]) -> None:
+    """Send each part's keys to the app opened at its stop; after a quit, the keys left go to
+    a new app (on the connections screen)."""
+    pending = [(stop, list(keys)) for stop, keys in parts]
+    total = sum(len(keys) for _stop, keys in parts)
     starts = 0
-    while sent < len(keys):
-        app = ErpTuiApp(demo_ctx, language=language)
+    while pending:
+        app = ErpTuiApp(ctx, language=language)
         starts += 1
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.pause()
-            while sent < len(keys) and app.is_running and app.return_code is None:
-                batch = keys[sent:sent + BATCH]
-                # A quit key ends the batch there: what follows goes to the next app.
-                for index, key in enumerate(batch):
-                    if key in ("f10", "ctrl+q"):
-                        batch = batch[:index + 1]
-                        break
-                for key in batch:
-                    await press(app, key)
-                sent += len(batch)
+            base = len(app.screen_stack)
+            while pending and app.is_running and app.return_code is None:
+                stop, keys = pending[0]
+                if stop:
+                    await open_stop(pilot, ctx, stop, base)
+                    pending[0] = ("", keys)
+                del keys[:await send_batch(app, keys)]
+                if not keys:
+                    pending.pop(0)
                 await pilot.pause()  # settle after each batch
             await app.workers.wait_for_complete()
             await pilot.pause()
         # Still running (run_test ended it) or quit cleanly: never an error exit.
-        assert app.return_code in (None, 0), (seed, sent, app.return_code)
-        assert starts <= len(keys), "the app keeps quitting without handling keys"
+        assert app.return_code in (None, 0), (language, parts[0][0], app.return_code)
+        assert starts <= total, "the app keeps quitting without handling keys"
+
+
+def test_the_seeds_start_on_every_screen() -> None:
+    if list(range(1, 11)) == SEEDS:
+        assert {stop for seed in SEEDS for stop in starting_stops(seed)} == set(STOPS)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_random_keys_never_crash(demo_ctx: Any, seed: int, language: str) -> None:
+    keys = random_keys(seed, PARTS * KEYS_PER_PART)
+    await drive(demo_ctx, language, [
+        (stop, keys[part * KEYS_PER_PART:(part + 1) * KEYS_PER_PART])
+        for part, stop in enumerate(starting_stops(seed))])

@@ -61,7 +61,7 @@ async def test_e_rereads_the_link_and_shows_the_value_read(demo_ctx: Any) -> Non
         assert view.message_text() == (f"✓ '{key}' opnieuw gelezen uit '{NORDIC}': "
                                        "1 bijgewerkt, 0 conflicten.")
         assert _name(demo_ctx, company.id) == LATE
-        assert f"Name > {company.title} → {LATE}" in view.erp_plain()  # history, as typed
+        assert f"Naam > {company.title} → {LATE}" in view.erp_plain()  # history, as typed
         assert LATE in screen_text(app)
         assert not view.rereading
         await pilot.press("f3")
@@ -129,7 +129,7 @@ async def test_an_actor_gone_from_the_erp_is_an_error_on_the_tab(demo_ctx: Any) 
         view = await _view(app, pilot, company.id, "erp")
         await pilot.press("e")
         await settle(app, pilot)
-        assert view.message_text() == (f"✗ Re-read '{key}' from '{NORDIC}': 1 error(s), "
+        assert view.message_text() == (f"✗ Re-read '{key}' from '{NORDIC}': 1 error, "
                                        "shown on the ERP tab.")
         text = view.erp_plain()
         assert "Open errors (1)" in text

@@ -165,5 +165,5 @@ async def test_a_running_sync_elsewhere_is_refused_clearly(demo_ctx: Any) -> Non
             await _wait(app, pilot)
         screen = app.screen
         assert isinstance(screen, SyncRunScreen)
-        assert "already being synced" in screen.status_text()
+        assert "wordt al gesynchroniseerd" in screen.status_text()  # the Dutch UI says it in Dutch
         assert screen.status_text().startswith("✗")

@@ -6,7 +6,7 @@ test — and the database is checked through the services after each step:
 
 0. activate Dutch: refused (Customer › Name has no direction), Enter on the problem opens
    Mappings at that field, `=` gives it a direction, F10 saves, `a` activates it;
-1. Nordic: `m` asks to deactivate first, `y` deactivates it and opens Mappings;
+1. Nordic: `m` opens Mappings read-only; a change offers to deactivate it first, `y` does;
 2. Mappings: map ERP field orgno to CRM field Number 2 and give it direction `>`; clear the
    direction of the mandatory field Name (so reactivating will be refused); F10 saves;
 3. List mapping: choose the same CRM item for two ERP items (saving is refused), then fix it;
@@ -110,16 +110,19 @@ async def test_whole_workflow_by_keys(demo_ctx: Any) -> None:
         assert dutch.active and dutch.priority == 2
         assert "is active now" in _message(app)
 
-        # ---- 1. Nordic: editing asks to deactivate first; yes deactivates it --------------
+        # ---- 1. Nordic: Mappings opens read-only; a change asks to deactivate first -------
         await pilot.press("up", "m")
+        await pilot.pause()
+        mappings = app.screen
+        assert isinstance(mappings, MappingsDialog)
+        await pilot.press("minus")  # a change: refused, the deactivation is offered
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         assert _connection(ctx, NORDIC).active  # nothing changed by asking
         await pilot.press("y")
         await pilot.pause()
         assert not _connection(ctx, NORDIC).active
-        mappings = app.screen
-        assert isinstance(mappings, MappingsDialog)
+        assert app.screen is mappings
 
         # ---- 2. Mappings: a field mapping and its direction; Name loses its direction ----
         assert mappings.tab is not None and mappings.tab.actor_type == "Customer"

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 import httpx
 from pydantic import ValidationError
 
-from erp_tui.connectors.base import ConnectorBase, as_settings, as_whole
+from erp_tui.connectors.base import ConnectorBase, as_settings, as_whole, setting
 from erp_tui.connectors.base import Refusal as _Refusal
 from erp_tui.connectors.http import protocol as p
 from erp_tui.contract import (
@@ -33,7 +33,6 @@ from erp_tui.contract import (
     ConfigFieldsResult,
     Cursor,
     FieldAccess,
-    FieldInfo,
     FieldsResult,
     FieldType,
     ListItemsResult,
@@ -41,7 +40,9 @@ from erp_tui.contract import (
     Restriction,
     Result,
     SearchableFieldsResult,
+    label_for,
 )
+from erp_tui.i18n import N_, label_language, msg, msgn
 
 DEFAULT_TIMEOUT = 30
 DEFAULT_RETRIES = 3
@@ -66,18 +67,19 @@ def _parse_config(values: Mapping[str, Any]) -> _Config:
     values = as_settings(values)
     url = str(values.get("url") or "").strip().rstrip("/")
     if not url:
-        raise _Refusal("Fill in the URL of the connector server.", "config")
+        raise _Refusal(msg("Fill in the URL of the connector server."), "config")
     try:
         parsed = httpx.URL(url)
     except Exception:
-        raise _Refusal(f"{url!r} is not a URL.", "config") from None
+        raise _Refusal(msg("{url!r} is not a URL.", url=url), "config") from None
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise _Refusal("The URL must start with http:// or https:// and name a host.", "config")
+        raise _Refusal(msg("The URL must start with http:// or https:// and name a host."),
+                       "config")
     token = values.get("token")
     if not isinstance(token, str) or not token.strip():
-        raise _Refusal("Fill in the token of the connector server.", "config")
-    timeout = as_whole(values.get("timeout"), "Time-out", DEFAULT_TIMEOUT, 1, 3600)
-    retries = as_whole(values.get("retries"), "Retries", DEFAULT_RETRIES, 0, 10)
+        raise _Refusal(msg("Fill in the token of the connector server."), "config")
+    timeout = as_whole(values.get("timeout"), N_("Time-out"), DEFAULT_TIMEOUT, 1, 3600)
+    retries = as_whole(values.get("retries"), N_("Retries"), DEFAULT_RETRIES, 0, 10)
     return _Config(url=url, token=token.strip(), timeout=float(timeout), retries=retries)
 
 
@@ -103,7 +105,8 @@ class HttpConnector(ConnectorBase):
 
     kind: ClassVar[str] = "http"
     label: ClassVar[str] = "Remote connector (JSON over HTTP)"
-    connector_name: ClassVar[str] = "HTTP connector"
+    labels: ClassVar[dict[str, str]] = {"nl": "Externe connector (JSON via HTTP)"}
+    connector_name: ClassVar[str] = N_("HTTP connector")
 
     def __init__(self) -> None:
         super().__init__()
@@ -114,20 +117,24 @@ class HttpConnector(ConnectorBase):
     def config_fields(self) -> ConfigFieldsResult:
         T = FieldType
         return ConfigFieldsResult(fields=[
-            FieldInfo(key="url", label="Server URL",
-                      description="Base URL of the connector server, e.g. "
-                                  "http://127.0.0.1:8765.", type=T.TEXT,
-                      access=FieldAccess.MANDATORY),
-            FieldInfo(key="token", label="Token",
-                      description="Bearer token the connector server expects.",
-                      type=T.PASSWORD, access=FieldAccess.MANDATORY),
-            FieldInfo(key="timeout", label="Time-out (s)",
-                      description="Seconds to wait for one answer of the server.",
-                      type=T.INTEGER, default=str(DEFAULT_TIMEOUT)),
-            FieldInfo(key="retries", label="Retries",
-                      description="How often a call is repeated after a transient failure "
-                                  "(connection lost, time-out, server busy).",
-                      type=T.INTEGER, default=str(DEFAULT_RETRIES)),
+            setting("url", "Server URL",
+                    "Base URL of the connector server, e.g. http://127.0.0.1:8765.",
+                    ("Server-URL", "Basis-URL van de connectorserver, bijvoorbeeld "
+                                   "http://127.0.0.1:8765."),
+                    type=T.TEXT, access=FieldAccess.MANDATORY),
+            setting("token", "Token", "Bearer token the connector server expects.",
+                    ("Token", "Bearer-token dat de connectorserver verwacht."),
+                    type=T.PASSWORD, access=FieldAccess.MANDATORY),
+            setting("timeout", "Time-out (s)", "Seconds to wait for one answer of the server.",
+                    ("Time-out (s)", "Aantal seconden dat op één antwoord van de server wordt "
+                                     "gewacht."),
+                    type=T.INTEGER, default=str(DEFAULT_TIMEOUT)),
+            setting("retries", "Retries",
+                    "How often a call is repeated after a transient failure "
+                    "(connection lost, time-out, server busy).",
+                    ("Herhalingen", "Hoe vaak een aanroep wordt herhaald na een tijdelijke "
+                                    "storing (verbinding verbroken, time-out, server bezet)."),
+                    type=T.INTEGER, default=str(DEFAULT_RETRIES)),
         ])
 
     def test_config(self, values: dict[str, Any]) -> Result:
@@ -140,10 +147,13 @@ class HttpConnector(ConnectorBase):
         result = self._result(data, Result)
         if not result.ok:
             return result
-        who = health.label or "the connector server"
-        return Result(state=result.state,
-                      user_message=f"Connected to {who} at {config.url}. "
-                                   f"{result.user_message}".strip(),
+        who = label_for(health, label_language()) or msg("the connector server")
+        if result.user_message:
+            text = msg("Connected to {who} at {url}. {reply}", who=who, url=config.url,
+                       reply=result.user_message)
+        else:
+            text = msg("Connected to {who} at {url}.", who=who, url=config.url)
+        return Result(state=result.state, user_message=text,
                       tech_message=result.tech_message)
 
     def create_connection(self, connection_id: int, values: dict[str, Any]) -> Result:
@@ -232,8 +242,8 @@ class HttpConnector(ConnectorBase):
         result = self._result(data, ActorResult)
         if raw_actor is None:
             if result.ok:
-                raise _Refusal("The connector server created an actor but did not send it "
-                               "back.", "bad_reply")
+                raise _Refusal(msg("The connector server created an actor but did not send it "
+                                   "back."), "bad_reply")
             return result
         actor_out = self._wire_actor(connection_id, raw_actor)
         return result.model_copy(update={"actor": actor_out})
@@ -305,8 +315,8 @@ class HttpConnector(ConnectorBase):
 
     @staticmethod
     def _bad_reply(what: str, detail: str) -> _Refusal:
-        return _Refusal("The connector server sent a reply that does not fit the connector "
-                        "protocol; the call failed and nothing was assumed.", "bad_reply",
+        return _Refusal(msg("The connector server sent a reply that does not fit the connector "
+                            "protocol; the call failed and nothing was assumed."), "bad_reply",
                         f"{what}: {detail}")
 
     def _health(self, client: httpx.Client, config: _Config) -> p.HealthReply:
@@ -317,9 +327,10 @@ class HttpConnector(ConnectorBase):
         except ValidationError as exc:
             raise self._bad_reply("health", _short(exc)) from None
         if health.protocol_version != p.PROTOCOL_VERSION:
-            raise _Refusal(f"The connector server speaks protocol version "
-                           f"{health.protocol_version}; this erp-tui speaks version "
-                           f"{p.PROTOCOL_VERSION}.", "protocol_version")
+            raise _Refusal(msg("The connector server speaks protocol version {protocol_version}; "
+                               "this erp-tui speaks version {PROTOCOL_VERSION}.",
+                               protocol_version=health.protocol_version,
+                               PROTOCOL_VERSION=p.PROTOCOL_VERSION), "protocol_version")
         return health
 
     def _post(self, client: httpx.Client, config: _Config, method: str, body: dict[str, Any],
@@ -375,22 +386,24 @@ class HttpConnector(ConnectorBase):
                     continue
                 break
             if status == 401:
-                raise _Refusal("The connector server refused the token; check the token of "
-                               "this connection.", "unauthorized", f"HTTP 401 from {path}")
-            raise _Refusal(f"The connector server refused the request (HTTP {status}): "
-                           f"{_error_text(response)}", f"http_{status}",
+                raise _Refusal(msg("The connector server refused the token; check the token of "
+                                   "this connection."), "unauthorized", f"HTTP 401 from {path}")
+            raise _Refusal(msg("The connector server refused the request (HTTP {status}): "
+                               "{response}",
+                               status=status, response=_error_text(response)), f"http_{status}",
                            f"{verb} {path}: HTTP {status}")
-        tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
+        tries = msgn("{count} attempt", "{count} attempts", attempt + 1)
         if code == "timeout":
-            message = (f"The connector server at {config.url} did not answer within "
-                       f"{config.timeout:g} seconds ({tries}).")
+            message = msg("The connector server at {url} did not answer within {seconds:g} "
+                          "seconds ({tries}).", url=config.url, seconds=config.timeout,
+                          tries=tries)
         elif code in ("unreachable", "transport"):
-            message = (f"The connector server at {config.url} cannot be reached ({tries}); "
-                       f"check that it runs and the URL.")
+            message = msg("The connector server at {url} cannot be reached ({tries}); check "
+                          "that it runs and the URL.", url=config.url, tries=tries)
         else:
-            http_status = code.removeprefix("http_")
-            message = (f"The connector server at {config.url} failed with HTTP {http_status} "
-                       f"({tries}); see its log.")
+            message = msg("The connector server at {url} failed with HTTP {status} ({tries}); "
+                          "see its log.", url=config.url, status=code.removeprefix("http_"),
+                          tries=tries)
         raise _Refusal(message, code, f"{verb} {path}: {last}")
 
 

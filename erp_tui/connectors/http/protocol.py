@@ -25,6 +25,7 @@ from erp_tui.contract import (
     Restriction,
     Value,
 )
+from erp_tui.i18n import msg
 
 PROTOCOL_NAME = "erp-tui-connector"
 PROTOCOL_VERSION = 1
@@ -157,6 +158,7 @@ class HealthReply(BaseModel):
     protocol_version: int
     connector: str = ""
     label: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)  # the label per language
 
 
 # ---- values --------------------------------------------------------------------------------
@@ -192,16 +194,16 @@ def decode_value(ftype: FieldType | None, value: Any) -> Value:
     if ftype is FieldType.DATE:
         if isinstance(value, str):
             return date.fromisoformat(value)
-        raise ValueError(f"a date must be sent as ISO text, not {value!r}")
+        raise ValueError(msg("a date must be sent as ISO text, not {value!r}", value=value))
     if ftype is FieldType.DATETIME:
         if isinstance(value, str):
             return datetime.fromisoformat(value)
-        raise ValueError(f"a datetime must be sent as ISO text, not {value!r}")
+        raise ValueError(msg("a datetime must be sent as ISO text, not {value!r}", value=value))
     if ftype is FieldType.DOUBLE and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str | int | float | bool):
         return value
-    raise ValueError(f"{type(value).__name__} is not a field value")
+    raise ValueError(msg("{name} is not a field value", name=type(value).__name__))
 
 
 def encode_actor(actor: Actor, types: Mapping[str, FieldType]) -> dict[str, Any]:
@@ -273,8 +275,9 @@ def _convert_column(ftype: FieldType | None, key: str, column: Sequence[Any]
     allowed = _ALLOWED[ftype]
     if not kinds <= allowed:
         wrong = sorted(k.__name__ for k in kinds - allowed)
-        raise ValueError(f"column {key!r} ({ftype.value if ftype else 'untyped'}) holds "
-                         f"{', '.join(wrong)} values")
+        raise ValueError(msg("column {key!r} ({value}) holds {names} values",
+                             key=key, value=ftype.value if ftype else 'untyped',
+                             names=', '.join(wrong)))
     if ftype is FieldType.DATE:
         return [None if v is None else date.fromisoformat(v) for v in column]
     if ftype is FieldType.DATETIME:
@@ -294,12 +297,13 @@ def decode_page(data: Any, types_for: Callable[[str], Mapping[str, FieldType]] |
     Types come from the page's `field_types`; when it has none, from `types_for(actor_type)`.
     """
     if not isinstance(data, dict):
-        raise ValueError("the page is not a JSON object")
+        raise ValueError(msg("the page is not a JSON object"))
     data = dict(data)
     remaining = data.get("remaining")
     if remaining is not None and not _is_count(remaining):
         # Checked here: the page model would take true, 3.0 or "3" as a number.
-        raise ValueError(f"remaining must be a whole number of at least 0, not {remaining!r}")
+        raise ValueError(msg("remaining must be a whole number of at least 0, not {remaining!r}",
+                             remaining=remaining))
     raw_types = data.pop("field_types", None)
     page = ActorPage.validated(data)
     keys = page.field_keys
@@ -308,7 +312,7 @@ def decode_page(data: Any, types_for: Callable[[str], Mapping[str, FieldType]] |
         types: list[FieldType | None] = [known.get(k) for k in keys]
     else:
         if not isinstance(raw_types, list) or len(raw_types) != len(keys):
-            raise ValueError("field_types does not match field_keys")
+            raise ValueError(msg("field_types does not match field_keys"))
         types = [None if t is None else FieldType(t) for t in raw_types]
     if not page.rows or not keys:
         return page

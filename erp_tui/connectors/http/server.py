@@ -37,6 +37,7 @@ from erp_tui.contract import (
     Result,
 )
 from erp_tui.errors import RefusedError
+from erp_tui.i18n import msg
 
 log = logging.getLogger("erp_tui.connector_server")
 
@@ -94,11 +95,11 @@ class ConnectorService:
         except Exception as exc:  # the wrapped connector broke its contract
             log.warning("connector raised in %s: %s: %s", method, type(exc).__name__, exc)
             result = result_cls.failure(
-                "The connector failed unexpectedly; see the technical message.",
+                msg("The connector failed unexpectedly; see the technical message."),
                 tech_message=f"{type(exc).__name__}: {exc}", error_code="connector_exception")
         if not isinstance(result, result_cls):
             result = result_cls.failure(
-                "The connector returned an answer of the wrong kind.",
+                msg("The connector returned an answer of the wrong kind."),
                 tech_message=f"expected {result_cls.__name__}, got {type(result).__name__}",
                 error_code="connector_bad_answer")
         return self._encode(method, request, result)
@@ -173,7 +174,7 @@ class ConnectorService:
                 return Result()
         result = self.connector.create_connection(cid, dict(self.config_values))
         if not isinstance(result, Result):
-            return Result.failure("The connector returned an answer of the wrong kind.",
+            return Result.failure(msg("The connector returned an answer of the wrong kind."),
                                   error_code="connector_bad_answer")
         if result.ok:
             with self._lock:
@@ -270,7 +271,7 @@ class ConnectorHTTPServer(ThreadingHTTPServer):
 
     def _refuse_busy(self, request: Any) -> None:
         payload = p.dumps(p.ErrorReply(
-            user_message="The connector server is busy; try again shortly.",
+            user_message=msg("The connector server is busy; try again shortly."),
             tech_message=f"more than {self.max_clients} concurrent clients",
             error_code="busy").model_dump())
         head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; "
@@ -320,7 +321,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:
             log.exception("internal error serving %s %s", verb, self.path)
             status = HTTPStatus.INTERNAL_SERVER_ERROR
-            body = p.ErrorReply(user_message="The connector server failed unexpectedly.",
+            body = p.ErrorReply(user_message=msg("The connector server failed unexpectedly."),
                                 tech_message=f"{type(exc).__name__}: {exc}",
                                 error_code="server_error").model_dump()
         self._reply(verb, int(status), body)
@@ -339,7 +340,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, p.HealthReply(status="ok", protocol=p.PROTOCOL_NAME,
                                       protocol_version=p.PROTOCOL_VERSION,
                                       connector=getattr(connector, "kind", ""),
-                                      label=getattr(connector, "label", "")).model_dump()
+                                      label=getattr(connector, "label", ""),
+                                      labels=getattr(connector, "labels", {})).model_dump()
         prefix = p.PREFIX + "/"
         method = path[len(prefix):] if path.startswith(prefix) else None
         if method is None or method not in p.METHODS:
@@ -431,12 +433,12 @@ def make_server(connector: Connector, config_values: Mapping[str, Any], token: s
     Refused (RefusedError, one sentence) when `token` is shorter than `MIN_TOKEN_LENGTH`.
     """
     if len(token) < MIN_TOKEN_LENGTH:
-        raise RefusedError(f"The server's token is {len(token)} character(s) long; use at "
-                           f"least {MIN_TOKEN_LENGTH} (e.g. the output of 'erp-tui "
-                           "secret-key').")
+        raise RefusedError(msg("The server's token is {count} character(s) long; use at least "
+                               "{MIN_TOKEN_LENGTH} (e.g. the output of 'erp-tui secret-key').",
+                               count=len(token), MIN_TOKEN_LENGTH=MIN_TOKEN_LENGTH))
     if read_timeout <= 0 or max_clients < 1:
-        raise RefusedError("The read time-out must be positive and at least one client "
-                           "must be allowed.")
+        raise RefusedError(msg("The read time-out must be positive and at least one client must "
+                               "be allowed."))
     return ConnectorHTTPServer((host, port), ConnectorService(connector, config_values), token,
                                read_timeout=read_timeout, max_clients=max_clients)
 

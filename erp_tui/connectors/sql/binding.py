@@ -25,6 +25,7 @@ from erp_tui.connectors.sql.descriptor import (
 from erp_tui.connectors.sql.settings import SqlSettings
 from erp_tui.connectors.sql.values import key_text
 from erp_tui.contract import FieldAccess, FieldInfo, FieldType
+from erp_tui.i18n import msg
 
 
 def db_reason(exc: BaseException) -> str:
@@ -84,12 +85,13 @@ class BoundActor:
     def pick(self, field_keys: Sequence[str]) -> list[FieldInfo]:
         """The fields asked for (all of them for an empty sequence); raises Refusal."""
         if isinstance(field_keys, str):
-            raise Refusal("Field keys must be a list of keys, not one text.", "bad_fields")
+            raise Refusal(msg("Field keys must be a list of keys, not one text."), "bad_fields")
         if not field_keys:
             return list(self.fields.values())
         unknown = [k for k in field_keys if k not in self.fields]
         if unknown:
-            raise Refusal(f"{self.key} has no field {unknown[0]!r}.", "unknown_field")
+            raise Refusal(msg("{key} has no field {unknown!r}.",
+                              key=self.key, unknown=unknown[0]), "unknown_field")
         return [self.fields[k] for k in field_keys]
 
     def parent_type_of(self, stored: Any) -> str:
@@ -114,6 +116,8 @@ class BoundList:
     key_col: Column[Any]
     text_col: Column[Any]
     order_col: Column[Any]
+    # The column of the text per language ("nl" -> column).
+    text_cols: dict[str, Column[Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -135,8 +139,10 @@ class BoundConnection:
         """The bound actor type; raises Refusal for one the descriptor does not have."""
         bound = self.actors.get(actor_type)
         if bound is None:
-            raise Refusal(f"The descriptor has no actor type {actor_type!r}; use one of "
-                          f"{', '.join(self.actors)}.", "unknown_actor_type")
+            raise Refusal(msg("The descriptor has no actor type {actor_type!r}; use one of "
+                              "{names}.",
+                              actor_type=actor_type,
+                              names=', '.join(self.actors)), "unknown_actor_type")
         return bound
 
     def dispose(self) -> None:
@@ -179,8 +185,9 @@ def bind(settings: SqlSettings, stores: Callable[[str], ChangeStore]) -> BoundCo
         raise
     except SQLAlchemyError as exc:
         engine.dispose()
-        raise Refusal(f"Cannot connect to the database {settings.safe_url}; check the URL, "
-                      f"the password and that the server is running.", "cannot_connect",
+        raise Refusal(msg("Cannot connect to the database {safe_url}; check the URL, the "
+                          "password and that the server is running.",
+                          safe_url=settings.safe_url), "cannot_connect",
                       db_reason(exc)) from None
     except BaseException:
         engine.dispose()
@@ -211,8 +218,11 @@ def _reflect(settings: SqlSettings, engine: Engine, descriptor: Descriptor,
         table = tables[list_spec.table]
         key_col, text_col = col(table, list_spec.key), col(table, list_spec.text)
         order_col = col(table, list_spec.order) if list_spec.order else text_col
+        text_cols = {language: col(table, column) for language, column
+                     in list_spec.texts.items()}
         if key_col is not None and text_col is not None and order_col is not None:
-            lists[name] = BoundList(name, table, key_col, text_col, order_col)
+            lists[name] = BoundList(name, table, key_col, text_col, order_col,
+                                    {k: c for k, c in text_cols.items() if c is not None})
     actors: dict[str, BoundActor] = {}
     bad_types: list[str] = []
     bad_flags: list[str] = []
@@ -227,14 +237,17 @@ def _reflect(settings: SqlSettings, engine: Engine, descriptor: Descriptor,
             bad_flags.append(f"{bound.table.name}.{bound.deleted_col.name}")
         actors[actor_type] = bound
     if col.missing:
-        raise Refusal(f"The database has no column {', '.join(map(repr, col.missing))}; fix "
-                      f"the descriptor or the database.", "unknown_identifier")
+        raise Refusal(msg("The database has no column {names}; fix the descriptor or the "
+                          "database.",
+                          names=', '.join(map(repr, col.missing))), "unknown_identifier")
     if bad_types:
-        raise Refusal(f"Last-modified column {', '.join(map(repr, bad_types))} is not a date "
-                      f"or timestamp column; choose another or leave it out.", "bad_descriptor")
+        raise Refusal(msg("Last-modified column {names} is not a date or timestamp column; "
+                          "choose another or leave it out.",
+                          names=', '.join(map(repr, bad_types))), "bad_descriptor")
     if bad_flags:
-        raise Refusal(f"Soft-delete column {', '.join(map(repr, bad_flags))} is not a boolean, "
-                      f"number, date or timestamp column; choose another or leave it out.",
+        raise Refusal(msg("Soft-delete column {names} is not a boolean, number, date or "
+                          "timestamp column; choose another or leave it out.",
+                          names=', '.join(map(repr, bad_flags))),
                       "bad_descriptor")
     identity = f"{settings.url.render_as_string(hide_password=True)}|{settings.descriptor}"
     scope = hashlib.sha256(identity.encode()).hexdigest()[:32]
@@ -243,8 +256,9 @@ def _reflect(settings: SqlSettings, engine: Engine, descriptor: Descriptor,
         try:
             store = stores(settings.state_url)
         except SQLAlchemyError as exc:
-            raise Refusal("The connector's state database (state_url) cannot be opened; check "
-                          "the setting and that its directory is writable.", "state_database",
+            raise Refusal(msg("The connector's state database (state_url) cannot be opened; "
+                              "check the setting and that its directory is writable."),
+                          "state_database",
                           db_reason(exc)) from None
     return BoundConnection(settings, engine, descriptor, actors, lists, scope, store)
 
@@ -259,9 +273,13 @@ def _reflect_tables(engine: Engine, descriptor: Descriptor) -> dict[str, Table]:
         {li.table for li in descriptor.lists.values()}
     missing = sorted(wanted - existing)
     if missing:
-        where = f" in schema {schema}" if schema else ""
-        raise Refusal(f"The database has no table or view {', '.join(map(repr, missing))}"
-                      f"{where}; fix the descriptor or the database.", "unknown_identifier")
+        names = ", ".join(map(repr, missing))
+        if schema:
+            raise Refusal(msg("The database has no table or view {names} in schema {schema}; fix "
+                              "the descriptor or the database.", names=names, schema=schema),
+                          "unknown_identifier")
+        raise Refusal(msg("The database has no table or view {names}; fix the descriptor or the "
+                          "database.", names=names), "unknown_identifier")
     metadata = MetaData()
     return {name: Table(name, metadata, schema=schema, autoload_with=engine,
                         resolve_fks=False) for name in sorted(wanted)}
@@ -287,7 +305,8 @@ def _bind_actor(actor_type: str, spec: ActorSpec, table: Table,
             max_length = getattr(column.type, "length", None) or 0
         fields[field_key] = FieldInfo(
             key=field_key, label=fspec.label or field_key.replace("_", " ").capitalize(),
-            description=fspec.description, type=fspec.type, list_name=fspec.list or "",
+            labels=fspec.labels, description=fspec.description,
+            descriptions=fspec.descriptions, type=fspec.type, list_name=fspec.list or "",
             default=fspec.default, max_length=max_length,
             access=FieldAccess.READ_ONLY if fspec.type is FieldType.LABEL
             else fspec.access)

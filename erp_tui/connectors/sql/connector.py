@@ -42,6 +42,7 @@ from erp_tui.connectors.sql.changes import ChangeStore
 from erp_tui.connectors.sql.search import restriction_clauses, text_search_clause
 from erp_tui.connectors.sql.settings import DEFAULT_PAGE_SIZE, parse_settings, settings_fields
 from erp_tui.contract import Actor, ActorPage, ActorTypeInfo, Cursor, Restriction
+from erp_tui.i18n import N_, msg
 
 
 class SqlConnector(ConnectorBase):
@@ -49,7 +50,8 @@ class SqlConnector(ConnectorBase):
 
     kind: ClassVar[str] = "sql"
     label: ClassVar[str] = "SQL database (SQLite, PostgreSQL, MariaDB/MySQL)"
-    connector_name: ClassVar[str] = "SQL connector"
+    labels: ClassVar[dict[str, str]] = {"nl": "SQL-database (SQLite, PostgreSQL, MariaDB/MySQL)"}
+    connector_name: ClassVar[str] = N_("SQL connector")
     storage_errors: ClassVar[tuple[type[BaseException], ...]] = (SQLAlchemyError,)
     storage_message: ClassVar[str] = ("The ERP database could not be read or written; see the "
                                       "technical message for the cause.")
@@ -76,8 +78,10 @@ class SqlConnector(ConnectorBase):
         finally:
             bound.dispose()
         return contract.Result(
-            user_message=f"Connected to {settings.safe_url}: {len(bound.actors)} actor type(s) "
-                         f"and {len(bound.lists)} list(s), every table and column was found.")
+            user_message=msg("Connected to {safe_url}: {count} actor type(s) and {count2} "
+                             "list(s), every table and column was found.",
+                             safe_url=settings.safe_url, count=len(bound.actors),
+                             count2=len(bound.lists)))
 
     def create_connection(self, connection_id: int, values: dict[str, Any]) -> contract.Result:
         """Bind a connection id to its config values and check them against the database."""
@@ -100,7 +104,7 @@ class SqlConnector(ConnectorBase):
         """The actor types of the descriptor."""
         bound = self._get_bound(connection_id)
         return contract.ActorTypesResult(actor_types=[
-            ActorTypeInfo(key=a.key, label=a.label,
+            ActorTypeInfo(key=a.key, label=a.label, labels=a.spec.labels,
                           parent_types=a.spec.parent.parent_types if a.spec.parent else ())
             for a in bound.actors.values()])
 
@@ -119,7 +123,8 @@ class SqlConnector(ConnectorBase):
                    keys: Sequence[str] | None = None) -> contract.ListItemsResult:
         """Key -> text of a whole list, or of the given keys that exist."""
         bound = self._get_bound(connection_id)
-        return contract.ListItemsResult(items=reading.list_items(bound, list_name, keys))
+        items, labels = reading.list_items(bound, list_name, keys)
+        return contract.ListItemsResult(items=items, labels=labels)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -131,7 +136,7 @@ class SqlConnector(ConnectorBase):
         actor = bound.actor(actor_type)
         fields = actor.pick(field_keys)
         if isinstance(keys, str):
-            raise Refusal("Keys must be a list of ERP keys, not one text.", "bad_keys")
+            raise Refusal(msg("Keys must be a list of ERP keys, not one text."), "bad_keys")
         wanted = list(dict.fromkeys(str(k) for k in keys))
         return contract.PageResult(page=reading.fetch_by_keys(bound, actor, fields, wanted))
 
@@ -140,7 +145,7 @@ class SqlConnector(ConnectorBase):
                              page_size: int = DEFAULT_PAGE_SIZE) -> contract.PageResult:
         """Actors with (last_modified, erp_key) > cursor in that order, deleted ones included."""
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise Refusal("Page size must be a whole number of at least 1.", "bad_page_size")
+            raise Refusal(msg("Page size must be a whole number of at least 1."), "bad_page_size")
         if not isinstance(cursor, Cursor):
             cursor = Cursor.model_validate(cursor)
         bound = self._get_bound(connection_id)
@@ -153,7 +158,7 @@ class SqlConnector(ConnectorBase):
                       field_keys: Sequence[str]) -> contract.PageResult:
         """Actors whose search fields contain `text` (case-insensitive)."""
         if not isinstance(text, str):
-            raise Refusal("The search text must be text.", "bad_values")
+            raise Refusal(msg("The search text must be text."), "bad_values")
         bound = self._get_bound(connection_id)
         actor = bound.actor(actor_type)
         fields = actor.pick(field_keys)
@@ -181,14 +186,16 @@ class SqlConnector(ConnectorBase):
         writing.refuse_writes(bound, connection_id)
         created, key = writing.insert_actor(bound, actor)
         label = bound.actor(actor.actor_type).label
-        return contract.ActorResult(actor=created, user_message=f"{label} {key} was created.")
+        return contract.ActorResult(actor=created, user_message=msg("{label} {key} was created.",
+                                                                    label=label, key=key))
 
     def save_actors(self, connection_id: int, actors: Sequence[Actor]) -> contract.ActorsResult:
         """Update only the given values of existing actors; all or nothing."""
         bound = self._get_bound(connection_id)
         writing.refuse_writes(bound, connection_id)
         saved = writing.update_actors(bound, actors)
-        return contract.ActorsResult(actors=saved, user_message=f"{len(saved)} actor(s) saved.")
+        return contract.ActorsResult(actors=saved, user_message=msg("{count} actor(s) saved.",
+                                                                    count=len(saved)))
 
     # -- helpers --------------------------------------------------------------------------
 

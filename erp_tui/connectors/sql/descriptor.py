@@ -4,16 +4,17 @@ A descriptor is a YAML file (see docs/sql-connector.md)::
 
     schema: null                  # optional database schema of every table
     lists:
-      countries: {table: country, key: code, text: name}
+      countries: {table: country, key: code, text: name, texts: {nl: name_nl}}
     actors:
       Customer:
         table: customer
         key: id
+        labels: {nl: Klant}         # optional: the label per language
         last_modified: updated_at   # optional: without it the connector detects changes
         deleted: is_deleted         # optional soft-delete column (NULL, false, 0 = live)
         search: [name, city]        # columns of the simple search (default: text fields)
         fields:
-          name: {type: text, label: Name, access: mandatory, max_length: 80}
+          name: {type: text, label: Name, labels: {nl: Naam}, access: mandatory, max_length: 80}
           country: {column: country_code, type: list, list: countries}
       Person:
         table: contact
@@ -34,7 +35,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from erp_tui.connectors.base import joined
 from erp_tui.contract import FieldAccess, FieldType
+from erp_tui.i18n import msg
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_ .-]{0,62}$")
 
@@ -53,6 +56,8 @@ class ListSpec(_Strict):
     table: str
     key: str
     text: str
+    texts: dict[str, str] = Field(default_factory=dict,
+                                  description="column of the text per language (nl: name_nl)")
     order: str | None = Field(default=None, description="column to order by (default: text)")
 
 
@@ -62,7 +67,10 @@ class FieldSpec(_Strict):
     column: str | None = Field(default=None, description="column name (default: field key)")
     type: FieldType = FieldType.TEXT
     label: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict, description="label per language")
     description: str = ""
+    descriptions: dict[str, str] = Field(default_factory=dict,
+                                         description="description per language")
     access: FieldAccess = FieldAccess.NORMAL
     max_length: int = Field(default=0, ge=0)
     list: str | None = Field(default=None, description="list name, for type list")
@@ -71,9 +79,9 @@ class FieldSpec(_Strict):
     @model_validator(mode="after")
     def _list_needs_name(self) -> FieldSpec:
         if self.type is FieldType.LIST and not self.list:
-            raise ValueError("a field of type list needs 'list: <list name>'")
+            raise ValueError(msg("a field of type list needs 'list: <list name>'"))
         if self.type is not FieldType.LIST and self.list:
-            raise ValueError("'list' is only allowed on fields of type list")
+            raise ValueError(msg("'list' is only allowed on fields of type list"))
         return self
 
 
@@ -100,12 +108,12 @@ class ParentSpec(_Strict):
     @model_validator(mode="after")
     def _one_way(self) -> ParentSpec:
         if bool(self.type) == bool(self.type_column):
-            raise ValueError("give either 'type' (a fixed parent type) or 'type_column' "
-                             "(with 'types'), not both or neither")
+            raise ValueError(msg("give either 'type' (a fixed parent type) or 'type_column' "
+                                 "(with 'types'), not both or neither"))
         if self.type_column and not self.types:
-            raise ValueError("'type_column' needs 'types': the parent actor types it may hold")
+            raise ValueError(msg("'type_column' needs 'types': the parent actor types it may hold"))
         if self.type and self.types:
-            raise ValueError("'types' is only used with 'type_column'")
+            raise ValueError(msg("'types' is only used with 'type_column'"))
         return self
 
     @property
@@ -119,6 +127,7 @@ class ActorSpec(_Strict):
     table: str
     key: str = Field(description="column holding the ERP key (unique, stable)")
     label: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict, description="label per language")
     last_modified: str | None = Field(
         default=None, description="timestamp column; without it changes are fingerprinted")
     set_last_modified: bool = Field(
@@ -206,21 +215,25 @@ def _location(loc: tuple[int | str, ...]) -> str:
 def parse_descriptor(data: Any, source: str = "descriptor") -> Descriptor:
     """A descriptor from parsed YAML; raises DescriptorError with clear messages."""
     if not isinstance(data, dict):
-        raise DescriptorError(f"{source} must be a YAML mapping with 'actors' (and 'lists').")
+        raise DescriptorError(msg("{source} must be a YAML mapping with 'actors' (and 'lists').",
+                                  source=source))
     try:
         return Descriptor.model_validate(data)
     except ValidationError as exc:
-        parts = []
+        parts: list[str] = []
         for error in exc.errors()[:8]:
             where = _location(tuple(error["loc"]))
             if error["type"] == "extra_forbidden":
-                parts.append(f"{where}: unknown key (misspelt?)")
+                parts.append(msg("{where}: unknown key (misspelt?)", where=where))
             else:
                 message = str(error["msg"]).removeprefix("Value error, ")
                 parts.append(f"{where}: {message}")
-        more = f" (and {exc.error_count() - 8} more)" if exc.error_count() > 8 else ""
-        raise DescriptorError(f"{source} is not a valid descriptor: {'; '.join(parts)}{more}."
-                              ) from None
+        if exc.error_count() > 8:
+            raise DescriptorError(msg("{source} is not a valid descriptor: {problems} (and "
+                                      "{more} more).", source=source, problems=joined(parts),
+                                      more=exc.error_count() - 8)) from None
+        raise DescriptorError(msg("{source} is not a valid descriptor: {problems}.",
+                                  source=source, problems=joined(parts))) from None
 
 
 def load_descriptor(path: Path) -> Descriptor:
@@ -228,16 +241,21 @@ def load_descriptor(path: Path) -> Descriptor:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DescriptorError(f"Descriptor file {path} does not exist; check the path.") from None
+        raise DescriptorError(msg("Descriptor file {path} does not exist; check the path.",
+                                  path=path)) from None
     except OSError as exc:
-        raise DescriptorError(f"Descriptor file {path} cannot be read ({exc.strerror}).") from None
+        raise DescriptorError(msg("Descriptor file {path} cannot be read ({strerror}).",
+                                  path=path, strerror=exc.strerror)) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise DescriptorError(f"Descriptor file {path} is not valid YAML{where}.") from None
-    return parse_descriptor(data, f"Descriptor file {path}")
+        if mark is not None:
+            raise DescriptorError(msg("Descriptor file {path} is not valid YAML at line {line}.",
+                                      path=path, line=mark.line + 1)) from None
+        raise DescriptorError(msg("Descriptor file {path} is not valid YAML.",
+                                  path=path)) from None
+    return parse_descriptor(data, msg("Descriptor file {path}", path=path))
 
 
 def dump_descriptor(data: dict[str, Any]) -> str:

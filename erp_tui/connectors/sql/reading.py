@@ -23,6 +23,7 @@ from erp_tui.connectors.sql.values import (
     stamp_of,
 )
 from erp_tui.contract import ActorPage, Cursor, FieldInfo, Value
+from erp_tui.i18n import msg
 
 SCAN_BATCH = 5000
 """Rows fingerprinted per batch of a scan."""
@@ -31,13 +32,18 @@ _KEPT_CONTINUATIONS = 64
 
 
 def list_items(bound: BoundConnection, list_name: str, keys: Sequence[str] | None
-               ) -> dict[str, str]:
-    """Key -> text of a whole list, or of the given keys that exist; raises Refusal."""
+               ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Key -> text of a whole list, or of the given keys that exist, and the texts per
+    language the descriptor names columns for; raises Refusal."""
     spec = bound.lists.get(list_name)
     if spec is None:
-        raise Refusal(f"The descriptor has no list {list_name!r}.", "unknown_list")
-    query = select(spec.key_col, spec.text_col).order_by(spec.order_col, spec.key_col)
+        raise Refusal(msg("The descriptor has no list {name!r}.", name=list_name),
+                      "unknown_list")
+    languages = list(spec.text_cols)
+    query = select(spec.key_col, spec.text_col, *spec.text_cols.values()).order_by(
+        spec.order_col, spec.key_col)
     items: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {language: {} for language in languages}
     with bound.engine.connect() as conn:
         if keys is None:
             rows = conn.execute(query).all()
@@ -45,11 +51,14 @@ def list_items(bound: BoundConnection, list_name: str, keys: Sequence[str] | Non
             rows = []
             for part in in_chunks(natives(spec.key_col, keys)):
                 rows += conn.execute(query.where(spec.key_col.in_(part))).all()
-    for key, text in rows:
+    for key, text, *texts in rows:
         items[key_text(key)] = key_text(text)
+        for language, translated in zip(languages, texts, strict=True):
+            if translated is not None and key_text(translated):
+                labels[language][key_text(key)] = key_text(translated)
     if keys is not None:
         items = {k: items[k] for k in keys if k in items}
-    return items
+    return items, labels
 
 
 def changes_since(bound: BoundConnection, actor: BoundActor, fields: Sequence[FieldInfo],
@@ -218,14 +227,15 @@ def _changed_by_timestamp(bound: BoundConnection, actor: BoundActor,
         try:
             moment = moment_for(lm_col, parse_stamp(cursor.last_modified))
         except ValueError:
-            raise Refusal(f"Cursor {cursor.last_modified!r} is not an ISO-8601 time.",
+            raise Refusal(msg("Cursor {last_modified!r} is not an ISO-8601 time.",
+                              last_modified=cursor.last_modified),
                           "bad_cursor") from None
         if cursor.erp_key:
             try:
                 key = native(actor.key_col, cursor.erp_key)
             except ValueError:
-                raise Refusal(f"Cursor key {cursor.erp_key!r} is not a key of "
-                              f"{actor.key}.", "bad_cursor") from None
+                raise Refusal(msg("Cursor key {erp_key!r} is not a key of {key}.",
+                                  erp_key=cursor.erp_key, key=actor.key), "bad_cursor") from None
             where.append(or_(lm_col > moment, and_(lm_col == moment, actor.key_col > key)))
         else:
             where.append(lm_col >= moment)

@@ -17,8 +17,10 @@ from erp_tui.connectors.base import (
     as_whole,
     page_size_setting,
     read_only_setting,
+    setting,
 )
 from erp_tui.contract import ActorPage, FieldAccess, FieldInfo, FieldType
+from erp_tui.i18n import N_, msg
 
 DEFAULT_PAGE_SIZE = 5000
 """Most actors read from the database in one call unless the connection says otherwise."""
@@ -45,24 +47,35 @@ def settings_fields() -> list[FieldInfo]:
     """The fields needed to define a SQL connection."""
     T = FieldType
     return [
-        FieldInfo(key="url", label="Database URL",
-                  description="SQLAlchemy URL, e.g. postgresql+psycopg://erp@db.example/erp, "
-                              "mysql+pymysql://erp@db/erp or sqlite:////path/erp.sqlite. "
-                              "Leave the password out: use the Password field.",
-                  type=T.TEXT, access=FieldAccess.MANDATORY),
-        FieldInfo(key="password", label="Password",
-                  description="Database password, put into the URL when connecting.",
-                  type=T.PASSWORD),
-        FieldInfo(key="descriptor", label="Descriptor file",
-                  description="Path of the YAML file mapping actor types to tables "
-                              "(erp-tui connector scaffold-sql writes a first one).",
-                  type=T.TEXT, access=FieldAccess.MANDATORY),
+        setting("url", "Database URL",
+                "SQLAlchemy URL, e.g. postgresql+psycopg://erp@db.example/erp, "
+                "mysql+pymysql://erp@db/erp or sqlite:////path/erp.sqlite. "
+                "Leave the password out: use the Password field.",
+                ("Database-URL",
+                 "SQLAlchemy-URL, bijv. postgresql+psycopg://erp@db.example/erp, "
+                 "mysql+pymysql://erp@db/erp of sqlite:////pad/erp.sqlite. "
+                 "Laat het wachtwoord weg: gebruik het veld Wachtwoord."),
+                type=T.TEXT, access=FieldAccess.MANDATORY),
+        setting("password", "Password",
+                "Database password, put into the URL when connecting.",
+                ("Wachtwoord", "Wachtwoord van de database; bij het verbinden in de URL gezet."),
+                type=T.PASSWORD),
+        setting("descriptor", "Descriptor file",
+                "Path of the YAML file mapping actor types to tables "
+                "(erp-tui connector scaffold-sql writes a first one).",
+                ("Descriptorbestand",
+                 "Pad van het YAML-bestand dat actortypen aan tabellen koppelt "
+                 "(erp-tui connector scaffold-sql schrijft een eerste versie)."),
+                type=T.TEXT, access=FieldAccess.MANDATORY),
         page_size_setting("the database", DEFAULT_PAGE_SIZE),
         read_only_setting("the database"),
-        FieldInfo(key="state_url", label="State database URL",
-                  description="Where fingerprints of tables without a last-modified column "
-                              "are kept (default: a SQLite file next to the descriptor).",
-                  type=T.TEXT),
+        setting("state_url", "State database URL",
+                "Where fingerprints of tables without a last-modified column "
+                "are kept (default: a SQLite file next to the descriptor).",
+                ("URL van de statusdatabase",
+                 "Waar vingerafdrukken van tabellen zonder kolom 'laatst gewijzigd' worden "
+                 "bewaard (standaard: een SQLite-bestand naast de descriptor)."),
+                type=T.TEXT),
     ]
 
 
@@ -71,25 +84,25 @@ def parse_settings(values: Mapping[str, Any]) -> SqlSettings:
     values = as_settings(values)
     raw_url = str(values.get("url") or "").strip()
     if not raw_url:
-        raise Refusal("Fill in the database URL (for example "
-                      "postgresql+psycopg://user@host/database).", "config")
+        raise Refusal(msg("Fill in the database URL (for example "
+                          "postgresql+psycopg://user@host/database)."), "config")
     password = values.get("password") or ""
     if not isinstance(password, str):
-        raise Refusal("The password must be text.", "config")
+        raise Refusal(msg("The password must be text."), "config")
     try:
         url = make_url(raw_url)
     except (ArgumentError, ValueError):
-        raise Refusal("The database URL is not a valid SQLAlchemy URL (dialect+driver://user"
-                      "@host/database).", "config") from None
+        raise Refusal(msg("The database URL is not a valid SQLAlchemy URL "
+                          "(dialect+driver://user@host/database)."), "config") from None
     if password:
         url = url.set(password=password)
     descriptor = str(values.get("descriptor") or "").strip()
     if not descriptor:
-        raise Refusal("Fill in the path of the descriptor file.", "config")
+        raise Refusal(msg("Fill in the path of the descriptor file."), "config")
     descriptor_path = Path(descriptor).expanduser().resolve()
-    page_size = as_whole(values.get("page_size"), "Page size", DEFAULT_PAGE_SIZE, 1,
+    page_size = as_whole(values.get("page_size"), N_("Page size"), DEFAULT_PAGE_SIZE, 1,
                          ActorPage.MAX_ROWS)
-    read_only = as_bool(values.get("read_only"), "Read only")
+    read_only = as_bool(values.get("read_only"), N_("Read only"))
     state_url = str(values.get("state_url") or "").strip()
     if not state_url:
         state_path = descriptor_path.with_name(descriptor_path.stem + ".state.sqlite")

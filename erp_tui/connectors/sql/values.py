@@ -12,6 +12,7 @@ from sqlalchemy import Column
 from erp_tui.connectors.base import TEXT_TYPES, TRUE_TEXTS, as_datetime, check_value, describe
 from erp_tui.connectors.sql.changes import format_stamp, parse_stamp
 from erp_tui.contract import FieldInfo, FieldType
+from erp_tui.i18n import msg
 
 KEYS_PER_QUERY = 1000
 """Most keys in one IN (...) list."""
@@ -124,7 +125,7 @@ def to_stored(info: FieldInfo, column: Column[Any], value: Any) -> Any:
     if value == "" and ftype not in TEXT_TYPES:
         value = None
     elif ftype in TEXT_TYPES and isinstance(value, str) and "\x00" in value:
-        raise ValueError(f"{describe(info)} contains a NUL character")
+        raise ValueError(msg("{info} contains a NUL character", info=describe(info)))
     elif ftype is FieldType.LIST and isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     checked = check_value(info, value)
@@ -136,8 +137,9 @@ def to_stored(info: FieldInfo, column: Column[Any], value: Any) -> Any:
         try:
             return native(column, str(checked))
         except ValueError:
-            raise ValueError(f"{describe(info)}: {sent!r} is not an item of list "
-                             f"{info.list_name}") from None
+            raise ValueError(msg("{info}: {sent!r} is not an item of list {list_name}",
+                                 info=describe(info), sent=sent,
+                                 list_name=info.list_name)) from None
     return checked
 
 

@@ -23,6 +23,7 @@ from erp_tui.connectors.sql.values import (
     to_stored,
 )
 from erp_tui.contract import Actor, FieldInfo, FieldType
+from erp_tui.i18n import msg
 
 _UpdatePlan = tuple[BoundActor, list[Any], list[dict[str, Any]]]
 """An actor type, the keys of its rows to update (column values) and each row's new values."""
@@ -31,8 +32,9 @@ _UpdatePlan = tuple[BoundActor, list[Any], list[dict[str, Any]]]
 def refuse_writes(bound: BoundConnection, connection_id: int) -> None:
     """Raise Refusal when the connection is read-only."""
     if bound.settings.read_only:
-        raise Refusal(f"Connection {connection_id} is read-only (the 'Read only' option is "
-                      f"on); nothing was written.", "read_only")
+        raise Refusal(msg("Connection {connection_id} is read-only (the 'Read only' option is "
+                          "on); nothing was written.",
+                          connection_id=connection_id), "read_only")
 
 
 def insert_actor(bound: BoundConnection, actor: Actor) -> tuple[Actor, str]:
@@ -46,11 +48,13 @@ def insert_actor(bound: BoundConnection, actor: Actor) -> tuple[Actor, str]:
         try:
             values[spec.key_col.name] = native(spec.key_col, actor.erp_key)
         except ValueError:
-            raise Refusal(f"{actor.erp_key!r} is not a valid key for {spec.key}.",
+            raise Refusal(msg("{erp_key!r} is not a valid key for {key}.",
+                              erp_key=actor.erp_key, key=spec.key),
                           "bad_key") from None
     if spec.key_col.name not in values and not spec.key_col.primary_key:
-        raise Refusal(f"A new {spec.key} needs its ERP key: the key column is not the "
-                      f"table's primary key, so the database cannot number it.", "bad_key")
+        raise Refusal(msg("A new {key} needs its ERP key: the key column is not the table's "
+                          "primary key, so the database cannot number it.",
+                          key=spec.key), "bad_key")
     _touch(spec, values)
     _born_live(spec, values)
     with bound.engine.begin() as conn:
@@ -62,11 +66,12 @@ def insert_actor(bound: BoundConnection, actor: Actor) -> tuple[Actor, str]:
             names = [c.name for c in spec.table.primary_key.columns]
             key = pk[names.index(spec.key_col.name)] if pk is not None else None
     if key is None:
-        raise Refusal(f"The {spec.key} was inserted but the database did not report its "
-                      f"key.", "no_key")
+        raise Refusal(msg("The {key} was inserted but the database did not report its key.",
+                          key=spec.key), "no_key")
     page = fetch_by_keys(bound, spec, list(spec.fields.values()), [key_text(key)])
     if not len(page):
-        raise Refusal(f"The new {spec.key} {key_text(key)!r} cannot be read back.", "no_key")
+        raise Refusal(msg("The new {key} {key2!r} cannot be read back.",
+                          key=spec.key, key2=key_text(key)), "no_key")
     return page.actors()[0], key_text(key)
 
 
@@ -77,8 +82,9 @@ def update_actors(bound: BoundConnection, actors: Sequence[Actor]) -> list[Actor
         if not isinstance(actor, Actor):
             actor = Actor.model_validate(actor)
         if actor.deleted:
-            raise Refusal(f"{actor.actor_type} {actor.erp_key!r} was not saved: the SQL "
-                          f"connector cannot delete actors.", "not_supported")
+            raise Refusal(msg("{actor_type} {erp_key!r} was not saved: the SQL connector cannot "
+                              "delete actors.",
+                              actor_type=actor.actor_type, erp_key=actor.erp_key), "not_supported")
         by_type.setdefault(actor.actor_type, []).append(actor)
     with bound.engine.connect() as conn:
         plans = [_update_plan(conn, bound, bound.actor(actor_type), group)
@@ -103,19 +109,19 @@ def _update_plan(conn: Connection, bound: BoundConnection, spec: BoundActor,
         try:
             keys.append(native(spec.key_col, actor.erp_key))
         except ValueError:
-            raise Refusal(f"{spec.key} {actor.erp_key!r} does not exist; nothing "
-                          f"was saved.", "unknown_actor") from None
+            raise Refusal(msg("{key} {erp_key!r} does not exist; nothing was saved.",
+                              key=spec.key, erp_key=actor.erp_key), "unknown_actor") from None
     existing: dict[Any, bool] = {}  # key column value -> soft-deleted
     for part in in_chunks(keys):
         existing.update((key, bool(gone)) for key, gone in conn.execute(
             select(spec.key_col, spec.deleted_flag()).where(spec.key_col.in_(part))))
     for actor, key in zip(group, keys, strict=True):
         if key not in existing:
-            raise Refusal(f"{spec.key} {actor.erp_key!r} does not exist; nothing "
-                          f"was saved.", "unknown_actor")
+            raise Refusal(msg("{key} {erp_key!r} does not exist; nothing was saved.",
+                              key=spec.key, erp_key=actor.erp_key), "unknown_actor")
         if existing[key]:
-            raise Refusal(f"{spec.key} {actor.erp_key!r} is deleted in the ERP; "
-                          f"nothing was saved.", "unknown_actor")
+            raise Refusal(msg("{key} {erp_key!r} is deleted in the ERP; nothing was saved.",
+                              key=spec.key, erp_key=actor.erp_key), "unknown_actor")
     rows = _checked_values(conn, bound, spec, group, creating=False)
     for actor, row in zip(group, rows, strict=True):
         row.update(_checked_parent(conn, bound, spec, actor, required=False))
@@ -163,8 +169,10 @@ class _ListKeys:
                     spec.key_col.in_(keys))).scalars())
             unknown = sorted(key_text(v) for v in wanted if key_text(v) not in found)
             if unknown:
-                raise Refusal(f"{', '.join(map(repr, unknown[:5]))} is not an item of list "
-                              f"{list_name}; nothing was {verb}.", "invalid_values")
+                raise Refusal(msg("{names} is not an item of list {list_name}; nothing was "
+                                  "{verb}.",
+                                  names=', '.join(map(repr, unknown[:5])), list_name=list_name,
+                                  verb=verb), "invalid_values")
 
 
 def _checked_values(conn: Connection, bound: BoundConnection, target: BoundActor,
@@ -190,7 +198,7 @@ def _checked_values(conn: Connection, bound: BoundConnection, target: BoundActor
         rows.append({target.columns[key].name: value for key, value in values.items()})
     if problems:
         raise Refusal(". ".join(problems[:5]) + ".", "invalid_values")
-    list_keys.check(conn, bound, "created" if creating else "saved")
+    list_keys.check(conn, bound, msg("created") if creating else msg("saved"))
     return rows
 
 
@@ -200,17 +208,18 @@ def _checked_parent(conn: Connection, bound: BoundConnection, actor: BoundActor,
     parent = actor.spec.parent
     if parent is None or actor.parent_col is None:
         if sent.parent_erp_key or sent.parent_actor_type:
-            raise Refusal(f"A {actor.key} cannot sit under another actor.", "bad_parent")
+            raise Refusal(msg("A {key} cannot sit under another actor.",
+                              key=actor.key), "bad_parent")
         return {}
     if not sent.parent_erp_key and not sent.parent_actor_type:
         if required and not actor.parent_col.nullable:
-            raise Refusal(f"A {actor.key} must sit under a "
-                          f"{' or '.join(parent.parent_types)}; give its parent.",
+            raise Refusal(msg("A {key} must sit under a {names}; give its parent.",
+                              key=actor.key, names=' or '.join(parent.parent_types)),
                           "bad_parent")
         return {}
     if sent.parent_actor_type not in parent.parent_types:
-        raise Refusal(f"A {actor.key} can only sit under a "
-                      f"{' or '.join(parent.parent_types)}.", "bad_parent")
+        raise Refusal(msg("A {key} can only sit under a {names}.",
+                          key=actor.key, names=' or '.join(parent.parent_types)), "bad_parent")
     parent_actor = bound.actor(sent.parent_actor_type)
     try:
         key = native(parent_actor.key_col, sent.parent_erp_key)
@@ -219,8 +228,10 @@ def _checked_parent(conn: Connection, bound: BoundConnection, actor: BoundActor,
     except ValueError:
         exists = False
     if not exists:
-        raise Refusal(f"Parent {sent.parent_actor_type} {sent.parent_erp_key!r} does not "
-                      f"exist in the ERP.", "bad_parent")
+        raise Refusal(msg("Parent {parent_actor_type} {parent_erp_key!r} does not exist in the "
+                          "ERP.",
+                          parent_actor_type=sent.parent_actor_type,
+                          parent_erp_key=sent.parent_erp_key), "bad_parent")
     out = {actor.parent_col.name: native(actor.parent_col, sent.parent_erp_key)}
     if actor.parent_type_col is not None:
         out[actor.parent_type_col.name] = parent.types[sent.parent_actor_type]
@@ -245,5 +256,5 @@ def _update_rows(conn: Connection, actor: BoundActor, keys: Sequence[Any],
                          for i, name in enumerate(names)}))
         result = conn.execute(stmt, batch)
         if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(batch):
-            raise Refusal(f"Some {actor.key} actors disappeared while saving; nothing was "
-                          f"saved.", "unknown_actor")
+            raise Refusal(msg("Some {key} actors disappeared while saving; nothing was saved.",
+                              key=actor.key), "unknown_actor")

@@ -16,7 +16,11 @@ Layout of the workbook:
   description (shown with the mappings). The `type_overrides` config value overrides, e.g.
   `Customer.zip=text; Project.start=date`.
 * List sheets have an `ID` and a `Text` column and are linked to field columns through the
-  `lists` config value, e.g. `Customer.country=Countries; Customer.category=Groups`.
+  `lists` config value, e.g. `Customer.country=Countries; Customer.category=Groups`. A column
+  `Text.nl` holds an item's text in Dutch (`Text.` and a language code).
+* An optional `Labels` sheet names columns in other languages: columns `Sheet`, `Column` and
+  one per language (`nl`); a row with an empty `Column` names the sheet's actor type. Without
+  it a field's label is its header; the actor types have Dutch names built in.
 
 Rows that are entirely blank are ignored; rows without an `ID` are skipped. The parsed workbook
 is cached per connection and re-read when the file's modification time or size changes.

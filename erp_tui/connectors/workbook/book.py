@@ -13,6 +13,8 @@ from erp_tui.connectors.workbook.layout import (
     ACTOR_SHEETS,
     DELETED_COLUMN,
     ID_COLUMN,
+    LABELS_SHEET,
+    LABELS_SHEET_COLUMNS,
     PARENT_ID_COLUMN,
     PARENT_TYPE_COLUMN,
     SPECIAL_COLUMNS,
@@ -23,6 +25,7 @@ from erp_tui.connectors.workbook.settings import WorkbookSettings
 from erp_tui.connectors.workbook.stamps import cell_stamp, stamp_from_us, stamp_us
 from erp_tui.connectors.workbook.values import as_bool, blank, key_text, to_type
 from erp_tui.contract import FieldInfo, FieldType, Value
+from erp_tui.i18n import msg
 
 
 @dataclass
@@ -69,6 +72,10 @@ class Book:
     sheets: dict[str, Sheet]
     lists: dict[str, dict[str, str]]
     max_stamp_us: int  # the newest stamp in any sheet
+    # The texts of list items per language (list -> language -> ID -> text).
+    list_labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    # The labels of the Labels sheet: (actor type, column or "") -> language -> label.
+    labels: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
 
 def signature(path: Path) -> tuple[int, int]:
@@ -93,12 +100,14 @@ def load_workbook(path: Path, *, read_only: bool) -> Any:
                                       keep_vba=path.suffix.lower() == ".xlsm",
                                       data_only=False)
     except FileNotFoundError:
-        raise Refusal(f"Workbook {path} does not exist; check the path.", "not_found") from None
+        raise Refusal(msg("Workbook {path} does not exist; check the path.",
+                          path=path), "not_found") from None
     except PermissionError as exc:
-        raise Refusal(f"Workbook {path} cannot be opened; check its permissions.",
+        raise Refusal(msg("Workbook {path} cannot be opened; check its permissions.", path=path),
                       "cannot_open", str(exc)) from None
     except Exception as exc:
-        raise Refusal(f"{path} is not a readable .xlsx/.xlsm workbook.", "bad_workbook",
+        raise Refusal(msg("{path} is not a readable .xlsx/.xlsm workbook.",
+                          path=path), "bad_workbook",
                       f"{type(exc).__name__}: {exc}") from None
 
 
@@ -107,7 +116,7 @@ def read_book(settings: WorkbookSettings) -> Book:
     try:
         current = signature(settings.path)
     except FileNotFoundError:
-        raise Refusal(f"Workbook {settings.path} does not exist; check the path.",
+        raise Refusal(msg("Workbook {path} does not exist; check the path.", path=settings.path),
                       "not_found") from None
     wb = load_workbook(settings.path, read_only=True)
     try:
@@ -121,46 +130,89 @@ def parse_workbook(wb: Any, settings: WorkbookSettings, file_signature: tuple[in
     """The actor sheets and list sheets of an openpyxl workbook; raises Refusal."""
     names = {name.casefold(): name for name in wb.sheetnames}
     lists: dict[str, dict[str, str]] = {}
+    list_labels: dict[str, dict[str, dict[str, str]]] = {}
     for list_name in sorted(set(settings.lists.values())):
         sheet_name = names.get(list_name.casefold())
         if sheet_name is None:
-            raise Refusal(f"The workbook has no list sheet {list_name!r} (named in Lists).",
+            raise Refusal(msg("The workbook has no list sheet {list_name!r} (named in Lists).",
+                              list_name=list_name),
                           "unknown_list")
-        lists[list_name] = _parse_list_sheet(wb[sheet_name], sheet_name)
+        lists[list_name], list_labels[list_name] = _parse_list_sheet(wb[sheet_name],
+                                                                     sheet_name)
+    labels_name = names.get(LABELS_SHEET.casefold())
+    labels = _parse_labels_sheet(wb[labels_name]) if labels_name else {}
     sheets: dict[str, Sheet] = {}
     max_us = 0
     for actor_type in ACTOR_SHEETS:
         sheet_name = names.get(actor_type.casefold())
         if sheet_name is None:
             continue
-        sheet, sheet_max = _parse_sheet(wb[sheet_name], actor_type, settings)
+        sheet, sheet_max = _parse_sheet(wb[sheet_name], actor_type, settings, labels)
         sheets[actor_type] = sheet
         max_us = max(max_us, sheet_max)
     if not sheets:
-        raise Refusal(f"The workbook has none of the sheets {', '.join(ACTOR_SHEETS)}; "
-                      f"add at least one.", "bad_workbook")
+        raise Refusal(msg("The workbook has none of the sheets {names}; add at least one.",
+                          names=', '.join(ACTOR_SHEETS)), "bad_workbook")
     for actor_type, key in settings.lists:
         linked = sheets.get(actor_type)
         if linked is None or key not in linked.field_index:
-            raise Refusal(f"Lists: the workbook has no column {key!r} on sheet "
-                          f"{actor_type!r}.", "config")
-    return Book(signature=file_signature, sheets=sheets, lists=lists, max_stamp_us=max_us)
+            raise Refusal(msg("Lists: the workbook has no column {key!r} on sheet {actor_type!r}.",
+                              key=key, actor_type=actor_type), "config")
+    return Book(signature=file_signature, sheets=sheets, lists=lists, max_stamp_us=max_us,
+                list_labels=list_labels, labels=labels)
 
 
-def _parse_list_sheet(ws: Any, sheet_name: str) -> dict[str, str]:
-    """ID -> Text of a list sheet; raises Refusal without those columns."""
+def _parse_labels_sheet(ws: Any) -> dict[tuple[str, str], dict[str, str]]:
+    """(actor type, column) -> language -> label from the Labels sheet; raises Refusal
+    without a Sheet and a Column column."""
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+    folded = [h.casefold() for h in header]
+    if any(name.casefold() not in folded for name in LABELS_SHEET_COLUMNS):
+        raise Refusal(msg("Sheet {title!r} needs a 'Sheet' and a 'Column' column.",
+                          title=ws.title), "bad_sheet")
+    sheet_at, column_at = (folded.index(name.casefold()) for name in LABELS_SHEET_COLUMNS)
+    language_at = {title: at for at, title in enumerate(header)
+                   if title and at not in (sheet_at, column_at)}
+    canonical = {actor.casefold(): actor for actor in ACTOR_SHEETS}
+    labels: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:
+        actor = canonical.get(str(_cell(row, sheet_at + 1) or "").strip().casefold())
+        if actor is None:
+            continue
+        column = str(_cell(row, column_at + 1) or "").strip()
+        texts = {language: str(row[at]).strip() for language, at in language_at.items()
+                 if at < len(row) and not blank(row[at])}
+        if texts:
+            labels[(actor, column)] = texts
+    return labels
+
+
+def _parse_list_sheet(ws: Any, sheet_name: str
+                      ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """ID -> Text of a list sheet, and ID -> text per language from its `Text.<language>`
+    columns; raises Refusal without an ID and a Text column."""
     rows = ws.iter_rows(values_only=True)
     header = [str(h).strip().casefold() if h is not None else "" for h in next(rows, ())]
     if ID_COLUMN.casefold() not in header or TEXT_COLUMN.casefold() not in header:
-        raise Refusal(f"List sheet {sheet_name!r} needs an 'ID' and a 'Text' column.",
+        raise Refusal(msg("List sheet {sheet_name!r} needs an 'ID' and a 'Text' column.",
+                          sheet_name=sheet_name),
                       "bad_sheet")
     id_at, text_at = header.index(ID_COLUMN.casefold()), header.index(TEXT_COLUMN.casefold())
+    prefix = TEXT_COLUMN.casefold() + "."
+    language_at = {title.removeprefix(prefix): at for at, title in enumerate(header)
+                   if title.startswith(prefix) and len(title) > len(prefix)}
     items: dict[str, str] = {}
+    labels: dict[str, dict[str, str]] = {language: {} for language in language_at}
     for row in rows:
         if id_at < len(row) and not blank(row[id_at]):
+            key = key_text(row[id_at])
             text = row[text_at] if text_at < len(row) else None
-            items[key_text(row[id_at])] = "" if text is None else str(text)
-    return items
+            items[key] = "" if text is None else str(text)
+            for language, at in language_at.items():
+                if at < len(row) and not blank(row[at]):
+                    labels[language][key] = str(row[at])
+    return items, labels
 
 
 def _cell(row: tuple[Any, ...], col: int) -> Any:
@@ -184,12 +236,15 @@ def _header(ws: Any, header: list[Any]) -> tuple[dict[str, int], list[str], list
             field_keys.append(text)
             field_cols.append(number)
     if ID_COLUMN not in columns:
-        raise Refusal(f"Sheet {ws.title!r} has no 'ID' column in its header row.", "bad_sheet")
+        raise Refusal(msg("Sheet {title!r} has no 'ID' column in its header row.",
+                          title=ws.title), "bad_sheet")
     return columns, field_keys, field_cols
 
 
-def _parse_sheet(ws: Any, actor_type: str, settings: WorkbookSettings) -> tuple[Sheet, int]:
-    """An actor sheet and its newest stamp (in microseconds); raises Refusal."""
+def _parse_sheet(ws: Any, actor_type: str, settings: WorkbookSettings,
+                 labels: dict[tuple[str, str], dict[str, str]]) -> tuple[Sheet, int]:
+    """An actor sheet (its fields labelled from `labels`) and its newest stamp (in
+    microseconds); raises Refusal."""
     rows = ws.iter_rows(values_only=True)
     columns, field_keys, field_cols = _header(ws, list(next(rows, ())))
     id_col = columns[ID_COLUMN]
@@ -200,14 +255,15 @@ def _parse_sheet(ws: Any, actor_type: str, settings: WorkbookSettings) -> tuple[
     for key, col in zip(field_keys, field_cols, strict=True):
         inferred = infer(key, (_cell(r, col) for _, r in body))
         kinds.append(inferred.cell_kind)
+        texts = labels.get((actor_type, key), {})
         list_name = settings.lists.get((actor_type, key))
         if list_name is not None:
             fields.append(FieldInfo(key=key, label=key, type=FieldType.LIST,
-                                    list_name=list_name))
+                                    list_name=list_name, labels=texts))
             continue
         override = settings.overrides.get((actor_type, key))
         fields.append(FieldInfo(key=key, label=key, type=override or inferred.ftype,
-                                description="" if override else inferred.note))
+                                description="" if override else inferred.note, labels=texts))
     sheet = Sheet(actor_type=actor_type, fields=fields,
                   field_index={f.key: i for i, f in enumerate(fields)}, columns=columns,
                   field_columns=field_cols, cell_kinds=kinds)
@@ -217,8 +273,10 @@ def _parse_sheet(ws: Any, actor_type: str, settings: WorkbookSettings) -> tuple[
     for number, row in body:
         key = key_text(_cell(row, id_col))
         if key in sheet.rows:
-            raise Refusal(f"ID {key!r} appears twice on sheet {ws.title!r} (rows "
-                          f"{sheet.rows[key].row_number} and {number}).", "duplicate_id")
+            raise Refusal(msg("ID {key!r} appears twice on sheet {title!r} (rows {row_number} "
+                              "and {number}).",
+                              key=key, title=ws.title, row_number=sheet.rows[key].row_number,
+                              number=number), "duplicate_id")
         stamp = cell_stamp(_cell(row, stamp_col), settings.zone) if stamp_col else None
         if stamp is None:
             stamp = stamp_from_us(number)  # stable order: the row's position
@@ -238,9 +296,10 @@ def _parse_row(ws: Any, sheet: Sheet, key: str, stamp: str, number: int,
         try:
             values.append(to_type(info.type, raw))
         except (ValueError, TypeError, Refusal):
-            raise Refusal(f"Cell {cell_name(col, number)} on sheet {ws.title!r} holds "
-                          f"{raw!r}, which is not a {info.type.value} value; fix the cell "
-                          f"or the type override.", "bad_cell") from None
+            raise Refusal(msg("Cell {col} on sheet {title!r} holds {raw!r}, which is not a "
+                              "{type} value; fix the cell or the type override.",
+                              col=cell_name(col, number), title=ws.title, raw=raw,
+                              type=info.type.value), "bad_cell") from None
     columns = sheet.columns
     ptype = _cell(row, columns[PARENT_TYPE_COLUMN]) if PARENT_TYPE_COLUMN in columns else None
     pkey = _cell(row, columns[PARENT_ID_COLUMN]) if PARENT_ID_COLUMN in columns else None

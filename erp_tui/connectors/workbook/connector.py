@@ -13,7 +13,7 @@ from erp_tui import contract
 from erp_tui.connectors.base import ConnectorBase, Refusal
 from erp_tui.connectors.workbook.book import Book, read_book, signature
 from erp_tui.connectors.workbook.deletions import track_deletions
-from erp_tui.connectors.workbook.layout import ACTOR_SHEETS, parent_types
+from erp_tui.connectors.workbook.layout import ACTOR_LABELS_NL, ACTOR_SHEETS, parent_types
 from erp_tui.connectors.workbook.pages import page_of, read_again_start
 from erp_tui.connectors.workbook.search import restriction_matches, text_matches
 from erp_tui.connectors.workbook.settings import (
@@ -23,6 +23,7 @@ from erp_tui.connectors.workbook.settings import (
 )
 from erp_tui.connectors.workbook.writing import sheet_of, write_actors
 from erp_tui.contract import Actor, ActorPage, ActorTypeInfo, Cursor, Restriction
+from erp_tui.i18n import N_, msg
 
 DEFAULT_PAGE_SIZE = 5000
 
@@ -34,7 +35,8 @@ class WorkbookConnector(ConnectorBase):
 
     kind: ClassVar[str] = "workbook"
     label: ClassVar[str] = "Excel workbook (.xlsx / .xlsm)"
-    connector_name: ClassVar[str] = "workbook connector"
+    labels: ClassVar[dict[str, str]] = {"nl": "Excel-werkmap (.xlsx / .xlsm)"}
+    connector_name: ClassVar[str] = N_("workbook connector")
     storage_errors: ClassVar[tuple[type[BaseException], ...]] = (OSError,)
     storage_message: ClassVar[str] = ("The workbook could not be read or written; see the "
                                       "technical message.")
@@ -58,7 +60,8 @@ class WorkbookConnector(ConnectorBase):
         settings = parse_settings(values)
         book = read_book(settings)
         counts = ", ".join(f"{len(s.rows)} {k}" for k, s in book.sheets.items())
-        return contract.Result(user_message=f"Workbook {settings.path.name} is usable ({counts}).")
+        return contract.Result(user_message=msg("Workbook {path} is usable ({counts}).",
+                                                path=settings.path.name, counts=counts))
 
     # -- metadata -------------------------------------------------------------------------
 
@@ -67,6 +70,7 @@ class WorkbookConnector(ConnectorBase):
         book, _ = self._book(connection_id)
         return contract.ActorTypesResult(actor_types=[
             ActorTypeInfo(key=key, label=ACTOR_SHEETS[key][0],
+                          labels={"nl": ACTOR_LABELS_NL[key], **book.labels.get((key, ""), {})},
                           parent_types=tuple(p for p in parent_types(key) if p in book.sheets))
             for key in book.sheets])
 
@@ -88,11 +92,13 @@ class WorkbookConnector(ConnectorBase):
         book, _ = self._book(connection_id)
         items = book.lists.get(list_name)
         if items is None:
-            raise Refusal(f"The workbook has no list {list_name!r} linked in Lists.",
+            raise Refusal(msg("The workbook has no list {list_name!r} linked in Lists.",
+                              list_name=list_name),
                           "unknown_list")
+        labels = book.list_labels.get(list_name, {})
         if keys is not None:
-            return contract.ListItemsResult(items={k: items[k] for k in keys if k in items})
-        return contract.ListItemsResult(items=dict(items))
+            items = {k: items[k] for k in keys if k in items}
+        return contract.ListItemsResult(items=dict(items), labels=labels)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -114,7 +120,7 @@ class WorkbookConnector(ConnectorBase):
         """Actors with (last_modified, erp_key) > cursor, deleted ones included, after the
         rows of the read-again window before the cursor."""
         if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
-            raise Refusal("Page size must be a whole number of at least 1.", "bad_page_size")
+            raise Refusal(msg("Page size must be a whole number of at least 1."), "bad_page_size")
         book, settings = self._book(connection_id)
         sheet = sheet_of(book, actor_type)
         limit = min(page_size, ActorPage.MAX_ROWS)
@@ -138,7 +144,7 @@ class WorkbookConnector(ConnectorBase):
                       field_keys: Sequence[str]) -> contract.PageResult:
         """Actors whose ID or any text field contains `text` (case-insensitive)."""
         if not isinstance(text, str):
-            raise Refusal("The search text must be text.", "bad_values")
+            raise Refusal(msg("The search text must be text."), "bad_values")
         book, _ = self._book(connection_id)
         sheet = sheet_of(book, actor_type)
         return self.search_result(page_of(sheet, text_matches(sheet, text), field_keys))
@@ -158,12 +164,15 @@ class WorkbookConnector(ConnectorBase):
         """Append a row; the result carries the new ID and LastModified."""
         saved = self._write(connection_id, [actor], creating=True)
         return contract.ActorResult(
-            actor=saved[0], user_message=f"{actor.actor_type} {saved[0].erp_key} was created.")
+            actor=saved[0], user_message=msg("{actor_type} {erp_key} was created.",
+                                             actor_type=actor.actor_type,
+                                             erp_key=saved[0].erp_key))
 
     def save_actors(self, connection_id: int, actors: Sequence[Actor]) -> contract.ActorsResult:
         """Update the given values of existing actors; all or nothing."""
         saved = self._write(connection_id, list(actors), creating=False)
-        return contract.ActorsResult(actors=saved, user_message=f"{len(saved)} actor(s) saved.")
+        return contract.ActorsResult(actors=saved, user_message=msg("{count} actor(s) saved.",
+                                                                    count=len(saved)))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -192,8 +201,9 @@ class WorkbookConnector(ConnectorBase):
                ) -> list[Actor]:
         settings = parse_settings(self.connection_values(connection_id))
         if settings.read_only:
-            raise Refusal(f"Connection {connection_id} is read-only (the 'Read only' option "
-                          f"is on); nothing was written.", "read_only")
+            raise Refusal(msg("Connection {connection_id} is read-only (the 'Read only' option "
+                              "is on); nothing was written.",
+                              connection_id=connection_id), "read_only")
         if not actors:
             return []
         with self._lock:
@@ -223,7 +233,8 @@ class WorkbookConnector(ConnectorBase):
         try:
             current = signature(settings.path)
         except FileNotFoundError:
-            raise Refusal(f"Workbook {settings.path} does not exist; check the path.",
+            raise Refusal(msg("Workbook {path} does not exist; check the path.",
+                              path=settings.path),
                           "not_found") from None
         if book is None or book.signature != current:
             book = read_book(settings)

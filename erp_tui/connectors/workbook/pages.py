@@ -11,6 +11,7 @@ from erp_tui.connectors.workbook.book import Row, Sheet
 from erp_tui.connectors.workbook.layout import parent_types
 from erp_tui.connectors.workbook.stamps import stamp_from_us, stamp_us
 from erp_tui.contract import ActorPage, Cursor, Value
+from erp_tui.i18n import msg
 
 
 def page_of(sheet: Sheet, rows: Sequence[Row], field_keys: Sequence[str], *,
@@ -18,11 +19,12 @@ def page_of(sheet: Sheet, rows: Sequence[Row], field_keys: Sequence[str], *,
     """`rows` as a page of the fields asked for (all for an empty sequence); deleted flags
     only `with_deleted`; raises Refusal for an unknown field."""
     if isinstance(field_keys, str):
-        raise Refusal("Field keys must be a list of keys, not one text.", "bad_fields")
+        raise Refusal(msg("Field keys must be a list of keys, not one text."), "bad_fields")
     keys = tuple(field_keys) if field_keys else tuple(f.key for f in sheet.fields)
     unknown = [k for k in keys if k not in sheet.field_index]
     if unknown:
-        raise Refusal(f"{sheet.actor_type} has no field {unknown[0]!r}.", "unknown_field")
+        raise Refusal(msg("{actor_type} has no field {unknown!r}.",
+                          actor_type=sheet.actor_type, unknown=unknown[0]), "unknown_field")
     indexes = [sheet.field_index[k] for k in keys]
     if indexes == list(range(len(sheet.fields))):
         values: list[tuple[Value, ...]] = [r.values for r in rows]

@@ -10,6 +10,7 @@ from erp_tui.connectors.base import OPERATORS_BY_TYPE, Refusal, restriction_fiel
 from erp_tui.connectors.workbook.book import Row, Sheet
 from erp_tui.connectors.workbook.values import as_bool, describe, to_type
 from erp_tui.contract import FieldInfo, FieldType, Restriction, SearchOperator
+from erp_tui.i18n import msg
 
 _Op = SearchOperator
 
@@ -81,13 +82,13 @@ def _criterion_values(info: FieldInfo, restriction: Restriction) -> list[Any]:
     op = restriction.operator
     ftype = info.type
     if op not in OPERATORS_BY_TYPE.get(ftype, ()):
-        raise Refusal(f"Operator {op.value!r} cannot be used on {describe(info)}, a "
-                      f"{ftype.value} field.", "bad_operator")
+        raise Refusal(msg("Operator {op!r} cannot be used on {info}, a {ftype} field.",
+                          op=op.value, info=describe(info), ftype=ftype.value), "bad_operator")
     raw: list[Any] = list(restriction.values)
     needed = 2 if op is _Op.BETWEEN else None if op in (_Op.ONE_OF, _Op.NOT_ONE_OF) else 1
     if (needed is None and not raw) or (needed is not None and len(raw) != needed):
-        raise Refusal(f"Operator {op.value!r} on {describe(info)} has the wrong number of "
-                      f"values.", "bad_values")
+        raise Refusal(msg("Operator {op!r} on {info} has the wrong number of values.",
+                          op=op.value, info=describe(info)), "bad_values")
     try:
         if ftype in (FieldType.TEXT, FieldType.LIST):
             if not all(isinstance(v, str) for v in raw):
@@ -101,5 +102,5 @@ def _criterion_values(info: FieldInfo, restriction: Restriction) -> list[Any]:
             return [float(v) if not isinstance(v, int | float) else v for v in raw]
         return [to_type(ftype, v) for v in raw]
     except (ValueError, TypeError, Refusal):
-        raise Refusal(f"A value for {describe(info)} does not fit its type "
-                      f"({ftype.value}).", "bad_values") from None
+        raise Refusal(msg("A value for {info} does not fit its type ({ftype}).",
+                          info=describe(info), ftype=ftype.value), "bad_values") from None

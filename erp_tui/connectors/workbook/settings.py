@@ -10,9 +10,10 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from erp_tui.connectors.base import Refusal, as_settings, read_only_setting
+from erp_tui.connectors.base import Refusal, as_settings, read_only_setting, setting
 from erp_tui.connectors.workbook.values import as_bool
 from erp_tui.contract import FieldAccess, FieldInfo, FieldType
+from erp_tui.i18n import N_, Msg, msg
 
 DEFAULT_READ_AGAIN = 90_000  # 25 hours: a stamp that is a date alone, plus a DST hour
 MAX_READ_AGAIN = 31 * 86_400
@@ -37,27 +38,42 @@ def settings_fields() -> list[FieldInfo]:
     """Path, list links, type overrides, the read-only switch, time zone and read-again."""
     T = FieldType
     return [
-        FieldInfo(key="path", label="Workbook",
-                  description="Path of the .xlsx or .xlsm file.", type=T.TEXT,
-                  access=FieldAccess.MANDATORY),
-        FieldInfo(key="lists", label="Lists",
-                  description="Columns that take their values from a list sheet, e.g. "
-                              "'Customer.country=Countries; Customer.category=Groups'.",
-                  type=T.TEXT),
-        FieldInfo(key="type_overrides", label="Type overrides",
-                  description="Column types to use instead of the inferred ones, e.g. "
-                              "'Customer.zip=text; Project.start=date' (text, integer, "
-                              "double, checkbox, date, datetime).", type=T.TEXT),
+        setting("path", "Workbook", "Path of the .xlsx or .xlsm file.",
+                ("Werkmap", "Pad naar het .xlsx- of .xlsm-bestand."),
+                type=T.TEXT, access=FieldAccess.MANDATORY),
+        setting("lists", "Lists",
+                "Columns that take their values from a list sheet, e.g. "
+                "'Customer.country=Countries; Customer.category=Groups'.",
+                ("Lijsten", "Kolommen die hun waarden uit een lijstblad halen, bijvoorbeeld "
+                            "'Customer.country=Countries; Customer.category=Groups'."),
+                type=T.TEXT),
+        setting("type_overrides", "Type overrides",
+                "Column types to use instead of the inferred ones, e.g. "
+                "'Customer.zip=text; Project.start=date' (text, integer, "
+                "double, checkbox, date, datetime).",
+                ("Andere kolomtypen", "Kolomtypen die in plaats van de afgeleide worden "
+                                      "gebruikt, bijvoorbeeld 'Customer.zip=text; "
+                                      "Project.start=date' (text, integer, double, checkbox, "
+                                      "date, datetime)."),
+                type=T.TEXT),
         read_only_setting("the workbook"),
-        FieldInfo(key="time_zone", label="Time zone",
-                  description="Time zone of LastModified values written without one (as "
-                              "macros write Now), e.g. 'Europe/Amsterdam'; empty: this "
-                              "machine's zone.", type=T.TEXT),
-        FieldInfo(key="read_again", label="Read again (seconds)",
-                  description="Every incremental read also reads the rows stamped this "
-                              "long before the last one read, so late or date-only stamps "
-                              "are not missed (rows read twice are harmless).",
-                  type=T.INTEGER, default=str(DEFAULT_READ_AGAIN)),
+        setting("time_zone", "Time zone",
+                "Time zone of LastModified values written without one (as "
+                "macros write Now), e.g. 'Europe/Amsterdam'; empty: this "
+                "machine's zone.",
+                ("Tijdzone", "Tijdzone van LastModified-waarden die zonder tijdzone zijn "
+                             "geschreven (zoals macro's Now schrijven), bijvoorbeeld "
+                             "'Europe/Amsterdam'; leeg: de tijdzone van deze computer."),
+                type=T.TEXT),
+        setting("read_again", "Read again (seconds)",
+                "Every incremental read also reads the rows stamped this "
+                "long before the last one read, so late or date-only stamps "
+                "are not missed (rows read twice are harmless).",
+                ("Opnieuw lezen (seconden)",
+                 "Elke incrementele leesbeurt leest ook de rijen die zo lang vóór de laatst "
+                 "gelezen rij zijn gestempeld, zodat late stempels of stempels met alleen een "
+                 "datum niet worden gemist (twee keer gelezen rijen kunnen geen kwaad)."),
+                type=T.INTEGER, default=str(DEFAULT_READ_AGAIN)),
     ]
 
 
@@ -66,21 +82,21 @@ def parse_settings(values: Mapping[str, Any]) -> WorkbookSettings:
     values = as_settings(values)
     raw_path = values.get("path")
     if raw_path is None or not str(raw_path).strip():
-        raise Refusal("Fill in the path of the workbook (.xlsx or .xlsm).", "config")
+        raise Refusal(msg("Fill in the path of the workbook (.xlsx or .xlsm)."), "config")
     path = Path(str(raw_path).strip()).expanduser()
     if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        raise Refusal(f"{path.name} is not an .xlsx or .xlsm workbook.", "config")
-    lists = _pairs(values.get("lists"), "Lists", "Customer.country=Countries")
+        raise Refusal(msg("{name} is not an .xlsx or .xlsm workbook.", name=path.name), "config")
+    lists = _pairs(values.get("lists"), N_("Lists"), "Customer.country=Countries")
     overrides: dict[tuple[str, str], FieldType] = {}
-    for target, name in _pairs(values.get("type_overrides"), "Type overrides",
+    for target, name in _pairs(values.get("type_overrides"), N_("Type overrides"),
                                "Customer.zip=text").items():
         ftype = _TYPE_NAMES.get(name.lower())
         if ftype is None:
-            raise Refusal(f"Type overrides: {name!r} is not one of "
-                          f"{', '.join(_TYPE_NAMES)}.", "config")
+            raise Refusal(msg("Type overrides: {name!r} is not one of {names}.",
+                              name=name, names=', '.join(_TYPE_NAMES)), "config")
         overrides[target] = ftype
     return WorkbookSettings(path=path, lists=lists, overrides=overrides,
-                            read_only=as_bool(values.get("read_only"), "Read only"),
+                            read_only=as_bool(values.get("read_only"), N_("Read only")),
                             zone=_zone(values.get("time_zone")),
                             read_again_us=_read_again(values.get("read_again")) * 1_000_000)
 
@@ -90,7 +106,8 @@ def _pairs(text: Any, label: str, example: str) -> dict[tuple[str, str], str]:
     if text is None:
         return {}
     if not isinstance(text, str):
-        raise Refusal(f"{label} must be text like {example!r}.", "config")
+        raise Refusal(msg("{label} must be text like {example!r}.",
+                          label=Msg(label), example=example), "config")
     out: dict[tuple[str, str], str] = {}
     for part in re.split(r"[;\n]", text):
         part = part.strip()
@@ -100,7 +117,8 @@ def _pairs(text: Any, label: str, example: str) -> dict[tuple[str, str], str]:
         actor, dot, field_key = target.strip().partition(".")
         if not sep or not dot or not actor.strip() or not field_key.strip() \
                 or not value.strip():
-            raise Refusal(f"{label}: {part!r} is not written like {example!r}.", "config")
+            raise Refusal(msg("{label}: {part!r} is not written like {example!r}.",
+                              label=Msg(label), part=part, example=example), "config")
         out[(actor.strip(), field_key.strip())] = value.strip()
     return out
 
@@ -115,8 +133,9 @@ def _zone(value: Any) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refusal(f"Time zone: {name!r} is not a time zone name such as "
-                      f"'Europe/Amsterdam' or 'UTC'.", "config") from None
+        raise Refusal(msg("Time zone: {name!r} is not a time zone name such as "
+                          "'Europe/Amsterdam' or 'UTC'.",
+                          name=name), "config") from None
 
 
 def _read_again(value: Any) -> int:
@@ -128,6 +147,7 @@ def _read_again(value: Any) -> int:
     except ValueError:
         seconds = -1
     if isinstance(value, bool) or not 0 <= seconds <= MAX_READ_AGAIN:
-        raise Refusal(f"Read again must be a whole number of seconds from 0 to "
-                      f"{MAX_READ_AGAIN}.", "config")
+        raise Refusal(msg("Read again must be a whole number of seconds from 0 to "
+                          "{MAX_READ_AGAIN}.",
+                          MAX_READ_AGAIN=MAX_READ_AGAIN), "config")
     return seconds

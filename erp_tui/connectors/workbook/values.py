@@ -10,6 +10,7 @@ from typing import Any
 
 from erp_tui.connectors import base
 from erp_tui.contract import FieldInfo, FieldType, Value
+from erp_tui.i18n import msg
 
 TRUE_TEXTS = base.TRUE_TEXTS | {"x"}  # a cell ticked with an x
 """Texts a checkbox cell says yes with."""
@@ -78,11 +79,14 @@ def check_value(info: FieldInfo, value: Any, lists: Mapping[str, Mapping[str, st
     if value is None:
         return False if ftype is FieldType.CHECKBOX else None
     if ftype in (FieldType.DATE, FieldType.DATETIME):
-        what = "a date (YYYY-MM-DD)" if ftype is FieldType.DATE else "a date and time"
         try:
             return to_type(ftype, value)
         except (ValueError, TypeError):
-            raise ValueError(f"{describe(info)} must be {what}") from None
+            if ftype is FieldType.DATE:
+                raise ValueError(msg("{field} must be a date (YYYY-MM-DD)",
+                                     field=describe(info))) from None
+            raise ValueError(msg("{field} must be a date and time",
+                                 field=describe(info))) from None
     return base.check_value(info, value, lists, name=describe)
 
 

@@ -30,6 +30,7 @@ from erp_tui.connectors.workbook.settings import WorkbookSettings
 from erp_tui.connectors.workbook.stamps import local_cell_time, now_us, stamp_from_us
 from erp_tui.connectors.workbook.values import cell_value, check_value, describe
 from erp_tui.contract import Actor
+from erp_tui.i18n import msg
 
 
 @dataclass
@@ -47,8 +48,10 @@ def sheet_of(book: Book, actor_type: str) -> Sheet:
     """The sheet of an actor type; raises Refusal when the workbook has none."""
     sheet = book.sheets.get(actor_type)
     if sheet is None:
-        raise Refusal(f"The workbook has no sheet for actor type {actor_type!r}; use one "
-                      f"of {', '.join(book.sheets)}.", "unknown_actor_type")
+        raise Refusal(msg("The workbook has no sheet for actor type {actor_type!r}; use one of "
+                          "{names}.",
+                          actor_type=actor_type,
+                          names=', '.join(book.sheets)), "unknown_actor_type")
     return sheet
 
 
@@ -111,17 +114,21 @@ def _put_values(ws: Any, sheet: Sheet, number: int, plan: _Plan, *, new: bool) -
 def _plan(book: Book, actor: Actor, creating: bool) -> _Plan:
     """An actor's change, checked; raises Refusal naming every problem."""
     sheet = sheet_of(book, actor.actor_type)
-    who = actor.actor_type if creating else f"{actor.actor_type} {actor.erp_key!r}"
-    verb = "created" if creating else "saved"
     row = None
     if actor.deleted:
-        raise Refusal(f"{who} was not {verb}: the workbook connector cannot delete "
-                      f"actors.", "not_supported")
+        if creating:
+            raise Refusal(msg("{actor} was not created: the workbook connector cannot delete "
+                              "actors.", actor=actor.actor_type), "not_supported")
+        raise Refusal(msg("{actor} {key!r} was not saved: the workbook connector cannot delete "
+                          "actors.", actor=actor.actor_type, key=actor.erp_key), "not_supported")
     if not creating:
         row = sheet.rows.get(actor.erp_key)
-        if row is None or row.deleted:
-            state = "does not exist" if row is None else "is deleted in the ERP"
-            raise Refusal(f"{who} {state}; nothing was saved.", "unknown_actor")
+        if row is None:
+            raise Refusal(msg("{actor} {key!r} does not exist; nothing was saved.",
+                              actor=actor.actor_type, key=actor.erp_key), "unknown_actor")
+        if row.deleted:
+            raise Refusal(msg("{actor} {key!r} is deleted in the ERP; nothing was saved.",
+                              actor=actor.actor_type, key=actor.erp_key), "unknown_actor")
     parent_problems: list[str] = []
     parent = _checked_parent(book, sheet, actor, parent_problems)
     values = check_actor_values(sheet.fields_by_key(), actor,
@@ -166,7 +173,8 @@ def _sheet_title(wb: Any, actor_type: str) -> str:
     for name in wb.sheetnames:
         if name.casefold() == actor_type.casefold():
             return str(name)
-    raise Refusal(f"The workbook lost its sheet {actor_type!r}.", "bad_workbook")
+    raise Refusal(msg("The workbook lost its sheet {actor_type!r}.",
+                      actor_type=actor_type), "bad_workbook")
 
 
 def _last_row(sheet: Sheet) -> int:

@@ -37,7 +37,8 @@ ACTOR_TYPE = "Customer"
 FIELDS = {f.key: f for f in [
     FieldInfo(key="name", label="Name", type=FieldType.TEXT, access=FieldAccess.MANDATORY,
               max_length=100),
-    FieldInfo(key="city", label="City", type=FieldType.TEXT),
+    # `labels` (optional): the label per language; without it `label` is shown in every one.
+    FieldInfo(key="city", label="City", labels={"nl": "Plaats"}, type=FieldType.TEXT),
 ]}
 
 
@@ -46,6 +47,7 @@ class MemoryConnector(ConnectorBase):
 
     kind: ClassVar[str] = "example-memory"
     label: ClassVar[str] = "Example: in-memory ERP"
+    labels: ClassVar[dict[str, str]] = {"nl": "Voorbeeld: ERP in het geheugen"}
     connector_name: ClassVar[str] = "example connector"
     supports_advanced_search: ClassVar[bool] = False
 
@@ -59,7 +61,9 @@ class MemoryConnector(ConnectorBase):
     def config_fields(self) -> ConfigFieldsResult:
         return ConfigFieldsResult(fields=[
             FieldInfo(key="company", label="Company name", type=FieldType.TEXT,
-                      access=FieldAccess.MANDATORY, description="Shown in test messages."),
+                      access=FieldAccess.MANDATORY, description="Shown in test messages.",
+                      labels={"nl": "Bedrijfsnaam"},
+                      descriptions={"nl": "Wordt getoond in testberichten."}),
         ])
 
     def test_config(self, values: dict[str, Any]) -> Result:
