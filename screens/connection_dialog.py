@@ -267,8 +267,8 @@ class ConnectionDialog(EditDialog[bool]):
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """Mark the row of the focused field (its label is reversed, visible without colour;
         `:focus-within` did not restyle the label when the focus moved on)."""
-        for row in self.query(".row.-current"):
-            row.remove_class("-current")
+        for marked in self.query(".row.-current"):
+            marked.remove_class("-current")
         row = next((node for node in event.widget.ancestors_with_self
                     if node.has_class("row")), None)
         if row is not None:

@@ -53,6 +53,7 @@ async def _create_in_erp(pilot: Any, _ctx: Any) -> None:
 
 STOPS: dict[str, Step] = {
     "connections": keys(),
+    "quit_question": keys("f10"),
     "help": keys("f1"),
     "command_palette": keys("ctrl+p"),
     "add_connection": keys("a"),
@@ -70,6 +71,7 @@ STOPS: dict[str, Step] = {
     "rank": snapshot_step(dialogs._rank),
     "priority": snapshot_step(dialogs._priority),
     "run_screen": keys("s"),
+    "dry_run": keys("D"),
     "log_runs": keys("g", "1"),
     "log_changes": keys("g", "2"),
     "log_errors": keys("g", "3"),

@@ -67,7 +67,7 @@ def kit_text(key: str, **values: object) -> str:
     return tr(TEXT, key, **values)
 
 
-def localize(node: DOMNode, texts: Mapping[str, Mapping[str, str]]) -> None:
+def localize(node: DOMNode, texts: Mapping[str, str]) -> None:
     """Translate `node`'s bindings: the words the dialogs share, then `texts` (which win)."""
     localize_bindings(node, TEXT)
     localize_bindings(node, texts)
@@ -128,7 +128,7 @@ class EditDialog(Dialog[ResultT]):
 
     BUTTON_ACTIONS: ClassVar[Mapping[str, str]] = {"done": "save", "cancel": "cancel"}
 
-    def __init__(self, texts: Mapping[str, Mapping[str, str]],
+    def __init__(self, texts: Mapping[str, str],
                  cancelled: ResultT | None = None) -> None:
         super().__init__()
         self.texts = texts

@@ -1,7 +1,8 @@
 """Every screen and dialog at 80x24 in English and Dutch: whole, with every key, nothing cut.
 
-Snapshots: the screens no other snapshot file shows (the main screen after a sync, the delete
-confirmation, Mappings of an active connection, the log's filter); the others are in
+Snapshots: the screens no other snapshot file shows (the main screen after a sync, the quit
+question, the delete confirmation, Mappings of an active connection, a dry run, the log's
+filter); the others are in
 test_snap_connections, test_snap_dialogs, test_snap_doctor, test_snap_records and
 test_snap_runner, in both languages. Review with
 `pytest tests/snapshots/test_snap_languages.py --snapshot-update` and the report.
@@ -30,7 +31,8 @@ from tests.screen_support import screen_text
 from tests.screen_tour import SIZE, STOPS, prepare, screen_name
 
 LANGUAGES = ["en", "nl"]
-SNAPSHOTS = ["connections", "delete_confirm", "mappings_of_active", "log_filter"]
+SNAPSHOTS = ["connections", "quit_question", "delete_confirm", "mappings_of_active", "dry_run",
+             "log_filter"]
 # The command palette is Textual's own search box: Enter and Esc, no key bar of ours.
 WITHOUT_KEYS = {"command_palette"}
 
