@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
-import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -100,7 +99,6 @@ def compile_po(data: bytes) -> bytes:
 @cache
 def _translations(lang: str) -> _gettext.NullTranslations:
     """Every catalogue of `lang` chained into one (the first that knows a text wins)."""
-    chain: _gettext.NullTranslations = _gettext.NullTranslations()
     first: _gettext.NullTranslations | None = None
     for _name, data, kind in _catalogue_files(lang):
         translation = _gettext.GNUTranslations(BytesIO(data if kind == "mo" else compile_po(data)))
@@ -108,12 +106,7 @@ def _translations(lang: str) -> _gettext.NullTranslations:
             first = translation
         else:
             first.add_fallback(translation)
-    if first is None:
-        return chain
-    return first
-
-
-_PLACEHOLDER = re.compile(r"(\{[^{}]*\})")
+    return first or _gettext.NullTranslations()
 
 
 def _pseudo(text: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from erp_tui.context import AppContext
 from erp_tui.contract import FieldAccess, FieldType
@@ -109,16 +109,8 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
         connection = get_connection(session, ref)
         cid = connection.id or 0
         language = names_language()
-        actor_labels = {key: shown_text(names, "label", label, language)
-                        for key, label, names in session.exec(
-                            select(ErpActorType.key, ErpActorType.label, ErpActorType.labels)
-                            .where(ErpActorType.connection_id == cid)
-                            .order_by(col(ErpActorType.position))).all()}
-        actors = {actor_type: (crm_entity, enabled) for actor_type, crm_entity, enabled
-                  in session.exec(
-                      select(ActorMapping.actor_type, ActorMapping.crm_entity,
-                             ActorMapping.enabled)
-                      .where(ActorMapping.connection_id == cid)).all()}
+        actor_labels = _actor_labels(session, cid)
+        actors = _actors(session, cid)
         fields: dict[tuple[str, str], tuple[ErpFieldView, str, bool]] = {}
         for (actor_type, key, label, type_, access, list_name, max_length, description,
              searchable, names) in session.exec(
@@ -143,10 +135,8 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
         for m in mappings:
             by_actor.setdefault(m[0], []).append(m)
         tabs: list[ActorTab] = []
-        for actor_type in [*actor_labels, *(a for a in actors if a not in actor_labels)]:
-            actor = actors.get(actor_type)
-            if actor is None:
-                continue
+        for actor_type in _tab_order(actor_labels, actors):
+            actor = actors[actor_type]
             tab = ActorTab(actor_type, actor_labels.get(actor_type, actor_type), actor[0],
                            actor[1], crm_fields=crm_fields.get(actor[0], ()))
             rows = by_actor.get(actor_type, [])
@@ -154,6 +144,39 @@ def load_mappings(ctx: AppContext, ref: ConnectionRef) -> MappingsState:
             tab.rows = [_row(m, fields.get((actor_type, m[1]))) for m in rows]
             tabs.append(tab)
         return MappingsState(cid, connection.name, connection.version, connection.active, tabs)
+
+
+def actor_tabs(ctx: AppContext, ref: ConnectionRef) -> list[tuple[str, str]]:
+    """(actor type, label) of the connection's actor tabs, in the order Mappings shows them,
+    without reading their fields (the other dialogs' tab order)."""
+    with ctx.session() as session:
+        cid = get_connection(session, ref).id or 0
+        labels = _actor_labels(session, cid)
+        return [(actor_type, labels.get(actor_type, actor_type))
+                for actor_type in _tab_order(labels, _actors(session, cid))]
+
+
+def _actor_labels(session: Session, connection_id: int) -> dict[str, str]:
+    """Cached actor type -> label in the current names language, in the ERP's order."""
+    language = names_language()
+    return {key: shown_text(names, "label", label, language)
+            for key, label, names in session.exec(
+                select(ErpActorType.key, ErpActorType.label, ErpActorType.labels)
+                .where(ErpActorType.connection_id == connection_id)
+                .order_by(col(ErpActorType.position))).all()}
+
+
+def _actors(session: Session, connection_id: int) -> dict[str, tuple[str, bool]]:
+    """Mapped actor type -> (CRM entity, enabled)."""
+    return {actor_type: (crm_entity, enabled) for actor_type, crm_entity, enabled
+            in session.exec(select(ActorMapping.actor_type, ActorMapping.crm_entity,
+                                   ActorMapping.enabled)
+                            .where(ActorMapping.connection_id == connection_id)).all()}
+
+
+def _tab_order(labels: dict[str, str], actors: dict[str, tuple[str, bool]]) -> list[str]:
+    """The mapped actor types: in the ERP's order, then those the ERP no longer lists."""
+    return [*(a for a in labels if a in actors), *(a for a in actors if a not in labels)]
 
 
 @cache

@@ -12,6 +12,7 @@ that refreshed it had.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
@@ -28,6 +29,7 @@ from erp_tui.contract import (
     ListItemsResult,
     SearchableFieldsResult,
     field_in,
+    texts_in,
 )
 from erp_tui.crm_catalog import ACTOR_LABELS, DEFAULT_ENTITY_FOR_ACTOR, actor_label
 from erp_tui.crm_schema import all_entity_fields
@@ -59,15 +61,29 @@ class GivenNames:
 
 @dataclass(frozen=True)
 class ErpMetadata:
-    """Everything the connector told about one connection: `actor_types`, `fields` and `lists`
-    named in the label language of the fetch (for checks and messages), `given` in every
-    language (for the cache)."""
+    """Everything the connector told about one connection: `given`, names in every language
+    (for the cache), and `searchable`; `actor_types`, `fields` and `lists` name them in the
+    language the cache is read in (`names_language`), for checks and messages."""
 
-    actor_types: list[ActorTypeInfo]
-    fields: dict[str, list[FieldInfo]]
-    searchable: dict[str, set[str]]
-    lists: dict[str, dict[str, str]]
     given: GivenNames
+    searchable: dict[str, set[str]]
+
+    @cached_property
+    def actor_types(self) -> list[ActorTypeInfo]:
+        language = names_language()
+        return [actor_in(a, language) for a in self.given.actor_types]
+
+    @cached_property
+    def fields(self) -> dict[str, list[FieldInfo]]:
+        language = names_language()
+        return {actor: [field_in(f, language) for f in fields]
+                for actor, fields in self.given.fields.items()}
+
+    @cached_property
+    def lists(self) -> dict[str, dict[str, str]]:
+        language = names_language()
+        return {name: texts_in(items, self.given.list_labels.get(name, {}), language)
+                for name, items in self.given.lists.items()}
 
 
 @dataclass(frozen=True)
@@ -84,38 +100,33 @@ class RefreshReport:
 def fetch_metadata(ctx: AppContext, session: Session, ref: ConnectionRef) -> ErpMetadata:
     """Ask the connector for actor types, fields, searchable fields and list items, named in
     the language the cache is read in (`names_language`), and as given in every language."""
-    language = names_language()
     connection = get_connection(session, ref)
     assert connection.id is not None
     cid = connection.id
     connector = ctx.connectors.for_connection(connection)
     types_result = call(lambda: connector.actor_types(cid), ActorTypesResult)
     _check(types_result.ok, types_result.user_message, msg("actor types"))
-    fields: dict[str, list[FieldInfo]] = {}
     searchable: dict[str, set[str]] = {}
-    given_fields: dict[str, list[FieldInfo]] = {}
+    fields: dict[str, list[FieldInfo]] = {}
     list_names: set[str] = set()
     for actor in types_result.actor_types:
         fields_result = call(lambda a=actor.key: connector.actor_fields(cid, a),  # type: ignore[misc]
                              FieldsResult)
         _check(fields_result.ok, fields_result.user_message,
                msg("fields of {actor}", actor=actor.key))
-        given_fields[actor.key] = list(fields_result.fields)
-        fields[actor.key] = [field_in(f, language) for f in fields_result.fields]
+        fields[actor.key] = list(fields_result.fields)
         search_result = call(lambda a=actor.key: connector.searchable_fields(cid, a),  # type: ignore[misc]
                              SearchableFieldsResult)
         searchable[actor.key] = set(search_result.field_keys) if search_result.ok else set()
         list_names.update(f.list_name for f in fields_result.fields
                           if f.type is FieldType.LIST and f.list_name)
     items = {name: _list_items(connector, cid, name) for name in sorted(list_names)}
-    actor_types = [actor_in(a, language) for a in types_result.actor_types]
     given = GivenNames(
-        [with_crm_names(a) for a in types_result.actor_types], given_fields,
+        [with_crm_names(a) for a in types_result.actor_types], fields,
         {name: dict(result.items) for name, result in items.items()},
         {name: {lang: dict(texts) for lang, texts in result.labels.items()}
          for name, result in items.items()})
-    lists = {name: result.items_in(language) for name, result in items.items()}
-    return ErpMetadata(actor_types, fields, searchable, lists, given)
+    return ErpMetadata(given, searchable)
 
 
 def _list_items(connector: Connector, cid: int, list_name: str) -> ListItemsResult:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from erp_tui.context import AppContext
 from erp_tui.crm_catalog import actor_label
 from erp_tui.screens.i18n import label_language
-from erp_tui.services.mappings import load_mappings
+from erp_tui.services.mappings import actor_tabs
 
 
 def actor_name(actor_type: str, fallback: str = "") -> str:
@@ -17,8 +17,8 @@ def actor_name(actor_type: str, fallback: str = "") -> str:
 def actor_order(ctx: AppContext, connection_id: int) -> list[tuple[str, str]]:
     """(actor type, display name) of the connection's actors, in the order Mappings shows
     them (the ERP's order)."""
-    return [(tab.actor_type, actor_name(tab.actor_type, tab.label))
-            for tab in load_mappings(ctx, connection_id).tabs]
+    return [(actor_type, actor_name(actor_type, label))
+            for actor_type, label in actor_tabs(ctx, connection_id)]
 
 
 def in_actor_order(actor_types: list[str], order: list[tuple[str, str]]) -> list[str]:
