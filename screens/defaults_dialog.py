@@ -364,10 +364,6 @@ class DefaultEditDialog(EditDialog[str | None]):
 
     BUTTON_ACTIONS: ClassVar[dict[str, str]] = {"ok": "ok", "cancel": "cancel"}
 
-    DEFAULT_CSS = """
-    DefaultEditDialog #forced { padding-left: 4; margin-bottom: 1; color: $text-muted; }
-    """
-
     def __init__(self, ctx: AppContext, connection_id: int, tab: DefaultsTab, version: int,
                  default: DefaultRow | None = None, *, actor: str = "") -> None:
         super().__init__(TEXT)
@@ -450,7 +446,7 @@ class DefaultEditDialog(EditDialog[str | None]):
             mandatory.value = True
         mandatory.disabled = forced
         # The ERP's reason goes on a line of its own: beside the label it is cut at 80 columns.
-        mandatory.styles.margin = (0, 0, 0, 0) if forced else (0, 0, 1, 0)
+        mandatory.set_class(forced, "forced")
         self.query_one("#forced", Static).display = forced
         self._validate()
 

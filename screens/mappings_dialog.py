@@ -141,13 +141,6 @@ class MappingsDialog(EditDialog[bool]):
         Binding("slash", "filter", "Find field", show=False, id="mappings.filter"),
     ]
 
-    DEFAULT_CSS = """
-    MappingsDialog #find { height: 1; }
-    MappingsDialog #legend { width: 1fr; color: $text-muted; }
-    MappingsDialog #filter { width: 1fr; }
-    MappingsDialog #filter-count { width: auto; padding: 0 1; color: $text-muted; }
-    """
-
     def __init__(self, ctx: AppContext, connection_id: int, focus_actor: str | None = None,
                  focus_field: str | None = None, *, read_only: bool = False) -> None:
         super().__init__(TEXT, cancelled=False)

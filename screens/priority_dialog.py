@@ -24,7 +24,7 @@ from erp_tui.screens.widgets.dialog_kit import (
 )
 from erp_tui.screens.widgets.keys import KeyBar
 from erp_tui.screens.widgets.read_only import titled
-from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList, grow_status
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.connections import (
     ConnectionSummary,
     priority_order,
@@ -86,7 +86,6 @@ class SyncPriorityDialog(EditDialog[bool]):
             reorder = self.query_one("#order", ReorderList)
             localize(reorder, TEXT)
             reorder.may_change = self._may_change
-            grow_status(self.query_one("#status", Static))
             self.query_one("#done", Button).display = not self.read_only
             reorder.focus()
             self._update_status()

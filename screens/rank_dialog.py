@@ -29,7 +29,7 @@ from erp_tui.screens.widgets.dialog_kit import (
 )
 from erp_tui.screens.widgets.keys import KeyBar
 from erp_tui.screens.widgets.read_only import ReadOnlyGate
-from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList, grow_status
+from erp_tui.screens.widgets.reorder_list import ReorderItem, ReorderList
 from erp_tui.services.ranking import RankRow, RankState, load_ranking, save_ranking
 
 TEXT = {
@@ -118,7 +118,6 @@ class RankFieldsDialog(EditDialog[bool]):
             reorder = self.query_one("#fields", ReorderList)
             localize(reorder, TEXT)
             reorder.may_change = self._gate.allow
-            grow_status(self.query_one("#status", Static))
             self._show_read_only()
             self._show(0)
             reorder.focus()

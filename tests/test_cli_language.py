@@ -114,3 +114,21 @@ def test_pseudo_language_leaves_no_cli_text_untranslated(
     for args in (("connections", "list"), ("log", "--errors"), ("priority",)):
         out = run(capsys, *args)[1]
         assert out.startswith("⟦"), out
+
+
+def test_records_show_names_the_actor_type_in_the_readers_language(
+        settings, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ERP_TUI_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.delenv("ERP_TUI_LANGUAGE", raising=False)
+    assert run(capsys, "demo", "--no-ui", "--size", "20")[0] == 0
+    assert run(capsys, "sync", NAME)[0] == 0
+    listed = json.loads(run(capsys, "records", "list", "person", "--json")[1])["records"]
+    person = next(r for r in listed if r["links"])
+    args = ("records", "show", "person", str(person["id"]), "--no-erp")
+    english = [line for line in run(capsys, *args)[1].splitlines() if line.startswith("ERP: ")]
+    dutch = [line for line in run(capsys, "--lang", "nl", *args)[1].splitlines()
+             if line.startswith("ERP: ")]
+    # In English the key the commands take; in Dutch the CRM's name for it.
+    assert english and all(f"{NAME} · Person " in line for line in english)
+    assert dutch and all(f"{NAME} · Contactpersoon " in line for line in dutch)

@@ -55,12 +55,19 @@ def actor_name(names: ActorNames, connection_id: int, actor_type: str) -> str:
     """An actor type (a code) as the text output names it: in English its key, which is what
     the commands take (`resync NAME Person`); in another language its name (see
     `actor_names`), for one not cached the CRM's name, else the key."""
+    if language() == "en":
+        return actor_type
+    return names.get((connection_id, actor_type)) or crm_actor_name(actor_type)
+
+
+def crm_actor_name(actor_type: str) -> str:
+    """An actor type as the text output names it without the ERP's names at hand: in English
+    its key, in another language the CRM's name for it (else the key)."""
     from erp_tui.crm_catalog import actor_label
 
     if language() == "en":
         return actor_type
-    return (names.get((connection_id, actor_type))
-            or actor_label(actor_type, label_language()))
+    return actor_label(actor_type, label_language())
 
 
 def has_terminal() -> bool:

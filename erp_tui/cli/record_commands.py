@@ -139,7 +139,7 @@ def _erp_entries(ctx: Any, entity: str, record_id: int, timeout: float, live: bo
 
 
 def _show(args: argparse.Namespace) -> int:
-    from erp_tui.cli.commands import _ctx
+    from erp_tui.cli.commands import _ctx, crm_actor_name
     from erp_tui.cli.output import emit_json
     from erp_tui.services import records
 
@@ -154,7 +154,7 @@ def _show(args: argparse.Namespace) -> int:
     for entry in erp:
         print()
         state = "" if entry["state"] == LinkState.LINKED else f" ({entry['state']})"
-        print(f"ERP: {inert(entry['connection'])} · {inert(entry['actor_type'])} "
+        print(f"ERP: {inert(entry['connection'])} · {inert(crm_actor_name(entry['actor_type']))} "
               f"{inert(entry['erp_key'])}{state}")
         if entry["message"]:
             print(f"  {inert(localize(entry['message']))}")

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widget import Widget
 
 from erp_tui.screens.i18n import N_, tr
 from erp_tui.screens.widgets.grid_table import GridColumn, GridTable
@@ -188,10 +187,3 @@ class ReorderList(GridTable):
 
     def on_blur(self) -> None:
         self._set_grab(False)
-
-
-def grow_status(status: Widget) -> None:
-    """Let a re-ordering dialog's two-line status take a third line when its help wraps (Dutch
-    at 80 columns), so the position line under the help is never cut."""
-    status.styles.height = "auto"
-    status.styles.max_height = 3

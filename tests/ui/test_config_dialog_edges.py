@@ -343,7 +343,11 @@ async def test_dutch_add_default_is_whole_at_80x24(two_connections: Any) -> None
         assert isinstance(editor, DefaultEditDialog)
         text = screen_text(app)
         assert "Verplicht – gebruiker moet waarde invullen" in text
-        assert "(het ERP vereist dit veld)" in text
+        lines = text.splitlines()
+        at = next(i for i, line in enumerate(lines) if "Verplicht – gebruiker" in line)
+        # The ERP's reason on the line right under the checkbox, then a blank line.
+        assert "(het ERP vereist dit veld)" in lines[at + 1]
+        assert lines[at + 2].strip(" █") == ""
         assert "toevoegen — Klant" in text
         mandatory = editor.query_one("#mandatory", Checkbox)
         assert mandatory.value and mandatory.disabled
