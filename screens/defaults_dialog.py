@@ -169,7 +169,7 @@ class DefaultsDialog(EditDialog[bool]):
 
     def _became_editable(self) -> None:
         """The connection was deactivated: reload (its version changed) and allow changes."""
-        self.query_one("#title", Label).update(self._title())
+        self._gate.show(self._title())
         self._reload()
 
     def compose(self) -> ComposeResult:

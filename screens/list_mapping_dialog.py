@@ -165,7 +165,7 @@ class ListMappingDialog(EditDialog[bool]):
         if self.lists:
             grid = self.query_one("#items", GridTable)
             localize_bindings(grid, TEXT)
-            self._show_read_only()
+            self._gate.show(self._title(), "#save")
             self._show(self.list_index)
             grid.focus()
 
@@ -211,11 +211,6 @@ class ListMappingDialog(EditDialog[bool]):
 
     # ---- read-only view ----------------------------------------------------------------------
 
-    def _show_read_only(self) -> None:
-        self.query_one("#title", Label).update(self._title())
-        self.query_one("#save", Button).display = not self._gate.read_only
-        self.refresh_bindings()
-
     @property
     def read_only_view(self) -> bool:
         return self._gate.read_only
@@ -225,7 +220,7 @@ class ListMappingDialog(EditDialog[bool]):
         self.states.clear()
         self._saved_signatures.clear()
         self._load_errors.clear()
-        self._show_read_only()
+        self._gate.show(self._title(), "#save")
         self._show(self.list_index)
         for index in range(len(self.lists)):
             self._relabel(index)

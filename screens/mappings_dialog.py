@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.widgets import Button, Checkbox, Input, Label, Static, Tab, Tabs
+from textual.widgets import Checkbox, Input, Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.crm_catalog import CrmField, entity_label
@@ -253,7 +253,7 @@ class MappingsDialog(EditDialog[bool]):
 
     def on_mount(self) -> None:
         if self.state is not None:
-            self._show_read_only()
+            self._gate.show(self._title(), "#done")
         if self.state is None or not self.state.tabs:
             return
         self._show_filter(False)
@@ -263,11 +263,6 @@ class MappingsDialog(EditDialog[bool]):
         grid.focus()
 
     # ---- read-only view ----------------------------------------------------------------------
-
-    def _show_read_only(self) -> None:
-        self.query_one("#title", Label).update(self._title())
-        self.query_one("#done", Button).display = not self._gate.read_only
-        self.refresh_bindings()
 
     @property
     def read_only_view(self) -> bool:
@@ -282,7 +277,7 @@ class MappingsDialog(EditDialog[bool]):
             self._update_status()
             return
         self._saved_signature = self._signature()
-        self._show_read_only()
+        self._gate.show(self._title(), "#done")
         grid = self.query_one("#fields", GridTable)
         self._show_tab(self.tab_index, self._view[grid.cursor_row] if self._view else 0)
 

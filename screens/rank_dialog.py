@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Button, Label, Static, Tab, Tabs
+from textual.widgets import Label, Static, Tab, Tabs
 
 from erp_tui.context import AppContext
 from erp_tui.errors import ErpTuiError
@@ -118,14 +118,9 @@ class RankFieldsDialog(EditDialog[bool]):
             reorder = self.query_one("#fields", ReorderList)
             localize(reorder, TEXT)
             reorder.may_change = self._gate.allow
-            self._show_read_only()
+            self._gate.show(self._title(), "#done")
             self._show(0)
             reorder.focus()
-
-    def _show_read_only(self) -> None:
-        self.query_one("#title", Label).update(self._title())
-        self.query_one("#done", Button).display = not self._gate.read_only
-        self.refresh_bindings()
 
     @property
     def read_only_view(self) -> bool:
@@ -140,7 +135,7 @@ class RankFieldsDialog(EditDialog[bool]):
             return
         self.orders = dict(self.state.tabs)
         cursor = self.query_one("#fields", ReorderList).cursor_row
-        self._show_read_only()
+        self._gate.show(self._title(), "#done")
         self._show(self.tab_index, cursor)
 
     def _items(self, actor: str) -> list[ReorderItem]:

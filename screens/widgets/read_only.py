@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from textual.widgets import Button, Label
+
 from erp_tui.errors import ErpTuiError
 from erp_tui.screens.i18n import N_, localize, tr
 
@@ -110,6 +112,15 @@ class ReadOnlyGate:
     def title(self, title: str) -> str:
         """`title` with the read-only mark while read-only."""
         return titled(title, self.read_only)
+
+    def show(self, title: str, save_button: str | None = None) -> None:
+        """Show the gate's state on its dialog: `title` (from `title()`) in its `#title`, its
+        saving button (a selector) only while changes are allowed, and the keys that apply."""
+        screen = self._screen
+        screen.query_one("#title", Label).update(title)
+        if save_button is not None:
+            screen.query_one(save_button, Button).display = not self.read_only
+        screen.refresh_bindings()
 
     def _answered(self, editable: bool) -> None:
         self._asking = False
